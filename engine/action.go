@@ -78,7 +78,5 @@ type RunOptions struct {
 // run's identity and options, and a way to set outputs and write into the
 // run record. It is only valid during Run.
 type Call struct {
-	run   *runState
-	act   *compiledAction
-	index int // index of the action in the program, for outputs
+	// fields are private to the engine
 }
