@@ -22,6 +22,8 @@ type WorkFlowMapping struct {
 	// Source is the original document, bytes and encoding, kept for
 	// byte-faithful write-back.
 	Source *Source
+
+	tag *tagInfo // attribute spans of the root element, for Edit
 }
 
 // Step is one node of a workflow (SPEC R2).
@@ -66,6 +68,8 @@ type CheckValue struct {
 	// ValuePos is where the Value attribute's value starts (for expression
 	// diagnostics mapped into the document).
 	ValuePos Pos
+
+	tag *tagInfo
 }
 
 // Action is a registered action with its parameter bindings (SPEC R6).
@@ -92,6 +96,8 @@ type Parameter struct {
 	HasValue bool // the Value attribute is present (possibly empty)
 	// ValuePos is where the Value attribute's value starts.
 	ValuePos Pos
+
+	tag *tagInfo
 }
 
 // SimpleMapping copies FromName into ToName.
