@@ -1,0 +1,117 @@
+package mailbox
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// OAuthLogin runs the interactive sign-in (authorization code flow with
+// PKCE): it listens on listen (such as 127.0.0.1:0 or the port of the
+// registered redirect URI), calls show with the URL the user has to open,
+// waits for the provider's redirect to OAuthCallbackPath (or for ctx to
+// end), exchanges the code and returns the token, which holds the refresh
+// token when offline_access was granted. The listener is closed before
+// OAuthLogin returns.
+func OAuthLogin(ctx context.Context, c OAuthConfig, listen string, show func(authURL string)) (*oauth2.Token, error) {
+	cfg := c.OAuth2()
+	server := endpointHost(cfg.Endpoint.TokenURL)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", listen)
+	if err != nil {
+		return nil, &Error{Kind: KindOther, Server: listen, Op: "oauth callback listen", Err: err}
+	}
+	if cfg.RedirectURL == "" {
+		cfg.RedirectURL = "http://" + ln.Addr().String() + OAuthCallbackPath
+	}
+	verifier := oauth2.GenerateVerifier()
+	state := oauthRandom()
+	secrets := []string{c.ClientSecret, verifier}
+
+	type result struct {
+		tok *oauth2.Token
+		err error
+	}
+	done := make(chan result, 1)
+	var (
+		mu   sync.Mutex // one callback at a time
+		once bool       // a valid callback has been handled
+	)
+	mux := http.NewServeMux()
+	mux.HandleFunc(OAuthCallbackPath, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		q := r.URL.Query()
+		if once {
+			http.Error(w, "The sign-in is already complete.", http.StatusGone)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+			// a stray or forged request: keep waiting for the real one
+			http.Error(w, "Unknown sign-in state.", http.StatusBadRequest)
+			return
+		}
+		once = true
+		var res result
+		switch code := q.Get("code"); {
+		case q.Get("error") != "":
+			msg := q.Get("error")
+			if d := q.Get("error_description"); d != "" {
+				msg += ": " + d
+			}
+			res.err = &Error{Kind: KindAuth, Server: server, Op: "oauth sign-in",
+				Err: redactSecrets(fmt.Errorf("the provider refused the sign-in: %s", msg), secrets...)}
+		case code == "":
+			res.err = &Error{Kind: KindAuth, Server: server, Op: "oauth sign-in", Err: errors.New("the callback carries no code")}
+		default:
+			tok, err := cfg.Exchange(r.Context(), code, oauth2.VerifierOption(verifier))
+			if err != nil {
+				res.err = oauthError(server, "oauth code exchange", err, append(secrets, code)...)
+			} else {
+				res.tok = tok
+			}
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if res.err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, "<!doctype html><title>wfe sign-in</title><p>Sign-in failed: %s</p>", html.EscapeString(res.err.Error()))
+		} else {
+			fmt.Fprint(w, "<!doctype html><title>wfe sign-in</title><p>Signed in. You can close this window.</p>")
+		}
+		done <- res
+	})
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	}()
+
+	show(cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)))
+
+	select {
+	case res := <-done:
+		return res.tok, res.err
+	case <-ctx.Done():
+		return nil, &Error{Kind: KindOther, Server: server, Op: "oauth sign-in",
+			Err: fmt.Errorf("no sign-in arrived at %s: %w", cfg.RedirectURL, ctx.Err())}
+	}
+}
+
+// oauthRandom is 32 random bytes, URL-safe base64.
+func oauthRandom() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
