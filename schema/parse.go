@@ -307,6 +307,7 @@ func (p *parser) startTag(u []byte, start, end int, t xml.StartElement) *node {
 // vocabulary.
 func (p *parser) validate(n *node, s *elemSpec) {
 	seen := map[string]bool{}
+	misspelt := map[string]bool{} // known attributes an unknown one seems to stand for
 	for _, a := range n.attrs {
 		if seen[a.name] {
 			p.diag(a.pos, n.path, CodeDuplicateAttr, "attribute %s given twice on <%s>", a.name, n.name)
@@ -314,8 +315,9 @@ func (p *parser) validate(n *node, s *elemSpec) {
 		}
 		seen[a.name] = true
 		if _, ok := s.attr(a.name); !ok {
-			p.diag(a.pos, n.path, CodeUnknownAttr, "unknown attribute %s on <%s>%s",
-				a.name, n.name, hint(closest(a.name, s.attrNames()), "", ""))
+			near := closest(a.name, s.attrNames())
+			misspelt[near] = true
+			p.diag(a.pos, n.path, CodeUnknownAttr, "unknown attribute %s on <%s>%s", a.name, n.name, hint(near, "", ""))
 		}
 	}
 	for _, as := range s.Attrs {
@@ -324,6 +326,8 @@ func (p *parser) validate(n *node, s *elemSpec) {
 		}
 		a, ok := n.attr(as.Name)
 		switch {
+		case !ok && misspelt[as.Name]:
+			// One mistake, reported once: as the unknown attribute.
 		case !ok:
 			p.diag(n.pos, n.path, CodeMissingAttr, "<%s> is missing required attribute %s", n.name, as.Name)
 		case strings.TrimSpace(a.value) == "":
