@@ -78,5 +78,9 @@ type RunOptions struct {
 // run's identity and options, and a way to set outputs and write into the
 // run record. It is only valid during Run.
 type Call struct {
-	// fields are private to the engine
+	st   *runState
+	act  *cAction
+	vals []any  // bound parameter values by spec index
+	has  []bool // which parameters have a value
+	outs []any  // outputs by spec index
 }

@@ -1,0 +1,168 @@
+// Package conditions holds the built-in workflow conditions:
+// WFConditionIsNull, WFConditionIsNotNull, WFConditionEquals and
+// WFConditionExpression (expr-lang).
+package conditions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+
+	"wfe/engine"
+)
+
+// Names of the built-in conditions, their inputs and check values.
+const (
+	IsNull     = "WFConditionIsNull"
+	IsNotNull  = "WFConditionIsNotNull"
+	Equals     = "WFConditionEquals"
+	Expression = "WFConditionExpression"
+
+	NullInput   = "WFConditionNull.IN_VALUE"
+	EqualsInput = "WFConditionEquals.IN_VALUE"
+	EqualsValue = "WFConditionEquals.VALUE"
+	ExprValue   = "WFConditionExpression.EXPR"
+)
+
+// Register adds the built-in conditions to reg.
+func Register(reg *engine.Registry) {
+	reg.RegisterCondition(nullCondition(IsNull, true))
+	reg.RegisterCondition(nullCondition(IsNotNull, false))
+	reg.RegisterCondition(equalsCondition())
+	reg.RegisterCondition(ExpressionCondition{})
+}
+
+// Null reports whether a value counts as null for WFConditionIsNull and
+// WFConditionIsNotNull: nil (also a missing context variable and a typed
+// nil pointer) and the empty string are null. A closed work space is not
+// null: it is still the result of an import.
+func Null(v any) bool {
+	if engine.IsNil(v) {
+		return true
+	}
+	s, ok := v.(string)
+	return ok && s == ""
+}
+
+func nullCondition(name string, wantNull bool) engine.Condition {
+	what := "is null (nil, missing or the empty string)"
+	if !wantNull {
+		what = "is not null (neither nil, missing nor the empty string)"
+	}
+	return engine.ConditionFunc{
+		S: engine.ConditionSpec{
+			Name:        name,
+			Description: "holds when the input " + what,
+			Inputs:      []engine.Param{{Name: NullInput, Required: true, Description: "the value to test"}},
+		},
+		P: func(in engine.PrepareInput) (engine.Checker, error) {
+			return func(_ context.Context, inputs []any) (bool, error) {
+				return Null(inputs[0]) == wantNull, nil
+			}, nil
+		},
+	}
+}
+
+func equalsCondition() engine.Condition {
+	return engine.ConditionFunc{
+		S: engine.ConditionSpec{
+			Name:        Equals,
+			Description: "holds when the input, shown as text, equals the check value (a missing input equals the empty string)",
+			Inputs:      []engine.Param{{Name: EqualsInput, Required: true, Description: "the value to compare"}},
+			CheckValues: []engine.Param{{Name: EqualsValue, Type: engine.TypeString, Required: true, Description: "the expected value"}},
+		},
+		P: func(in engine.PrepareInput) (engine.Checker, error) {
+			want, _ := in.CheckValues[EqualsValue].(string)
+			return func(_ context.Context, inputs []any) (bool, error) {
+				if s, ok := inputs[0].(string); ok {
+					return s == want, nil
+				}
+				return engine.FormatValue(inputs[0]) == want, nil
+			}, nil
+		},
+	}
+}
+
+// ExpressionCondition is WFConditionExpression: the check value
+// WFConditionExpression.EXPR is an expr-lang expression that must yield a
+// boolean. Every input (ContextToConditionMap ToName) becomes a variable
+// of that name, so a mail rule maps the context variable holding the mail
+// to the input "mail" and reads mail.from. The expression is compiled once,
+// when the workflow is compiled.
+type ExpressionCondition struct {
+	// Types gives example values for inputs whose type is known in advance
+	// (e.g. "mail" -> a mail value), so field names are checked at compile
+	// time. Inputs without an entry are untyped and checked at run time.
+	Types map[string]any
+}
+
+var _ engine.Condition = ExpressionCondition{}
+
+func (ExpressionCondition) Spec() engine.ConditionSpec {
+	return engine.ConditionSpec{
+		Name:        Expression,
+		Description: "holds when the expr-lang expression yields true; each input is a variable named by its ToName",
+		Inputs:      []engine.Param{{Name: "<any>", Description: "each input becomes a variable of the expression"}},
+		AnyInputs:   true,
+		CheckValues: []engine.Param{{Name: ExprValue, Type: engine.TypeString, Required: true, Description: `expression, e.g. mail.from == "boss@example.com" && mail.subject contains "Angebot"`}},
+	}
+}
+
+func (e ExpressionCondition) Prepare(in engine.PrepareInput) (engine.Checker, error) {
+	src, _ := in.CheckValues[ExprValue].(string)
+	if strings.TrimSpace(src) == "" {
+		return nil, &engine.PositionError{CheckValue: ExprValue, Line: 1, Err: errors.New("empty expression")}
+	}
+	env := make(map[string]any, len(in.Inputs))
+	for _, name := range in.Inputs {
+		env[name] = e.Types[name] // nil: untyped
+	}
+	prog, err := expr.Compile(src, expr.Env(env), expr.AsBool())
+	if err != nil {
+		pe := &engine.PositionError{CheckValue: ExprValue, Line: 1, Err: err}
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			pe.Err = errors.New(fe.Message)
+			if fe.Line > 0 {
+				pe.Line, pe.Column = fe.Line, fe.Column
+			}
+		}
+		return nil, pe
+	}
+	names := append([]string(nil), in.Inputs...)
+	x := &exprChecker{prog: prog, names: names}
+	x.pool.New = func() any { return make(map[string]any, len(names)) }
+	return x.check, nil
+}
+
+type exprChecker struct {
+	prog  *vm.Program
+	names []string
+	pool  sync.Pool
+}
+
+func (x *exprChecker) check(_ context.Context, inputs []any) (bool, error) {
+	env := x.pool.Get().(map[string]any)
+	defer func() {
+		clear(env)
+		x.pool.Put(env)
+	}()
+	for i, n := range x.names {
+		env[n] = inputs[i]
+	}
+	out, err := expr.Run(x.prog, env)
+	if err != nil {
+		return false, fmt.Errorf("expression: %w", err)
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("expression yielded %T, want bool", out)
+	}
+	return b, nil
+}

@@ -1,0 +1,264 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// ConditionSpec describes a condition: its name in the XML, the inputs fed
+// by ContextToConditionMap and the literals of CheckValuesMap.
+type ConditionSpec struct {
+	Name        string
+	Description string
+	// Inputs are the ToName values ContextToConditionMap may feed.
+	Inputs []Param
+	// AnyInputs: the condition accepts inputs of any name (the expression
+	// condition turns each into a variable); Inputs then only documents.
+	AnyInputs bool
+	// CheckValues are the literals of CheckValuesMap, converted to their
+	// Type at compile time.
+	CheckValues []Param
+}
+
+// Condition is a registered condition. Prepare runs once per use in a
+// workflow, at compile time; the Checker it returns runs at every run and
+// must be safe for concurrent use.
+type Condition interface {
+	Spec() ConditionSpec
+	Prepare(in PrepareInput) (Checker, error)
+}
+
+// PrepareInput is what a condition knows at compile time.
+type PrepareInput struct {
+	// Inputs are the input names bound by ContextToConditionMap, in
+	// document order; at check time values arrive in the same order.
+	Inputs []string
+	// CheckValues holds each CheckValuesMap literal converted to the type
+	// its spec declares (nil for an empty literal of a non-string type).
+	// Spec defaults fill absent entries.
+	CheckValues map[string]any
+}
+
+// Checker evaluates a prepared condition. inputs holds the values of
+// PrepareInput.Inputs in the same order (nil when the context holds
+// nothing). It must not retain inputs.
+type Checker func(ctx context.Context, inputs []any) (bool, error)
+
+// ConditionFunc adapts a spec and a prepare function into a Condition.
+type ConditionFunc struct {
+	S ConditionSpec
+	P func(in PrepareInput) (Checker, error)
+}
+
+func (c ConditionFunc) Spec() ConditionSpec                      { return c.S }
+func (c ConditionFunc) Prepare(in PrepareInput) (Checker, error) { return c.P(in) }
+
+// PositionError is returned by Condition.Prepare for a problem inside a
+// CheckValue literal (an expression, say); Compile maps it to the document
+// position of that value.
+type PositionError struct {
+	CheckValue string // the CheckValue@Name whose Value is at fault
+	Line       int    // 1-based line inside the value
+	Column     int    // 0-based column inside that line
+	Err        error
+}
+
+func (e *PositionError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %v", e.CheckValue, e.Line, e.Column, e.Err)
+}
+func (e *PositionError) Unwrap() error { return e.Err }
+
+// Registry holds the actions, conditions and data types workflows may use.
+// Registration normally happens before compiling; lookups are safe for
+// concurrent use.
+type Registry struct {
+	mu         sync.RWMutex
+	actions    map[string]Action
+	conditions map[string]Condition
+	types      map[string]*DataType // canonical names and aliases
+	typeList   []*DataType
+}
+
+// NewRegistry returns a registry holding the built-in data types (see
+// BuiltinTypes) and no actions or conditions.
+func NewRegistry() *Registry {
+	r := &Registry{
+		actions:    map[string]Action{},
+		conditions: map[string]Condition{},
+		types:      map[string]*DataType{},
+	}
+	for _, t := range BuiltinTypes() {
+		r.RegisterDataType(t)
+	}
+	return r
+}
+
+// RegisterAction adds a. It panics on a nil action, an empty name or a
+// name already registered.
+func (r *Registry) RegisterAction(a Action) {
+	if a == nil {
+		panic("engine: RegisterAction of nil action")
+	}
+	s := a.Spec()
+	if s.Name == "" {
+		panic("engine: RegisterAction with empty name")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.actions[s.Name]; dup {
+		panic("engine: RegisterAction called twice for action " + s.Name)
+	}
+	r.actions[s.Name] = a
+}
+
+// RegisterCondition adds c. It panics on a nil condition, an empty name or
+// a name already registered.
+func (r *Registry) RegisterCondition(c Condition) {
+	if c == nil {
+		panic("engine: RegisterCondition of nil condition")
+	}
+	s := c.Spec()
+	if s.Name == "" {
+		panic("engine: RegisterCondition with empty name")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.conditions[s.Name]; dup {
+		panic("engine: RegisterCondition called twice for condition " + s.Name)
+	}
+	r.conditions[s.Name] = c
+}
+
+// RegisterDataType adds t under its name and aliases. It panics on an
+// empty name, missing Parse or Accept, or a name or alias already taken.
+func (r *Registry) RegisterDataType(t DataType) {
+	if t.Name == "" {
+		panic("engine: RegisterDataType with empty name")
+	}
+	if t.Parse == nil || t.Accept == nil {
+		panic("engine: RegisterDataType " + t.Name + " without Parse or Accept")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := &t
+	for _, n := range append([]string{t.Name}, t.Aliases...) {
+		if _, dup := r.types[n]; dup {
+			panic("engine: RegisterDataType: name " + n + " already registered")
+		}
+		r.types[n] = p
+	}
+	r.typeList = append(r.typeList, p)
+}
+
+// Action returns the action registered under name, or an error naming the
+// closest known action.
+func (r *Registry) Action(name string) (Action, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if a, ok := r.actions[name]; ok {
+		return a, nil
+	}
+	return nil, fmt.Errorf("unknown action %q (%sis its package registered?)", name, didYouMean(name, keys(r.actions)))
+}
+
+// Condition returns the condition registered under name, or an error naming
+// the closest known condition.
+func (r *Registry) Condition(name string) (Condition, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if c, ok := r.conditions[name]; ok {
+		return c, nil
+	}
+	return nil, fmt.Errorf("unknown condition %q (%sis its package registered?)", name, didYouMean(name, keys(r.conditions)))
+}
+
+// DataType returns the data type registered under name or alias.
+func (r *Registry) DataType(name string) (*DataType, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if t, ok := r.types[name]; ok {
+		return t, nil
+	}
+	return nil, fmt.Errorf("unknown data type %q (%sknown: java.lang.String, java.lang.Integer, java.lang.Long, java.lang.Boolean, java.util.Date, de.cursor.jevi.server.system.WorkSpace)", name, didYouMean(name, keys(r.types)))
+}
+
+// Actions returns the specs of all registered actions, sorted by name.
+func (r *Registry) Actions() []ActionSpec {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]ActionSpec, 0, len(r.actions))
+	for _, a := range r.actions {
+		out = append(out, a.Spec())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Conditions returns the specs of all registered conditions, sorted by name.
+func (r *Registry) Conditions() []ConditionSpec {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]ConditionSpec, 0, len(r.conditions))
+	for _, c := range r.conditions {
+		out = append(out, c.Spec())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// DataTypes returns the registered data types in registration order.
+func (r *Registry) DataTypes() []DataType {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]DataType, len(r.typeList))
+	for i, t := range r.typeList {
+		out[i] = *t
+	}
+	return out
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// didYouMean returns `did you mean "X"? ` for the closest candidate within
+// a third of the name's length, or "".
+func didYouMean(name string, candidates []string) string {
+	best, bestD := "", len(name)/3+2
+	for _, c := range candidates {
+		if d := editDistance(name, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("did you mean %q? ", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

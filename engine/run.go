@@ -1,0 +1,451 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults for RunOptions.
+const (
+	DefaultDeadline   = 10 * time.Minute
+	DefaultStepBudget = 1000
+	// closeTimeout bounds closing work spaces left open at run end.
+	closeTimeout = 30 * time.Second
+)
+
+// Run statuses.
+const (
+	StatusOK        = "ok"
+	StatusFailed    = "failed"
+	StatusSkipped   = "skipped" // no step ran: no start step listens, or conditions did not hold
+	StatusCancelled = "cancelled"
+)
+
+// Event is what starts a run (a timer's TimerWFEvent, say) or what an
+// action raises. Fields feed EventToContextMap.
+type Event struct {
+	Name   string
+	Fields map[string]any
+}
+
+// RunRecord is the stored and printed account of one run.
+type RunRecord struct {
+	ID         string       `json:"id"`
+	WorkflowID string       `json:"workflow_id"`
+	Trigger    string       `json:"trigger"`
+	Event      string       `json:"event"`
+	RunAs      string       `json:"run_as"`
+	DryRun     bool         `json:"dry_run"`
+	StartedAt  time.Time    `json:"started_at"`
+	FinishedAt time.Time    `json:"finished_at"`
+	Status     string       `json:"status"`
+	Error      string       `json:"error,omitempty"`
+	ErrorClass ErrorClass   `json:"error_class,omitempty"`
+	Steps      []StepRecord `json:"steps"`
+	Log        []string     `json:"log,omitempty"`
+	Warnings   []string     `json:"warnings,omitempty"`
+}
+
+// StepRecord is one executed (or skipped) step of a run.
+type StepRecord struct {
+	No         int            `json:"no"`
+	Event      string         `json:"event"`
+	Skipped    bool           `json:"skipped,omitempty"`
+	SkipReason string         `json:"skip_reason,omitempty"`
+	Actions    []ActionRecord `json:"actions,omitempty"`
+}
+
+// ActionRecord is one action call. Secret parameters show as "******".
+type ActionRecord struct {
+	Name       string            `json:"name"`
+	Params     map[string]string `json:"params,omitempty"`
+	DurationMS float64           `json:"duration_ms"`
+	Outcome    string            `json:"outcome"` // "ok" or "failed"
+	Error      string            `json:"error,omitempty"`
+	ErrorClass ErrorClass        `json:"error_class,omitempty"`
+}
+
+// Redacted is how secret values appear in records.
+const Redacted = "******"
+
+// runState is the mutable state of one run, pooled per program.
+type runState struct {
+	p       *Program
+	rec     *RunRecord
+	opts    *RunOptions
+	vars    []any
+	extra   map[string]any
+	reached []bool
+	outs    []any
+	vals    []any
+	has     []bool
+	inputs  []any
+	queue   []queued
+	call    Call
+}
+
+type queued struct {
+	step int
+	from int // index of the predecessor step, -1 for the starting event
+	act  int // index of the raising action in the predecessor
+}
+
+func newRunState(p *Program) any {
+	return &runState{
+		p:       p,
+		vars:    make([]any, len(p.varNames)),
+		reached: make([]bool, len(p.steps)),
+		outs:    make([]any, p.nOutputs),
+		vals:    make([]any, p.maxParam),
+		has:     make([]bool, p.maxParam),
+		inputs:  make([]any, p.maxIn),
+		queue:   make([]queued, 0, len(p.steps)),
+	}
+}
+
+func (st *runState) reset() {
+	clear(st.vars)
+	clear(st.reached)
+	clear(st.outs)
+	clear(st.vals)
+	clear(st.inputs)
+	st.extra = nil
+	st.queue = st.queue[:0]
+	st.rec = nil
+	st.opts = nil
+	st.call = Call{}
+}
+
+func newRunID() string {
+	var b [16]byte
+	a, c := rand.Uint64(), rand.Uint64()
+	for i := range 8 {
+		b[i] = byte(a >> (8 * i))
+		b[8+i] = byte(c >> (8 * i))
+	}
+	const hexd = "0123456789abcdef"
+	var out [32]byte
+	for i, x := range b {
+		out[2*i] = hexd[x>>4]
+		out[2*i+1] = hexd[x&15]
+	}
+	return string(out[:])
+}
+
+// Run executes the program for ev. Start steps whose Event@Name is ev.Name
+// run first; following steps run breadth-first as the events they listen
+// for are raised. The returned record is complete also when err is not
+// nil; err is the run's failure (classified, see ClassOf).
+func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecord, error) {
+	if opts.SessionID == "" {
+		opts.SessionID = opts.RunAs
+	}
+	rec := &RunRecord{ID: newRunID(), WorkflowID: p.id, Trigger: opts.Trigger, Event: ev.Name, RunAs: opts.RunAs, DryRun: opts.DryRun, StartedAt: time.Now()}
+	starts := p.starts[ev.Name]
+	if len(starts) == 0 {
+		rec.Status = StatusSkipped
+		rec.Error = fmt.Sprintf("no start step of workflow %s listens for event %q", p.id, ev.Name)
+		rec.FinishedAt = time.Now()
+		return rec, nil
+	}
+	deadline := opts.Deadline
+	if deadline <= 0 {
+		deadline = DefaultDeadline
+	}
+	budget := opts.StepBudget
+	if budget <= 0 {
+		budget = DefaultStepBudget
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+
+	st := p.pool.Get().(*runState)
+	defer func() {
+		st.reset()
+		p.pool.Put(st)
+	}()
+	st.rec = rec
+	st.opts = &opts
+	st.call.st = st
+	rec.Steps = make([]StepRecord, 0, len(p.steps))
+	actRecs := make([]ActionRecord, 0, p.nActions)
+
+	for _, s := range starts {
+		st.queue = append(st.queue, queued{step: s, from: -1})
+	}
+	var runErr error
+	ran := false
+	executed := 0
+	for qi := 0; qi < len(st.queue) && runErr == nil; qi++ {
+		q := st.queue[qi]
+		s := &p.steps[q.step]
+		if err := ctx.Err(); err != nil {
+			runErr = st.ctxError(parent, deadline, s.no)
+			break
+		}
+		if st.reached[q.step] {
+			runErr = Permanent(fmt.Errorf("step %d (line %d): %w", s.no, s.line, ErrStepTwice))
+			break
+		}
+		if executed >= budget {
+			runErr = Permanent(fmt.Errorf("before step %d: %w (%d steps)", s.no, ErrStepBudget, budget))
+			break
+		}
+		executed++
+		st.reached[q.step] = true
+		rec.Steps = append(rec.Steps, StepRecord{No: s.no, Event: s.event})
+		sr := &rec.Steps[len(rec.Steps)-1]
+
+		// EventToContextMap
+		for _, m := range s.toCtx {
+			var v any
+			if m.out < 0 {
+				v = ev.Fields[m.field]
+			} else {
+				a := &p.steps[q.from].actions[q.act]
+				v = st.outs[a.outBase+m.out]
+			}
+			st.vars[m.slot] = v
+		}
+		// Conditions
+		holds := true
+		for ci := range s.conds {
+			cc := &s.conds[ci]
+			in := st.inputs[:len(cc.inSlots)]
+			for k, slot := range cc.inSlots {
+				in[k] = st.vars[slot]
+			}
+			ok, err := cc.check(ctx, in)
+			clear(in)
+			if err != nil {
+				runErr = fmt.Errorf("step %d condition %s: %w", s.no, cc.name, err)
+				break
+			}
+			if !ok {
+				holds = false
+				sr.Skipped = true
+				sr.SkipReason = cc.skipReason
+				break
+			}
+		}
+		if runErr != nil || !holds {
+			continue
+		}
+		ran = true
+		// Actions
+		first := len(actRecs)
+		for ai := range s.actions {
+			a := &s.actions[ai]
+			if err := ctx.Err(); err != nil {
+				runErr = st.ctxError(parent, deadline, s.no)
+				break
+			}
+			actRecs = append(actRecs, ActionRecord{Name: a.name})
+			ar := &actRecs[len(actRecs)-1]
+			sr.Actions = actRecs[first:len(actRecs):len(actRecs)]
+			runErr = st.runAction(ctx, s, a, ar)
+			if runErr != nil {
+				break
+			}
+		}
+		if runErr != nil {
+			break
+		}
+		for _, n := range s.next {
+			st.queue = append(st.queue, queued{step: n.step, from: q.step, act: n.action})
+		}
+	}
+	st.closeWorkSpaces(parent)
+	rec.FinishedAt = time.Now()
+	switch {
+	case runErr != nil:
+		rec.Status = StatusFailed
+		if errors.Is(runErr, context.Canceled) {
+			rec.Status = StatusCancelled
+		}
+		rec.Error = runErr.Error()
+		rec.ErrorClass = ClassOf(runErr)
+	case ran:
+		rec.Status = StatusOK
+	default:
+		rec.Status = StatusSkipped
+	}
+	return rec, runErr
+}
+
+func (st *runState) ctxError(parent context.Context, deadline time.Duration, stepNo int) error {
+	if perr := parent.Err(); perr != nil && !errors.Is(perr, context.DeadlineExceeded) {
+		return fmt.Errorf("run cancelled before step %d: %w", stepNo, perr)
+	}
+	return Retryable(fmt.Errorf("before step %d: %w (%s): %w", stepNo, ErrDeadline, deadline, context.DeadlineExceeded))
+}
+
+// runAction binds the parameters of a, runs it and stores its outputs.
+func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *ActionRecord) error {
+	np := len(a.spec.Params)
+	vals, has := st.vals[:np], st.has[:np]
+	clear(vals)
+	clear(has)
+	nbound := 0
+	for bi := range a.binds {
+		b := &a.binds[bi]
+		var v any
+		if b.slot >= 0 {
+			v = st.vars[b.slot]
+			if v == nil && st.extra != nil {
+				v = st.extra[b.varName]
+			}
+		}
+		if v != nil && b.typ != nil {
+			cv, err := b.typ.Accept(v)
+			if err != nil {
+				ar.Outcome = "failed"
+				err = Permanent(actionError(s.no, a.name, a.line, fmt.Errorf("parameter %s from context variable %s: %w", b.name, b.varName, err)))
+				ar.Error, ar.ErrorClass = err.Error(), ClassPermanent
+				return err
+			}
+			v = cv
+		}
+		if v == nil {
+			v = b.lit
+		}
+		if b.session {
+			if str, _ := v.(string); str == "" {
+				v = st.opts.SessionID
+			}
+		}
+		if v == nil {
+			continue
+		}
+		vals[b.param] = v
+		has[b.param] = true
+		nbound++
+	}
+	for i, p := range a.spec.Params {
+		if p.Required && !has[i] {
+			ar.Outcome = "failed"
+			err := Permanent(actionError(s.no, a.name, a.line, fmt.Errorf("%w: %s", ErrMissingParam, p.Name)))
+			ar.Error, ar.ErrorClass = err.Error(), ClassPermanent
+			return err
+		}
+	}
+	if nbound > 0 {
+		ar.Params = make(map[string]string, nbound)
+		for i, p := range a.spec.Params {
+			if !has[i] {
+				continue
+			}
+			if p.Secret {
+				ar.Params[p.Name] = Redacted
+			} else {
+				ar.Params[p.Name] = render(vals[i])
+			}
+		}
+	}
+	outs := st.outs[a.outBase : a.outBase+len(a.spec.Outputs)]
+	c := &st.call
+	c.act, c.vals, c.has, c.outs = a, vals, has, outs
+	start := time.Now()
+	err := a.act.Run(ctx, c)
+	ar.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	c.act, c.vals, c.has, c.outs = nil, nil, nil, nil
+	for oi, slot := range a.outSlots {
+		st.vars[slot] = outs[oi]
+	}
+	if err != nil {
+		ar.Outcome = "failed"
+		class := ClassOf(err)
+		err = actionError(s.no, a.name, a.line, err)
+		if a.secret {
+			err = st.redactErr(a, vals, has, err)
+		}
+		if ClassOf(err) != class { // keep the action's class on the wrapped error
+			err = &classified{class, err}
+		}
+		ar.Error, ar.ErrorClass = err.Error(), class
+		return err
+	}
+	ar.Outcome = "ok"
+	return nil
+}
+
+// render shows a parameter value in a record.
+func render(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
+	case time.Time:
+		return x.Format(time.RFC3339)
+	case WorkSpace:
+		return x.WorkSpaceName()
+	case fmt.Stringer:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// redactedError hides secret values in the message of an error while
+// keeping its chain for errors.Is/As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func (st *runState) redactErr(a *cAction, vals []any, has []bool, err error) error {
+	msg := err.Error()
+	red := redact(a, vals, has, msg)
+	if red == msg {
+		return err
+	}
+	return &redactedError{red, err}
+}
+
+func redact(a *cAction, vals []any, has []bool, s string) string {
+	for i, p := range a.spec.Params {
+		if p.Secret && has[i] {
+			if sv := render(vals[i]); sv != "" {
+				s = strings.ReplaceAll(s, sv, Redacted)
+			}
+		}
+	}
+	return s
+}
+
+// closeWorkSpaces closes work spaces still open in the context and records
+// a warning for each.
+func (st *runState) closeWorkSpaces(parent context.Context) {
+	check := func(name string, v any) {
+		ws, ok := v.(WorkSpace)
+		if !ok || ws.Closed() {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), closeTimeout)
+		defer cancel()
+		if err := ws.Close(ctx); err != nil {
+			st.rec.Warnings = append(st.rec.Warnings, fmt.Sprintf("work space %s (%s) was still open at run end; closing it failed: %v", name, ws.WorkSpaceName(), err))
+			return
+		}
+		st.rec.Warnings = append(st.rec.Warnings, fmt.Sprintf("work space %s (%s) was still open at run end; the engine closed it", name, ws.WorkSpaceName()))
+	}
+	for i, v := range st.vars {
+		if v != nil {
+			check(st.p.varNames[i], v)
+		}
+	}
+	for _, k := range keys(st.extra) {
+		check(k, st.extra[k])
+	}
+}
