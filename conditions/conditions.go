@@ -108,7 +108,6 @@ func (ExpressionCondition) Spec() engine.ConditionSpec {
 	return engine.ConditionSpec{
 		Name:        Expression,
 		Description: "holds when the expr-lang expression yields true; each input is a variable named by its ToName",
-		Inputs:      []engine.Param{{Name: "<any>", Description: "each input becomes a variable of the expression"}},
 		AnyInputs:   true,
 		CheckValues: []engine.Param{{Name: ExprValue, Type: engine.TypeString, Required: true, Description: `expression, e.g. mail.from == "boss@example.com" && mail.subject contains "Angebot"`}},
 	}

@@ -124,17 +124,6 @@ func sortDiags(ds schema.Diagnostics) {
 	})
 }
 
-func dedupe(ds schema.Diagnostics) schema.Diagnostics {
-	out := ds[:0]
-	for i, d := range ds {
-		if i > 0 && d.Line == ds[i-1].Line && d.Col == ds[i-1].Col && d.Message == ds[i-1].Message {
-			continue
-		}
-		out = append(out, d)
-	}
-	return out
-}
-
 type compiler struct {
 	doc   *schema.WorkFlowMapping
 	reg   *Registry
@@ -203,8 +192,13 @@ func (c *compiler) compile() {
 		}
 		for k, f := range s.FollowingSteps {
 			path := fmt.Sprintf("%s/FollowingSteps/No[%d]", stepPath(i), k+1)
+			if f.No == 0 && strings.TrimSpace(f.Text) != "0" {
+				c.errorf(f.Pos, path, "bad-step-no", "FollowingSteps/No %q is not an integer", f.Text)
+				edges[i] = append(edges[i], -1)
+				continue
+			}
 			j, ok := c.byNo[f.No]
-			if !ok || (f.No == 0 && strings.TrimSpace(f.Text) != "0") {
+			if !ok {
 				c.errorf(f.Pos, path, "dangling-step", "step %d lists following step %s, which does not exist", s.No, strings.TrimSpace(f.Text))
 				edges[i] = append(edges[i], -1)
 				continue
@@ -599,7 +593,10 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 				b.slot = c.slot(vm.Name)
 				b.varName = vm.Name
 			}
-			if pr.HasValue && typ != nil {
+			if pr.HasValue {
+				if typ == nil { // a parameter of any type: the literal is a string
+					typ, _ = c.reg.DataType(TypeString)
+				}
 				v, err := typ.Parse(pr.Value)
 				if err != nil {
 					c.errorf(valuePos(pr.ValuePos, pr.Pos), ppath, "bad-literal", "parameter %s (%s): %v", pr.Name, typ.Name, err)

@@ -1,0 +1,92 @@
+// Package basic holds the built-in helper actions LogAction and
+// SetContextAction.
+package basic
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"wfe/engine"
+)
+
+// Register adds LogAction and SetContextAction to reg.
+func Register(reg *engine.Registry) {
+	reg.RegisterAction(Log{})
+	reg.RegisterAction(SetContext{})
+}
+
+// Log is LogAction: it writes Message into the run record, with every
+// ${name} replaced by the context variable name ("" when unset).
+type Log struct{}
+
+var _ engine.Action = Log{}
+
+func (Log) Spec() engine.ActionSpec {
+	return engine.ActionSpec{
+		Name:        "LogAction",
+		Description: "writes Message into the run record; ${name} is replaced by the context variable name",
+		Params: []engine.Param{
+			{Name: "Message", Type: engine.TypeString, Required: true, Description: "the line to write, with ${name} placeholders"},
+		},
+	}
+}
+
+func (Log) Run(ctx context.Context, call *engine.Call) error {
+	call.Logf("%s", Expand(call.String("Message"), func(name string) string {
+		v, _ := call.Var(name)
+		return engine.FormatValue(v)
+	}))
+	return nil
+}
+
+// Expand replaces every ${name} in s by lookup(name). A "${" without a
+// closing brace is kept as it is.
+func Expand(s string, lookup func(name string) string) string {
+	if !strings.Contains(s, "${") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i+2:], '}')
+		if j < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		b.WriteString(lookup(s[i+2 : i+2+j]))
+		s = s[i+2+j+1:]
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// SetContext is SetContextAction: it sets the context variable Name to
+// Value. Value takes the type its Parameter@DataType declares (a string
+// when none is given).
+type SetContext struct{}
+
+var _ engine.Action = SetContext{}
+
+func (SetContext) Spec() engine.ActionSpec {
+	return engine.ActionSpec{
+		Name:        "SetContextAction",
+		Description: "sets the context variable Name to Value",
+		Params: []engine.Param{
+			{Name: "Name", Type: engine.TypeString, Required: true, Description: "the context variable to set"},
+			{Name: "Value", Description: "the value, of the type Parameter@DataType declares; unset clears the variable"},
+		},
+	}
+}
+
+func (SetContext) Run(ctx context.Context, call *engine.Call) error {
+	name := call.String("Name")
+	if name == "" {
+		return engine.Permanent(fmt.Errorf("parameter Name is empty"))
+	}
+	call.SetVar(name, call.Value("Value"))
+	return nil
+}
