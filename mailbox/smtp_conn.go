@@ -42,6 +42,9 @@ func smtpConnect(ctx context.Context, ep Endpoint, host string, port int, auth A
 		step(name, "", e)
 		return nil, e
 	}
+	if ep.Security == "" {
+		ep.Security = SecurityNone
+	}
 	switch ep.Security {
 	case SecurityNone, SecuritySTARTTLS, SecurityTLS:
 	default:

@@ -186,7 +186,7 @@ func (ss *smtpSession) loggedIn(user string) {
 
 func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.srv.authRequired() && ss.user == "" {
-		return smtp.ErrAuthRequired
+		return errAuthRequired
 	}
 	ss.from = from
 	return nil
@@ -223,6 +223,9 @@ func (ss *smtpSession) Data(r io.Reader) error {
 func (ss *smtpSession) Reset() { ss.from, ss.to = "", nil }
 
 func (ss *smtpSession) Logout() error { return nil }
+
+// errAuthRequired is what submission servers answer to MAIL FROM before AUTH.
+var errAuthRequired = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 
 // forcedFailure is the reply for SMTPOptions.FailRcpt/FailData.
 func forcedFailure(code int, what string) error {
