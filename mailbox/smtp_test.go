@@ -273,8 +273,10 @@ func TestSendRefusesBadInput(t *testing.T) {
 		"no recipient":      func(o *mailbox.Outgoing) { o.To, o.Cc, o.Bcc = nil, nil, nil },
 		"bad sender":        func(o *mailbox.Outgoing) { o.From = "not an address" },
 		"subject injection": func(o *mailbox.Outgoing) { o.Subject = "Hallo\r\nBcc: evil@example.net" },
-		"header injection":  func(o *mailbox.Outgoing) { o.Headers = map[string]string{"References": "<a@b>\r\nBcc: evil@example.net"} },
-		"reserved header":   func(o *mailbox.Outgoing) { o.Headers = map[string]string{"from": "evil@example.net"} },
+		"header injection": func(o *mailbox.Outgoing) {
+			o.Headers = map[string]string{"References": "<a@b>\r\nBcc: evil@example.net"}
+		},
+		"reserved header": func(o *mailbox.Outgoing) { o.Headers = map[string]string{"from": "evil@example.net"} },
 		"attachment fails to open": func(o *mailbox.Outgoing) {
 			o.Attachments = append(o.Attachments, mailbox.Attachment{Name: "weg.pdf", Open: func() (io.ReadCloser, error) {
 				return nil, errors.New("document 42 not found")
