@@ -9,8 +9,7 @@
 // # One run per tick, on one node or many
 //
 // Every node runs its own Scheduler over the same task list. Each task is a
-// named gocron v2 job (name = task name) in singleton mode, on the injected
-// clock. When a job wakes up, the node works out which tick it is serving and
+// named gocron v2 job (name = task name) on the injected clock. When a job wakes up, the node works out which tick it is serving and
 // claims the pair (task name, scheduled time) through the Claimer before it
 // executes anything. The store implements the claim as an insert under a
 // unique key, so exactly one node wins each tick and the others record
@@ -46,9 +45,14 @@
 // # Singleton, window, shutdown
 //
 // A tick that comes while the previous run of the same task is still going
-// on this node is skipped and recorded as OutcomeSkippedRunning, not queued
-// (gocron's LimitModeReschedule, reported through its Monitor hook, plus a
-// local busy flag shared with RunNow). A task fires only inside its
+// on this node is skipped and recorded as OutcomeSkippedRunning, not queued.
+// The singleton is a per-task busy flag of the Scheduler rather than
+// gocron's WithSingletonMode: gocron holds its singleton slot until the task
+// function has returned, after the outcome has been recorded, so a tick
+// right after a finished run could be skipped, and gocron cannot see RunNow
+// executions; the busy flag is released before the outcome is recorded and
+// is shared with RunNow. Singleton is per node: two nodes may run the same
+// task at the same time for different ticks. A task fires only inside its
 // [Start, End] window; the first tick after End is recorded as
 // OutcomeOutsideWindow and the task stops. Shutdown stops taking new ticks,
 // waits for running executions up to the grace period, then cancels their

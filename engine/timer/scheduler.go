@@ -74,7 +74,6 @@ func New(opts ...Option) (*Scheduler, error) {
 		gocron.WithClock(cfg.clock),
 		gocron.WithLocation(cfg.loc),
 		gocron.WithStopTimeout(gocronStopTimeout),
-		gocron.WithSchedulerMonitor(skipMonitor{s}),
 	)
 	if err != nil {
 		s.runCancel()
@@ -224,7 +223,6 @@ func (s *Scheduler) register(t Task, now time.Time) {
 	job, err := s.gs.NewJob(sc.job(),
 		gocron.NewTask(func() { s.wake(name, gen) }),
 		gocron.WithName(name),
-		gocron.WithSingletonMode(gocron.LimitModeReschedule),
 		gocron.WithStartAt(gocron.WithStartDateTimePast(first)),
 	)
 	if err != nil {
@@ -290,49 +288,32 @@ func (s *Scheduler) wake(name string, gen uint64) {
 	s.busy[name] = true
 	s.wg.Add(1)
 	s.mu.Unlock()
-	defer s.done(name)
 
 	won, err := s.cfg.claimer.ClaimTick(s.runCtx, name, slot, s.cfg.node)
 	switch {
 	case err != nil:
 		err = fmt.Errorf("timer %q: claim tick %s on node %s: %w", name, slot.Format(time.RFC3339), s.cfg.node, err)
 		s.cfg.log.Error("timer: claim failed", "timer", name, "scheduled_at", slot, "err", err)
-		s.record(Fire{Task: t, Tick: tick, Outcome: OutcomeFailed, Err: err})
+		s.done(name, Fire{Task: t, Tick: tick, Outcome: OutcomeFailed, Err: err})
 	case !won:
-		s.record(Fire{Task: t, Tick: tick, Outcome: OutcomeClaimedElsewhere})
+		s.done(name, Fire{Task: t, Tick: tick, Outcome: OutcomeClaimedElsewhere})
 	default:
-		s.execute(s.runCtx, t, tick)
+		s.done(name, s.execute(s.runCtx, t, tick))
 	}
 }
 
-// skipped is told by gocron that a wake-up found the previous run of the
-// job still going.
-func (s *Scheduler) skipped(job gocron.Job) {
-	now := s.cfg.clock.Now()
-	s.mu.Lock()
-	e := s.entries[job.Name()]
-	if e == nil || e.job == nil || e.job.ID() != job.ID() {
-		s.mu.Unlock()
-		return
-	}
-	slot, ok := e.take(now)
-	t := e.task
-	s.mu.Unlock()
-	if ok {
-		s.record(Fire{Task: t, Tick: Tick{ScheduledAt: slot, FiredAt: now, Node: s.cfg.node}, Outcome: OutcomeSkippedRunning})
-	}
-}
-
-func (s *Scheduler) done(name string) {
+// done releases the task's busy flag, then records f: a tick that comes
+// after the recorder has been told is never skipped as "still running".
+func (s *Scheduler) done(name string, f Fire) {
 	s.mu.Lock()
 	delete(s.busy, name)
 	s.mu.Unlock()
+	s.record(f)
 	s.wg.Done()
 }
 
-// execute runs the executor and records the outcome; the caller holds the
-// task's busy flag.
-func (s *Scheduler) execute(ctx context.Context, t Task, tick Tick) error {
+// execute runs the executor; the caller holds the task's busy flag.
+func (s *Scheduler) execute(ctx context.Context, t Task, tick Tick) Fire {
 	start := s.cfg.clock.Now()
 	err := s.cfg.exec(ctx, t, tick)
 	f := Fire{Task: t, Tick: tick, Outcome: OutcomeRan, Duration: s.cfg.clock.Since(start)}
@@ -341,8 +322,7 @@ func (s *Scheduler) execute(ctx context.Context, t Task, tick Tick) error {
 		f.Outcome, f.Err = OutcomeFailed, err
 		s.cfg.log.Error("timer: run failed", "timer", t.Name, "scheduled_at", tick.ScheduledAt, "node", tick.Node, "err", err)
 	}
-	s.record(f)
-	return err
+	return f
 }
 
 func (s *Scheduler) record(f Fire) {
@@ -388,13 +368,15 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) error {
 	s.busy[name] = true
 	s.wg.Add(1)
 	s.mu.Unlock()
-	defer s.done(name)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer context.AfterFunc(s.runCtx, cancel)()
+	stop := context.AfterFunc(s.runCtx, cancel)
 	now := s.cfg.clock.Now()
-	return s.execute(ctx, t, Tick{ScheduledAt: now, FiredAt: now, Node: s.cfg.node, Manual: true})
+	f := s.execute(ctx, t, Tick{ScheduledAt: now, FiredAt: now, Node: s.cfg.node, Manual: true})
+	stop()
+	s.done(name, f)
+	return f.Err
 }
 
 // NextRuns returns the next tick of every scheduled task by name; tasks
@@ -453,27 +435,3 @@ func (s *Scheduler) Shutdown(ctx context.Context) error {
 	}
 	return err
 }
-
-// skipMonitor passes gocron's singleton skips to the Scheduler; every other
-// notification is ignored.
-type skipMonitor struct{ s *Scheduler }
-
-var _ gocron.SchedulerMonitor = skipMonitor{}
-
-func (m skipMonitor) ConcurrencyLimitReached(limitType string, job gocron.Job) {
-	if limitType == "singleton" {
-		m.s.skipped(job)
-	}
-}
-
-func (skipMonitor) SchedulerStarted()                                   {}
-func (skipMonitor) SchedulerStopped()                                   {}
-func (skipMonitor) SchedulerShutdown()                                  {}
-func (skipMonitor) JobRegistered(gocron.Job)                            {}
-func (skipMonitor) JobUnregistered(gocron.Job)                          {}
-func (skipMonitor) JobStarted(gocron.Job)                               {}
-func (skipMonitor) JobRunning(gocron.Job)                               {}
-func (skipMonitor) JobFailed(gocron.Job, error)                         {}
-func (skipMonitor) JobCompleted(gocron.Job)                             {}
-func (skipMonitor) JobExecutionTime(gocron.Job, time.Duration)          {}
-func (skipMonitor) JobSchedulingDelay(gocron.Job, time.Time, time.Time) {}
