@@ -70,7 +70,8 @@ type parser struct {
 // node is one element of the parsed tree, before it becomes a model value.
 type node struct {
 	name     string
-	path     string
+	parent   *node
+	seg      string // last element of the path, e.g. "Step[2]"
 	pos      Pos
 	attrs    []attr
 	children []*node
@@ -91,6 +92,18 @@ type attr struct {
 	valuePos   Pos
 	start, end int
 	quote      byte
+}
+
+// path is the element path of n, e.g. "WorkFlowMapping/Step[2]/Event". It
+// is built on demand, so deep documents stay linear.
+func (n *node) path() string {
+	if n == nil {
+		return ""
+	}
+	if n.parent == nil {
+		return n.seg
+	}
+	return n.parent.path() + "/" + n.seg
 }
 
 func (n *node) attr(name string) (*attr, bool) {
@@ -189,7 +202,7 @@ func (p *parser) tokenize(u []byte) *node {
 				} else {
 					root = n
 				}
-				n.path = n.name
+				n.seg = n.name
 			} else {
 				parent := stack[len(stack)-1]
 				parent.children = append(parent.children, n)
@@ -197,9 +210,9 @@ func (p *parser) tokenize(u []byte) *node {
 					parent.seen = map[string]int{}
 				}
 				parent.seen[n.name]++
-				n.path = parent.path + "/" + n.name
+				n.parent, n.seg = parent, n.name
 				if k := parent.seen[n.name]; k > 1 || repeatable(parent.name, n.name) {
-					n.path += "[" + strconv.Itoa(k) + "]"
+					n.seg += "[" + strconv.Itoa(k) + "]"
 				}
 			}
 			stack = append(stack, n)
@@ -237,7 +250,7 @@ func pathOf(stack []*node) string {
 	if len(stack) == 0 {
 		return ""
 	}
-	return stack[len(stack)-1].path
+	return stack[len(stack)-1].path()
 }
 
 // repeatable reports whether parent may hold child more than once (then the
@@ -310,14 +323,14 @@ func (p *parser) validate(n *node, s *elemSpec) {
 	misspelt := map[string]bool{} // known attributes an unknown one seems to stand for
 	for _, a := range n.attrs {
 		if seen[a.name] {
-			p.diag(a.pos, n.path, CodeDuplicateAttr, "attribute %s given twice on <%s>", a.name, n.name)
+			p.diag(a.pos, n.path(), CodeDuplicateAttr, "attribute %s given twice on <%s>", a.name, n.name)
 			continue
 		}
 		seen[a.name] = true
 		if _, ok := s.attr(a.name); !ok {
 			near := closest(a.name, s.attrNames())
 			misspelt[near] = true
-			p.diag(a.pos, n.path, CodeUnknownAttr, "unknown attribute %s on <%s>%s", a.name, n.name, hint(near, "", ""))
+			p.diag(a.pos, n.path(), CodeUnknownAttr, "unknown attribute %s on <%s>%s", a.name, n.name, hint(near, "", ""))
 		}
 	}
 	for _, as := range s.Attrs {
@@ -329,13 +342,13 @@ func (p *parser) validate(n *node, s *elemSpec) {
 		case !ok && misspelt[as.Name]:
 			// One mistake, reported once: as the unknown attribute.
 		case !ok:
-			p.diag(n.pos, n.path, CodeMissingAttr, "<%s> is missing required attribute %s", n.name, as.Name)
+			p.diag(n.pos, n.path(), CodeMissingAttr, "<%s> is missing required attribute %s", n.name, as.Name)
 		case strings.TrimSpace(a.value) == "":
-			p.diag(a.valuePos, n.path, CodeEmptyAttr, "<%s> attribute %s is empty", n.name, as.Name)
+			p.diag(a.valuePos, n.path(), CodeEmptyAttr, "<%s> attribute %s is empty", n.name, as.Name)
 		}
 	}
 	if n.hasText && !s.Text {
-		p.diag(n.textPos, n.path, CodeUnexpectedText, "unexpected text in <%s>: %q", n.name, excerpt(n.text.String()))
+		p.diag(n.textPos, n.path(), CodeUnexpectedText, "unexpected text in <%s>: %q", n.name, excerpt(n.text.String()))
 	}
 	p.checkContent(n, s)
 }
@@ -346,7 +359,7 @@ func (p *parser) checkContent(n *node, s *elemSpec) {
 	for _, c := range n.children {
 		cs := specByName[c.name]
 		if cs == nil {
-			p.diag(c.pos, c.path, CodeUnknownElement, "unknown element <%s> in <%s>%s",
+			p.diag(c.pos, c.path(), CodeUnknownElement, "unknown element <%s> in <%s>%s",
 				c.name, n.name, hint(closest(c.name, elementNames), "<", ">"))
 			continue
 		}
@@ -357,14 +370,14 @@ func (p *parser) checkContent(n *node, s *elemSpec) {
 			if ps := parentsOf[c.name]; len(ps) == 1 {
 				where = fmt.Sprintf(" (it belongs in <%s>)", ps[0])
 			}
-			p.diag(c.pos, c.path, CodeUnexpectedElement, "<%s> is not allowed in <%s>%s", c.name, n.name, where)
+			p.diag(c.pos, c.path(), CodeUnexpectedElement, "<%s> is not allowed in <%s>%s", c.name, n.name, where)
 			continue
 		case j < cur:
-			p.diag(c.pos, c.path, CodeMisplacedElement, "<%s> must come before <%s> in <%s>",
+			p.diag(c.pos, c.path(), CodeMisplacedElement, "<%s> must come before <%s> in <%s>",
 				c.name, strings.Join(s.Content[cur].Names, "> or <"), n.name)
 		case j == cur && count > 0:
 			if max := s.Content[j].Max; max >= 0 && count >= max {
-				p.diag(c.pos, c.path, CodeDuplicateElement, "<%s> may contain only %s <%s>",
+				p.diag(c.pos, c.path(), CodeDuplicateElement, "<%s> may contain only %s <%s>",
 					n.name, timesWord(max), c.name)
 			}
 			count++
@@ -392,7 +405,7 @@ func (p *parser) checkContent(n *node, s *elemSpec) {
 }
 
 func (p *parser) missing(n *node, pt particle) {
-	p.diag(n.pos, n.path, CodeMissingElement, "<%s> has no <%s>", n.name, strings.Join(pt.Names, "> or <"))
+	p.diag(n.pos, n.path(), CodeMissingElement, "<%s> has no <%s>", n.name, strings.Join(pt.Names, "> or <"))
 }
 
 func timesWord(n int) string {
@@ -442,7 +455,7 @@ func (p *parser) build(root *node) {
 			}
 			if first, dup := firstStep[no]; dup {
 				a, _ := c.attr("No")
-				p.diag(a.valuePos, c.path, CodeDuplicateStep, "duplicate step number %d (first declared at line %d)", no, first.Line)
+				p.diag(a.valuePos, c.path(), CodeDuplicateStep, "duplicate step number %d (first declared at line %d)", no, first.Line)
 			} else {
 				firstStep[no] = st
 			}
@@ -467,7 +480,7 @@ func (p *parser) buildStep(n *node) *Step {
 		if v := strings.TrimSpace(a.value); v != "" {
 			no, err := strconv.Atoi(v)
 			if err != nil {
-				p.diag(a.valuePos, n.path, CodeBadNumber, "Step@No %q is not an integer", a.value)
+				p.diag(a.valuePos, n.path(), CodeBadNumber, "Step@No %q is not an integer", a.value)
 			}
 			st.No = no
 		}
@@ -503,9 +516,9 @@ func (p *parser) buildFollowing(n *node) *FollowingStep {
 	no, err := strconv.Atoi(f.Text)
 	switch {
 	case f.Text == "":
-		p.diag(n.pos, n.path, CodeBadNumber, "FollowingSteps/No is empty, want a step number")
+		p.diag(n.pos, n.path(), CodeBadNumber, "FollowingSteps/No is empty, want a step number")
 	case err != nil:
-		p.diag(n.textPos, n.path, CodeBadNumber, "FollowingSteps/No %q is not an integer", f.Text)
+		p.diag(n.textPos, n.path(), CodeBadNumber, "FollowingSteps/No %q is not an integer", f.Text)
 	default:
 		f.No = no
 	}
