@@ -403,7 +403,7 @@ func msgIDList(s string) []string {
 		}
 		s = s[i+j+1:]
 	}
-	if out == nil {
+	if out == nil && strings.TrimSpace(s) != "" {
 		out = strings.Fields(s)
 	}
 	return out
@@ -429,7 +429,7 @@ func mediaType(value string, what, part string, m *Mail) (string, map[string]str
 			params = lp
 		} else {
 			for k, v := range lp {
-				if _, ok := params[k]; !ok {
+				if _, ok := params[k]; !ok || strings.Contains(strings.ToLower(value), k+"*") {
 					params[k] = v
 				}
 			}
@@ -443,18 +443,11 @@ func mediaType(value string, what, part string, m *Mail) (string, map[string]str
 	return mt, params
 }
 
-// needsLenientParams: Go's mime drops RFC 2231 values in charsets other than
-// UTF-8/US-ASCII; recover them.
+// needsLenientParams: Go's mime drops or garbles RFC 2231 values in
+// charsets other than UTF-8/US-ASCII; extended parameters are therefore
+// always taken from the lenient parser.
 func needsLenientParams(value string, params map[string]string) bool {
-	if !strings.Contains(value, "*=") && !strings.Contains(value, "*0") {
-		return false
-	}
-	for _, k := range []string{"filename", "name"} {
-		if strings.Contains(strings.ToLower(value), k+"*") && params[k] == "" {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(value, "*=") || strings.Contains(value, "*0")
 }
 
 var paramRE = regexp.MustCompile(`;\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)`)
