@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Ledger outcomes.
+const (
+	OutcomeImported    = "imported"
+	OutcomeQuarantined = "quarantined"
+	OutcomeDuplicate   = "duplicate"
+)
+
+// LedgerKey identifies a message in a mailbox: (mail configuration,
+// mailbox, UIDVALIDITY, UID) is unique in the ledger.
+type LedgerKey struct {
+	MailConfigID int64  `json:"mail_config_id"`
+	Mailbox      string `json:"mailbox"`
+	UIDValidity  uint32 `json:"uid_validity"`
+	UID          uint32 `json:"uid"`
+}
+
+func (k LedgerKey) String() string {
+	return fmt.Sprintf("mail configuration %d mailbox %q UIDVALIDITY %d UID %d", k.MailConfigID, k.Mailbox, k.UIDValidity, k.UID)
+}
+
+// LedgerEntry is one row of the import ledger: what became of a message.
+type LedgerEntry struct {
+	ID            int64  `gorm:"primaryKey" json:"id"`
+	MailConfigID  int64  `json:"mail_config_id"`
+	Mailbox       string `json:"mailbox"`
+	UIDValidity   int64  `json:"uid_validity"`
+	UID           int64  `gorm:"column:uid" json:"uid"`
+	MessageID     string `json:"message_id"`
+	ContentSHA256 string `gorm:"column:content_sha256" json:"content_sha256"`
+	Outcome       string `json:"outcome"`
+	Error         string `json:"error"`
+	ActivityID    *int64 `json:"activity_id,omitempty"`
+	// RelatedActivityID: an activity imported earlier with the same
+	// Message-ID but different content (Message-IDs are not unique in the
+	// wild).
+	RelatedActivityID *int64 `json:"related_activity_id,omitempty"`
+	// RawBlob: the raw .eml of a quarantined message (blob SHA-256).
+	RawBlob   string    `json:"raw_blob,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// TableName implements gorm's tabler.
+func (LedgerEntry) TableName() string { return "import_ledger" }
+
+// Key returns the entry's ledger key.
+func (e *LedgerEntry) Key() LedgerKey {
+	return LedgerKey{MailConfigID: e.MailConfigID, Mailbox: e.Mailbox, UIDValidity: uint32(e.UIDValidity), UID: uint32(e.UID)}
+}
+
+func (k LedgerKey) entry() LedgerEntry {
+	return LedgerEntry{MailConfigID: k.MailConfigID, Mailbox: k.Mailbox, UIDValidity: int64(k.UIDValidity), UID: int64(k.UID)}
+}
+
+func keyWhere(db *gorm.DB, k LedgerKey) *gorm.DB {
+	return db.Where("mail_config_id = ? AND mailbox = ? AND uid_validity = ? AND uid = ?",
+		k.MailConfigID, k.Mailbox, int64(k.UIDValidity), int64(k.UID))
+}
+
+// RecordLedger inserts one ledger row; a key that is already recorded is
+// ErrConflict (exactly one of concurrent writers wins).
+func (s *Store) RecordLedger(ctx context.Context, e *LedgerEntry) error {
+	if e.Outcome == "" {
+		return fmt.Errorf("ledger %s: empty outcome: %w", e.Key(), ErrInvalid)
+	}
+	return translate(s.db.WithContext(ctx).Omit("id").Create(e).Error, "ledger "+e.Key().String())
+}
+
+// LedgerByKey returns the ledger row of a message (ErrNotFound if none).
+func (s *Store) LedgerByKey(ctx context.Context, k LedgerKey) (*LedgerEntry, error) {
+	var e LedgerEntry
+	if err := keyWhere(s.db.WithContext(ctx), k).Take(&e).Error; err != nil {
+		return nil, translate(err, "ledger "+k.String())
+	}
+	return &e, nil
+}
+
+// LedgerByContent returns the rows of a mail configuration with that
+// Message-ID and content hash (either may be empty to ignore it), oldest
+// first.
+func (s *Store) LedgerByContent(ctx context.Context, mailConfigID int64, messageID, contentSHA256 string) ([]LedgerEntry, error) {
+	q := s.db.WithContext(ctx).Where("mail_config_id = ?", mailConfigID).Order("id")
+	if messageID != "" {
+		q = q.Where("message_id = ?", messageID)
+	}
+	if contentSHA256 != "" {
+		q = q.Where("content_sha256 = ?", contentSHA256)
+	}
+	if messageID == "" && contentSHA256 == "" {
+		return nil, fmt.Errorf("ledger lookup: give a Message-ID or a content hash: %w", ErrInvalid)
+	}
+	var out []LedgerEntry
+	err := q.Find(&out).Error
+	return out, translate(err, fmt.Sprintf("ledger of mail configuration %d", mailConfigID))
+}
+
+// LedgerKeys returns the UIDs already recorded for a mailbox at a
+// UIDVALIDITY, so an importer can skip them before fetching.
+func (s *Store) LedgerKeys(ctx context.Context, mailConfigID int64, mailbox string, uidValidity uint32) (map[uint32]string, error) {
+	var rows []LedgerEntry
+	err := s.db.WithContext(ctx).Select("uid, outcome").
+		Where("mail_config_id = ? AND mailbox = ? AND uid_validity = ?", mailConfigID, mailbox, int64(uidValidity)).
+		Find(&rows).Error
+	if err != nil {
+		return nil, translate(err, fmt.Sprintf("ledger of mail configuration %d mailbox %q", mailConfigID, mailbox))
+	}
+	out := make(map[uint32]string, len(rows))
+	for _, r := range rows {
+		out[uint32(r.UID)] = r.Outcome
+	}
+	return out, nil
+}
+
+// ImportItem is one message of an import batch: either an activity to
+// create (with its documents, whose blobs PutBlob has already made durable)
+// or, when Activity is nil, a quarantine entry with QuarantineError and
+// the raw message in RawBlob.
+type ImportItem struct {
+	Key           LedgerKey
+	MessageID     string
+	ContentSHA256 string
+	// Activity with ContactIDs/PartnerIDs set; nil for quarantine.
+	Activity  *Activity
+	Documents []*Document
+	// RawBlob: SHA-256 of the raw .eml blob (required for quarantine,
+	// optional otherwise).
+	RawBlob string
+	// QuarantineError says why the message could not be imported.
+	QuarantineError string
+}
+
+// ImportItemResult tells what became of one item.
+type ImportItemResult struct {
+	Key     LedgerKey `json:"key"`
+	Outcome string    `json:"outcome"` // imported | quarantined | duplicate
+	// ActivityID: the new activity, or for a duplicate the activity the
+	// message was imported as before (0 when it was quarantined before).
+	ActivityID int64 `json:"activity_id,omitempty"`
+	// DuplicateReason: "ledger key" or "content" for duplicates.
+	DuplicateReason string `json:"duplicate_reason,omitempty"`
+	// RelatedActivityID: earlier activity with the same Message-ID but
+	// different content.
+	RelatedActivityID int64 `json:"related_activity_id,omitempty"`
+}
+
+// CommitImport commits a batch of messages in ONE transaction: for each
+// item its ledger row and, unless it is a quarantine entry, its activity,
+// links and documents. An item whose ledger key is already recorded, or
+// whose content hash was already imported from the same mail
+// configuration, is reported as a duplicate and changes nothing; it does
+// not fail the batch. Any other error rolls the whole batch back: then no
+// message of it may leave the inbox.
+func (s *Store) CommitImport(ctx context.Context, items []ImportItem) ([]ImportItemResult, error) {
+	for i, it := range items {
+		if it.Activity == nil && it.QuarantineError == "" {
+			return nil, fmt.Errorf("import batch item %d (%s): neither an activity nor a quarantine error: %w", i, it.Key, ErrInvalid)
+		}
+		if it.Activity == nil && !validSHA(it.RawBlob) {
+			return nil, fmt.Errorf("import batch item %d (%s): quarantine needs the raw message blob: %w", i, it.Key, ErrInvalid)
+		}
+	}
+	var results []ImportItemResult
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		results = make([]ImportItemResult, 0, len(items))
+		for _, it := range items {
+			r, err := s.commitItem(tx, it)
+			if err != nil {
+				return fmt.Errorf("import %s: %w", it.Key, err)
+			}
+			results = append(results, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func (s *Store) commitItem(tx *gorm.DB, it ImportItem) (ImportItemResult, error) {
+	r := ImportItemResult{Key: it.Key}
+	duplicate := func(reason string, prev *LedgerEntry) (ImportItemResult, error) {
+		r.Outcome, r.DuplicateReason = OutcomeDuplicate, reason
+		if prev.ActivityID != nil {
+			r.ActivityID = *prev.ActivityID
+		}
+		return r, nil
+	}
+	// the same content imported before from this configuration (e.g. the
+	// mail was moved back, or a crash came between commit and MOVE)
+	if it.ContentSHA256 != "" && it.Activity != nil {
+		var prev LedgerEntry
+		err := tx.Where("mail_config_id = ? AND content_sha256 = ? AND outcome = ?", it.Key.MailConfigID, it.ContentSHA256, OutcomeImported).
+			Order("id").Limit(1).Find(&prev).Error
+		if err != nil {
+			return r, translate(err, "ledger lookup by content")
+		}
+		if prev.ID != 0 {
+			return duplicate("content", &prev)
+		}
+	}
+	e := it.Key.entry()
+	e.MessageID, e.ContentSHA256, e.RawBlob = it.MessageID, it.ContentSHA256, it.RawBlob
+	e.CreatedAt = s.now()
+	if it.Activity == nil {
+		e.Outcome, e.Error = OutcomeQuarantined, it.QuarantineError
+	} else {
+		e.Outcome = OutcomeImported
+	}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("id").Create(&e)
+	if res.Error != nil {
+		return r, translate(res.Error, "ledger")
+	}
+	if res.RowsAffected == 0 {
+		var prev LedgerEntry
+		if err := keyWhere(tx, it.Key).Take(&prev).Error; err != nil {
+			return r, translate(err, "ledger")
+		}
+		return duplicate("ledger key", &prev)
+	}
+	if e.ID == 0 {
+		// some drivers do not return the id after ON CONFLICT DO NOTHING
+		if err := keyWhere(tx.Model(&LedgerEntry{}), it.Key).Pluck("id", &e.ID).Error; err != nil {
+			return r, translate(err, "ledger")
+		}
+	}
+	if it.Activity == nil {
+		r.Outcome = OutcomeQuarantined
+		return r, nil
+	}
+	if err := insertActivity(tx, it.Activity, it.Documents); err != nil {
+		return r, err
+	}
+	up := map[string]any{"activity_id": it.Activity.ID}
+	if it.MessageID != "" {
+		var rel LedgerEntry
+		err := tx.Where("mail_config_id = ? AND message_id = ? AND outcome = ? AND id <> ? AND activity_id IS NOT NULL",
+			it.Key.MailConfigID, it.MessageID, OutcomeImported, e.ID).Order("id").Limit(1).Find(&rel).Error
+		if err != nil {
+			return r, translate(err, "ledger lookup by Message-ID")
+		}
+		if rel.ID != 0 {
+			up["related_activity_id"] = *rel.ActivityID
+			r.RelatedActivityID = *rel.ActivityID
+		}
+	}
+	if err := tx.Model(&LedgerEntry{}).Where("id = ?", e.ID).Updates(up).Error; err != nil {
+		return r, translate(err, "ledger")
+	}
+	r.Outcome, r.ActivityID = OutcomeImported, it.Activity.ID
+	return r, nil
+}
+
+// ListLedger returns the newest ledger rows of a mail configuration (0 =
+// all configurations), newest first.
+func (s *Store) ListLedger(ctx context.Context, mailConfigID int64, outcome string, limit int) ([]LedgerEntry, error) {
+	q := s.db.WithContext(ctx).Order("id DESC")
+	if mailConfigID != 0 {
+		q = q.Where("mail_config_id = ?", mailConfigID)
+	}
+	if outcome != "" {
+		q = q.Where("outcome = ?", outcome)
+	}
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	var out []LedgerEntry
+	err := q.Find(&out).Error
+	return out, translate(err, "list ledger")
+}
