@@ -126,7 +126,7 @@ func (s *Store) PruneRuns(ctx context.Context, keep int, olderThan time.Duration
 	}
 	if keep > 0 {
 		var ids []string
-		if err := db.Model(&Run{}).Order("started_at DESC, id DESC").Offset(keep).Limit(1 << 30).Pluck("id", &ids).Error; err != nil {
+		if err := db.Model(&Run{}).Order("started_at DESC, id DESC").Offset(keep).Limit(1<<30).Pluck("id", &ids).Error; err != nil {
 			return n, translate(err, "prune runs")
 		}
 		for len(ids) > 0 {
