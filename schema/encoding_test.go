@@ -97,3 +97,11 @@ func TestClosest(t *testing.T) {
 		t.Errorf("transposition distance %d", d)
 	}
 }
+
+func TestUTF16Refused(t *testing.T) {
+	_, err := Parse("x.xml", []byte("\xff\xfe<\x00W\x00"))
+	var ds Diagnostics
+	if !errors.As(err, &ds) || len(ds) != 1 || ds[0].Code != CodeUnknownEncoding {
+		t.Fatalf("err = %v", err)
+	}
+}

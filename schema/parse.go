@@ -34,7 +34,8 @@ const (
 	CodeDuplicateStep     = "duplicate-step"     // Step@No used twice
 )
 
-// ParseFile reads and parses the workflow document at path.
+// ParseFile reads and parses the workflow document at path. It returns a
+// nil model only when the file cannot be read.
 func ParseFile(path string) (*WorkFlowMapping, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -136,6 +137,11 @@ func (p *parser) run() {
 		base = len(utf8BOM)
 	}
 	doc := data[base:]
+	if bytes.HasPrefix(doc, []byte{0xFE, 0xFF}) || bytes.HasPrefix(doc, []byte{0xFF, 0xFE}) {
+		p.diag(Pos{Line: 1, Col: 1}, "", CodeUnknownEncoding,
+			"UTF-16 documents are not supported (supported: UTF-8, ISO-8859-1, windows-1252)")
+		return
+	}
 	label, at := declaredEncoding(doc)
 	enc, ok := lookupEncoding(label)
 	if !ok {
