@@ -7,8 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
-	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/file"
@@ -118,11 +118,20 @@ func (e ExpressionCondition) Prepare(in engine.PrepareInput) (engine.Checker, er
 	if strings.TrimSpace(src) == "" {
 		return nil, &engine.PositionError{CheckValue: ExprValue, Line: 1, Err: errors.New("empty expression")}
 	}
-	env := make(map[string]any, len(in.Inputs))
-	for _, name := range in.Inputs {
-		env[name] = e.Types[name] // nil: untyped
+	// The environment is a struct with one field per input, tagged with the
+	// input's name: untyped inputs are interface fields, so the expression
+	// may use them in any way that works at run time, while unknown names
+	// are compile errors.
+	fields := make([]reflect.StructField, len(in.Inputs))
+	for i, name := range in.Inputs {
+		typ := reflect.TypeFor[any]()
+		if ex, ok := e.Types[name]; ok && ex != nil {
+			typ = reflect.TypeOf(ex)
+		}
+		fields[i] = reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: typ, Tag: reflect.StructTag(fmt.Sprintf(`expr:%q`, name))}
 	}
-	prog, err := expr.Compile(src, expr.Env(env), expr.AsBool())
+	envType := reflect.StructOf(fields)
+	prog, err := expr.Compile(src, expr.Env(reflect.New(envType).Elem().Interface()), expr.AsBool())
 	if err != nil {
 		pe := &engine.PositionError{CheckValue: ExprValue, Line: 1, Err: err}
 		var fe *file.Error
@@ -134,28 +143,30 @@ func (e ExpressionCondition) Prepare(in engine.PrepareInput) (engine.Checker, er
 		}
 		return nil, pe
 	}
-	names := append([]string(nil), in.Inputs...)
-	x := &exprChecker{prog: prog, names: names}
-	x.pool.New = func() any { return make(map[string]any, len(names)) }
+	x := &exprChecker{prog: prog, names: append([]string(nil), in.Inputs...), envType: envType}
 	return x.check, nil
 }
 
 type exprChecker struct {
-	prog  *vm.Program
-	names []string
-	pool  sync.Pool
+	prog    *vm.Program
+	names   []string
+	envType reflect.Type
 }
 
 func (x *exprChecker) check(_ context.Context, inputs []any) (bool, error) {
-	env := x.pool.Get().(map[string]any)
-	defer func() {
-		clear(env)
-		x.pool.Put(env)
-	}()
-	for i, n := range x.names {
-		env[n] = inputs[i]
+	env := reflect.New(x.envType).Elem()
+	for i, v := range inputs {
+		if v == nil {
+			continue
+		}
+		f := env.Field(i)
+		rv := reflect.ValueOf(v)
+		if !rv.Type().AssignableTo(f.Type()) {
+			return false, fmt.Errorf("expression input %s holds %T, want %s", x.names[i], v, f.Type())
+		}
+		f.Set(rv)
 	}
-	out, err := expr.Run(x.prog, env)
+	out, err := expr.Run(x.prog, env.Interface())
 	if err != nil {
 		return false, fmt.Errorf("expression: %w", err)
 	}

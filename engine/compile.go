@@ -456,10 +456,8 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 				pos, found := cvPos[pe.CheckValue]
 				if !found {
 					pos = cd.Pos
-				} else if pe.Line > 1 {
-					pos = schema.Pos{Line: pos.Line + pe.Line - 1, Col: pe.Column + 1}
 				} else {
-					pos.Col += pe.Column
+					pos = valueOffsetPos(c.doc.Source, pos, pe.Line, pe.Column)
 				}
 				c.errorf(pos, path, "bad-expression", "condition %s: %s: %v", cd.Name, pe.CheckValue, pe.Err)
 			} else {

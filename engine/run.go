@@ -251,6 +251,10 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 			sr.Actions = actRecs[first:len(actRecs):len(actRecs)]
 			runErr = st.runAction(ctx, s, a, ar)
 			if runErr != nil {
+				if ctx.Err() != nil {
+					runErr = st.interrupted(parent, deadline, runErr)
+					ar.ErrorClass = ClassOf(runErr)
+				}
 				break
 			}
 		}
@@ -277,6 +281,15 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 		rec.Status = StatusSkipped
 	}
 	return rec, runErr
+}
+
+// interrupted explains an action error that came with the end of the
+// run's context: a cancelled run, or the run deadline (retryable).
+func (st *runState) interrupted(parent context.Context, deadline time.Duration, err error) error {
+	if perr := parent.Err(); perr != nil && !errors.Is(perr, context.DeadlineExceeded) {
+		return fmt.Errorf("run cancelled: %w (%w)", err, perr)
+	}
+	return Retryable(fmt.Errorf("%w (%s): %w", ErrDeadline, deadline, err))
 }
 
 func (st *runState) ctxError(parent context.Context, deadline time.Duration, stepNo int) error {
