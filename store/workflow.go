@@ -231,8 +231,9 @@ func (s *Store) importOne(tx *gorm.DB, v validated, opts ImportOptions, system b
 	if !cur.Standard && system {
 		return res, fmt.Errorf("%s: a workflow %s that is not a standard workflow exists: %w", v.file.Name, id, ErrConflict)
 	}
+	next := cur.Version + 1
 	up := map[string]any{
-		"data": v.file.Data, "sha256": sum, "version": cur.Version + 1, "description": v.meta.Description,
+		"data": v.file.Data, "sha256": sum, "version": next, "description": v.meta.Description,
 		"file_name": v.file.Name, "updated_at": s.now(),
 	}
 	if opts.Activate {
@@ -241,7 +242,7 @@ func (s *Store) importOne(tx *gorm.DB, v validated, opts ImportOptions, system b
 	if err := tx.Model(&cur).Updates(up).Error; err != nil {
 		return res, translate(err, "update workflow "+id)
 	}
-	res.Outcome, res.Version = ImportUpdated, cur.Version+1
+	res.Outcome, res.Version = ImportUpdated, next
 	return res, nil
 }
 
