@@ -251,6 +251,7 @@ func (a *smtpAttachments) files(s *smtpSession) []*mail.File {
 			Header:      textproto.MIMEHeader{},
 			Writer: func(w io.Writer) (int64, error) {
 				n, err := io.Copy(&deadlineWriter{w: w, s: s}, markReader{rc})
+				s.extend() // the server's answer to the end of DATA gets a full timeout
 				var rerr *readError
 				if errors.As(err, &rerr) {
 					a.mu.Lock()

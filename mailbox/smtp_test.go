@@ -332,7 +332,7 @@ func TestSendAttachmentReadFailureAbortsCleanly(t *testing.T) {
 
 func TestSendStreamsLargeAttachment(t *testing.T) {
 	srv := mailtest.StartSMTP(t, mailtest.SMTPOptions{Security: "tls"})
-	const size = 8 << 20
+	const size = 2 << 20
 	msg := testOutgoing()
 	msg.Attachments = []mailbox.Attachment{{Name: "scan.tif", Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(io.LimitReader(zeros{}, size)), nil
