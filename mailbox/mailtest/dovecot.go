@@ -113,7 +113,7 @@ func StartDovecotDir(dir string, opts DovecotOptions) (*Dovecot, error) {
 	}
 	d.CAFile = d.CA.CAFile
 
-	internalUser, loginUser, err := d.chooseUsers()
+	internalUser, internalGroup, loginUser, err := d.chooseUsers()
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func StartDovecotDir(dir string, opts DovecotOptions) (*Dovecot, error) {
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, err
 		}
-		conf := d.config(internalUser, loginUser, imapPort, imapsPort)
+		conf := d.config(internalUser, internalGroup, loginUser, imapPort, imapsPort)
 		confFile := filepath.Join(dir, "dovecot.conf")
 		if err := os.WriteFile(confFile, []byte(conf), 0o644); err != nil {
 			return nil, err
@@ -173,14 +173,18 @@ func StartDovecotDir(dir string, opts DovecotOptions) (*Dovecot, error) {
 // chooseUsers picks the service users. As root, Dovecot refuses to run login
 // and mail processes as root: use the package's users (dovenull, dovecot)
 // or nobody. As a normal user everything runs as that user.
-func (d *Dovecot) chooseUsers() (internal, login string, err error) {
+func (d *Dovecot) chooseUsers() (internal, group, login string, err error) {
 	if os.Geteuid() != 0 {
 		u, err := user.Current()
 		if err != nil {
-			return "", "", err
+			return "", "", "", err
 		}
 		d.mailUID, d.mailGID = os.Getuid(), os.Getgid()
-		return u.Username, u.Username, nil
+		g, err := user.LookupGroupId(strconv.Itoa(d.mailGID))
+		if err != nil {
+			return "", "", "", err
+		}
+		return u.Username, g.Name, u.Username, nil
 	}
 	pick := func(names ...string) (*user.User, error) {
 		var err error
@@ -194,21 +198,26 @@ func (d *Dovecot) chooseUsers() (internal, login string, err error) {
 	}
 	in, err := pick("dovecot", "nobody")
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	lo, err := pick("dovenull", "nobody")
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
+	}
+	g, err := user.LookupGroupId(in.Gid)
+	if err != nil {
+		return "", "", "", err
 	}
 	d.mailUID, _ = strconv.Atoi(in.Uid)
 	d.mailGID, _ = strconv.Atoi(in.Gid)
-	return in.Username, lo.Username, nil
+	return in.Username, g.Name, lo.Username, nil
 }
 
-func (d *Dovecot) config(internalUser, loginUser string, imapPort, imapsPort int) string {
+func (d *Dovecot) config(internalUser, internalGroup, loginUser string, imapPort, imapsPort int) string {
 	r := strings.NewReplacer(
 		"DIR", d.Dir,
 		"INSTANCE", fmt.Sprintf("wfe-%d-%d", os.Getpid(), dovecotSeq.Add(1)),
+		"INTERNALGROUP", internalGroup,
 		"INTERNAL", internalUser,
 		"LOGIN", loginUser,
 		"MAILUID", strconv.Itoa(d.mailUID),
@@ -247,7 +256,7 @@ mail_fsync = never
 first_valid_uid = MAILUID
 first_valid_gid = MAILGID
 default_internal_user = INTERNAL
-default_internal_group = INTERNAL
+default_internal_group = INTERNALGROUP
 default_login_user = LOGIN
 namespace inbox {
   inbox = yes
