@@ -58,6 +58,9 @@ type ContactMatcher struct {
 	prog   *vm.Program
 }
 
+var envNames = strings.NewReplacer("type store.PartnerEnv", "partner", "type store.ContactEnv", "contact",
+	"type store.contactSearchEnv", "the expression")
+
 // CompileContactSearch compiles and type-checks a contact expression. The
 // error names the position (1-based line and column).
 func CompileContactSearch(src string) (*ContactMatcher, error) {
@@ -68,9 +71,9 @@ func CompileContactSearch(src string) (*ContactMatcher, error) {
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) && fe.Line > 0 {
-			return nil, fmt.Errorf("expression %q: line %d, column %d: %s: %w", src, fe.Line, fe.Column+1, fe.Message, ErrInvalid)
+			return nil, fmt.Errorf("expression %q: line %d, column %d: %s: %w", src, fe.Line, fe.Column+1, envNames.Replace(fe.Message), ErrInvalid)
 		}
-		return nil, fmt.Errorf("expression %q: %s: %w", src, strings.TrimSpace(err.Error()), ErrInvalid)
+		return nil, fmt.Errorf("expression %q: %s (it must give true or false): %w", src, envNames.Replace(strings.TrimSpace(err.Error())), ErrInvalid)
 	}
 	return &ContactMatcher{Source: src, prog: prog}, nil
 }

@@ -1,0 +1,280 @@
+package store_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"wfe/store"
+	"wfe/store/storetest"
+)
+
+func TestPutBlobDurableBeforeCommit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		content := strings.Repeat("Anhang-Inhalt ", 100000) // 1.4 MB
+		sum := sha256.Sum256([]byte(content))
+		want := hex.EncodeToString(sum[:])
+		sha, size, err := s.PutBlob(ctx, strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sha != want || size != int64(len(content)) {
+			t.Fatalf("PutBlob = %s %d, want %s %d", sha, size, want, len(content))
+		}
+		// the file is in place with the right content before any row refers to it
+		p, err := s.BlobPath(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("blob file missing before commit: %v", err)
+		}
+		got := sha256.Sum256(b)
+		if hex.EncodeToString(got[:]) != want {
+			t.Fatal("blob file content has the wrong SHA-256")
+		}
+		entries, _ := os.ReadDir(s.BlobDir())
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".tmp-") {
+				t.Fatalf("temporary file left behind: %s", e.Name())
+			}
+		}
+		// same content again: same address, no error
+		if sha2, _, err := s.PutBlob(ctx, strings.NewReader(content)); err != nil || sha2 != sha {
+			t.Fatalf("second PutBlob: %s %v", sha2, err)
+		}
+		r, err := s.OpenBlob(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, r)
+		r.Close()
+		if n != size {
+			t.Fatalf("OpenBlob read %d bytes", n)
+		}
+		if _, err := s.OpenBlob(strings.Repeat("0", 64)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("missing blob: %v", err)
+		}
+	})
+}
+
+type fixture struct {
+	cfg      *store.MailConfig
+	kunde    store.ContactMatch
+	supplier store.ContactMatch
+}
+
+func crmFixture(t *testing.T, s *store.Store) fixture {
+	t.Helper()
+	cfg := &store.MailConfig{MatchCode: "123", UserName: "info@firma.de", Password: secretPW}
+	if err := s.CreateMailConfig(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ImportContactsCSV(ctx, strings.NewReader(
+		"partner,partner_roles,partner_fax,first_name,last_name,email,fax\n"+
+			"Muster GmbH,Kunde,+49301,Max,Muster,max@muster.de,\n"+
+			"Muster Einkauf GmbH,Lieferant,,Max,Muster,MAX@muster.de,+49302\n"))
+	if err != nil || len(res.Rejected) != 0 {
+		t.Fatalf("contacts: %+v %v", res, err)
+	}
+	ms, err := s.ContactsByEmail(ctx, "max@muster.de")
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("contacts by e-mail: %+v %v", ms, err)
+	}
+	return fixture{cfg: cfg, kunde: ms[0], supplier: ms[1]}
+}
+
+func mailItem(t *testing.T, s *store.Store, f fixture, uid uint32, msgID, body string) store.ImportItem {
+	t.Helper()
+	sha, size, err := s.PutBlob(ctx, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	return store.ImportItem{
+		Key:           store.LedgerKey{MailConfigID: f.cfg.ID, Mailbox: "INBOX", UIDValidity: 1, UID: uid},
+		MessageID:     msgID,
+		ContentSHA256: sha,
+		RawBlob:       sha,
+		Activity: &store.Activity{Type: store.TypeMailIn, Status: store.StatusOpen, Subject: "Mail " + msgID, Sender: "max@muster.de",
+			GlobalID: msgID, StartDate: &start, MailConfigID: &f.cfg.ID, ImportFolder: "CRM/Aktivitäten",
+			ContactIDs: []int64{f.kunde.Contact.ID}, PartnerIDs: []int64{f.kunde.Partner.ID},
+			MatchExplanation: store.StringList{"From max@muster.de matches contact Max Muster (Muster GmbH)"}},
+		Documents: []*store.Document{{Name: "raw.eml", ContentType: "message/rfc822", Size: size, SHA256: sha}},
+	}
+}
+
+func TestCommitImportBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := crmFixture(t, s)
+		sha, _, err := s.PutBlob(ctx, strings.NewReader("garbage\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := []store.ImportItem{
+			mailItem(t, s, f, 1, "<a@x>", "mail one"),
+			mailItem(t, s, f, 2, "<b@x>", "mail two"),
+			{Key: store.LedgerKey{MailConfigID: f.cfg.ID, Mailbox: "INBOX", UIDValidity: 1, UID: 3},
+				ContentSHA256: sha, RawBlob: sha, QuarantineError: "header: malformed MIME header line"},
+		}
+		res, err := s.CommitImport(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes := []string{res[0].Outcome, res[1].Outcome, res[2].Outcome}
+		if strings.Join(outcomes, ",") != "imported,imported,quarantined" {
+			t.Fatalf("outcomes %v", outcomes)
+		}
+		a, err := s.GetActivity(ctx, res[0].ActivityID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Contacts) != 1 || a.Contacts[0].Contact.Email != "max@muster.de" || len(a.Documents) != 1 || len(a.MatchExplanation) != 1 {
+			t.Fatalf("activity detail: %+v", a)
+		}
+		q, err := s.LedgerByKey(ctx, batch[2].Key)
+		if err != nil || q.Outcome != store.OutcomeQuarantined || q.RawBlob != sha || !strings.Contains(q.Error, "malformed") {
+			t.Fatalf("quarantine row: %+v %v", q, err)
+		}
+		// a crash between commit and MOVE: the same batch again is all duplicates
+		again := []store.ImportItem{mailItem(t, s, f, 1, "<a@x>", "mail one"), mailItem(t, s, f, 2, "<b@x>", "mail two")}
+		res2, err := s.CommitImport(ctx, again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res2 {
+			if r.Outcome != store.OutcomeDuplicate || r.ActivityID != res[i].ActivityID {
+				t.Fatalf("re-commit item %d: %+v", i, r)
+			}
+		}
+		// the same content under a new UID (moved back to the inbox): duplicate by content
+		moved := mailItem(t, s, f, 10, "<a@x>", "mail one")
+		res3, err := s.CommitImport(ctx, []store.ImportItem{moved})
+		if err != nil || res3[0].Outcome != store.OutcomeDuplicate || res3[0].DuplicateReason != "content" {
+			t.Fatalf("moved-back mail: %+v %v", res3, err)
+		}
+		// same Message-ID, different content: imported, relation recorded
+		other := mailItem(t, s, f, 11, "<a@x>", "a different mail with a reused Message-ID")
+		res4, err := s.CommitImport(ctx, []store.ImportItem{other})
+		if err != nil || res4[0].Outcome != store.OutcomeImported || res4[0].RelatedActivityID != res[0].ActivityID {
+			t.Fatalf("reused Message-ID: %+v %v", res4, err)
+		}
+		list, err := s.ListActivities(ctx, store.ActivityFilter{GlobalID: "<a@x>"})
+		if err != nil || len(list) != 2 {
+			t.Fatalf("activities with <a@x>: %d %v", len(list), err)
+		}
+		if list[0].DocumentCount != 1 || len(list[0].ContactEmails) != 1 {
+			t.Fatalf("summary: %+v", list[0])
+		}
+		byFolder, err := s.ListActivities(ctx, store.ActivityFilter{ImportFolder: "crm/AKTIVITÄTEN"})
+		if err != nil || len(byFolder) != 3 {
+			t.Fatalf("by import folder (case-insensitive): %d %v", len(byFolder), err)
+		}
+		seen, err := s.LedgerKeys(ctx, f.cfg.ID, "INBOX", 1)
+		if err != nil || len(seen) != 4 || seen[3] != store.OutcomeQuarantined {
+			t.Fatalf("ledger keys: %v %v", seen, err)
+		}
+	})
+}
+
+func TestCommitImportRollsBackWholeBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := crmFixture(t, s)
+		good := mailItem(t, s, f, 1, "<a@x>", "mail one")
+		bad := mailItem(t, s, f, 2, "<b@x>", "mail two")
+		bad.Activity.ContactIDs = []int64{987654} // no such contact
+		if _, err := s.CommitImport(ctx, []store.ImportItem{good, bad}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("batch with a broken item: %v", err)
+		}
+		if _, err := s.LedgerByKey(ctx, good.Key); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("ledger row of the good item survived the rollback: %v", err)
+		}
+		list, _ := s.ListActivities(ctx, store.ActivityFilter{})
+		if len(list) != 0 {
+			t.Fatalf("%d activities after rollback", len(list))
+		}
+	})
+}
+
+func TestExtendedSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := crmFixture(t, s)
+		err := s.SaveExtendedSearch(ctx, &store.ExtendedSearch{PK: "bad", Entity: "contact", Expr: `"Lieferant" in partner.rollen`})
+		if !errors.Is(err, store.ErrInvalid) || !strings.Contains(err.Error(), "column") {
+			t.Fatalf("compile error: %v", err)
+		}
+		if err := s.SaveExtendedSearch(ctx, &store.ExtendedSearch{PK: "num", Expr: `contact.email + 1`}); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("type error: %v", err)
+		}
+		if _, err := s.GetExtendedSearch(ctx, "bad"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a refused search was stored: %v", err)
+		}
+		pk := "31m47d216nrsh550ExtendedSearch"
+		if err := s.SaveExtendedSearch(ctx, &store.ExtendedSearch{PK: pk, Entity: "contact", Expr: `"Lieferant" in partner.roles`}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			m    store.ContactMatch
+			want bool
+		}{{f.kunde, false}, {f.supplier, true}} {
+			got, err := s.MatchContact(ctx, pk, c.m)
+			if err != nil || got != c.want {
+				t.Errorf("match %s (%v): %v %v, want %v", c.m.Partner.Name, c.m.Partner.Roles, got, err, c.want)
+			}
+		}
+		// replacing the expression takes effect
+		if err := s.SaveExtendedSearch(ctx, &store.ExtendedSearch{PK: pk, Expr: `"Kunde" in partner.roles && contact.first_name == "Max"`}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.MatchContact(ctx, pk, f.kunde); !got {
+			t.Error("replaced expression not used")
+		}
+		if _, err := s.MatchContact(ctx, "unknown", f.kunde); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown pk: %v", err)
+		}
+	})
+}
+
+func TestContactsCSV(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		csv := "partner;partner_roles;partner_fax;first_name;last_name;email;fax\n" +
+			"ACME AG;Kunde;Lieferant;+4930;Erika;Muster;erika@acme.de;\n" + // 8 fields: rejected
+			"ACME AG;Kunde; Lieferant;+4930;Erika;Muster;erika@acme.de;\n" + // also 8 fields
+			"ACME AG;\"Kunde;Lieferant\";+4930;Erika;Muster;erika@acme.de;+4931\n" +
+			";Kunde;;Hans;Ohne;hans@x.de;\n" + // no partner
+			"ACME AG;;;Jo;Falsch;not-an-address;\n" + // bad e-mail
+			"acme ag;Interessent;;Paul;Neu;paul@acme.de;\n" +
+			"ACME AG;;;Erika;Doppelt;ERIKA@acme.de;\n" // already there
+		res, err := s.ImportContactsCSV(ctx, strings.NewReader(csv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Contacts != 2 || res.Partners != 1 {
+			t.Fatalf("imported %d contacts, %d partners; want 2, 1 (%+v)", res.Contacts, res.Partners, res.Rejected)
+		}
+		lines := []int{}
+		for _, r := range res.Rejected {
+			lines = append(lines, r.Line)
+		}
+		if len(lines) != 5 || lines[0] != 2 || lines[1] != 3 || lines[2] != 5 || lines[3] != 6 || lines[4] != 8 {
+			t.Fatalf("rejected lines %v (%+v)", lines, res.Rejected)
+		}
+		p, err := s.PartnerByName(ctx, "Acme AG")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Roles.Has("Kunde") || !p.Roles.Has("Lieferant") || !p.Roles.Has("Interessent") || p.Fax != "+4930" {
+			t.Fatalf("roles %v", p.Roles)
+		}
+		_, err = s.ImportContactsCSV(ctx, strings.NewReader("name,mail\nx,y\n"))
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("wrong header: %v", err)
+		}
+	})
+}
