@@ -162,8 +162,9 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 		budget = DefaultStepBudget
 	}
 	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, deadline)
-	defer cancel()
+	rc := newRunCtx(ctx, deadline)
+	defer rc.stop()
+	ctx = rc
 
 	st := p.pool.Get().(*runState)
 	defer func() {
