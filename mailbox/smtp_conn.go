@@ -38,6 +38,9 @@ func smtpConnect(ctx context.Context, ep Endpoint, host string, port int, auth A
 	server := net.JoinHostPort(host, strconv.Itoa(port))
 	var token string
 	fail := func(name, op string, err error) (*smtpSession, error) {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%v)", cerr, err)
+		}
 		e := smtpError(server, op, err, auth, token)
 		step(name, "", e)
 		return nil, e

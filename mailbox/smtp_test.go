@@ -399,3 +399,41 @@ func TestCheckSMTP(t *testing.T) {
 		t.Errorf("CheckSMTP sent %d mails", n)
 	}
 }
+
+func TestSendStopsWhenContextEnds(t *testing.T) {
+	// A server that accepts the connection but never greets.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			defer c.Close()
+		}
+		cancel()
+		<-ctx.Done()
+	}()
+	_, err = mailbox.Send(ctx, mailbox.Endpoint{Addr: ln.Addr().String(), Timeout: time.Minute}, mailbox.Auth{}, testOutgoing())
+	if !errors.Is(err, context.Canceled) || mailbox.IsRetryable(err) {
+		t.Fatalf("want the cancellation, got %v", err)
+	}
+}
+
+func BenchmarkSendAttachment(b *testing.B) {
+	srv := mailtest.StartSMTP(b, mailtest.SMTPOptions{DiscardData: true})
+	const size = 4 << 20
+	msg := testOutgoing()
+	msg.Attachments = []mailbox.Attachment{{Name: "scan.tif", Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(io.LimitReader(zeros{}, size)), nil
+	}}}
+	b.ReportAllocs()
+	b.SetBytes(size)
+	for b.Loop() {
+		if _, err := mailbox.Send(context.Background(), smtpEndpoint(srv), mailbox.Auth{}, msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

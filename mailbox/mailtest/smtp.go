@@ -31,6 +31,9 @@ type SMTPOptions struct {
 	// FailRcpt and FailData, when not 0, are the reply codes every RCPT TO
 	// or every DATA gets (451 for a temporary, 550 for a permanent failure).
 	FailRcpt, FailData int
+	// DiscardData keeps the envelope of received mails but not their data
+	// (for benchmarks).
+	DiscardData bool
 }
 
 // Received is one mail the server accepted.
@@ -205,7 +208,11 @@ func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 
 func (ss *smtpSession) Data(r io.Reader) error {
 	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, r); err != nil {
+	dst := io.Writer(&buf)
+	if ss.srv.opts.DiscardData {
+		dst = io.Discard
+	}
+	if _, err := io.Copy(dst, r); err != nil {
 		return err
 	}
 	ss.srv.mu.Lock()
