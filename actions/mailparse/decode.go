@@ -27,13 +27,13 @@ func sanitize(s string) string {
 // (a superset of ISO-8859-1 for printable characters).
 func rawToUTF8(s string) string {
 	if utf8.ValidString(s) {
-		return s
+		return sanitize(s)
 	}
 	out, err := charmap.Windows1252.NewDecoder().String(s)
 	if err != nil {
-		return strings.ToValidUTF8(s, "\uFFFD")
+		out = s
 	}
-	return out
+	return sanitize(out)
 }
 
 // decodeCharset converts b from the named charset to UTF-8. Unknown
@@ -41,6 +41,7 @@ func rawToUTF8(s string) string {
 // returned for the caller to record.
 func decodeCharset(cs string, b []byte, where string) (string, string) {
 	label := strings.ToLower(strings.Trim(strings.TrimSpace(cs), `"'`))
+	label = strings.Trim(strings.TrimPrefix(label, "charset="), `"'`)
 	switch label {
 	case "", "us-ascii", "ascii", "utf-8", "utf8", "us_ascii", "ansi_x3.4-1968":
 		if utf8.Valid(b) {

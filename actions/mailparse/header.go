@@ -91,6 +91,9 @@ func peekLine(br *bufio.Reader) []byte {
 
 var fieldName = regexp.MustCompile(`^[!-9;-~]+[ \t]*:`)
 
+// paramLine matches a MIME parameter that lost its folding indentation.
+var paramLine = regexp.MustCompile(`^[A-Za-z-]+\*?[0-9]*\*?="?`)
+
 func isFieldLine(line []byte) bool { return fieldName.Match(line) }
 
 // readHeader reads a header block leniently. It returns the fields and a
@@ -166,7 +169,8 @@ func readHeader(br *bufio.Reader, m *Mail, top bool) (header, io.Reader, error) 
 				return h, bodyWith(line, eof, br), nil
 			}
 			next := peekLine(br)
-			if !eof && (isFieldLine(next) || (len(next) > 0 && (next[0] == ' ' || next[0] == '\t'))) {
+			paramCont := paramLine.Match(line) || strings.HasSuffix(strings.TrimSpace(h[len(h)-1].value), ";")
+			if paramCont || (!eof && (isFieldLine(next) || (len(next) > 0 && (next[0] == ' ' || next[0] == '\t')))) {
 				m.problemf("broken header folding near %q", clip(string(line), 40))
 				appendCont(append([]byte{' '}, line...))
 				continue
@@ -423,7 +427,10 @@ func mediaType(value string, what, part string, m *Mail) (string, map[string]str
 			m.problemf("malformed %s %q in %s (%v)", what, clip(value, 60), partName(part), err)
 		}
 		t, _, _ := strings.Cut(value, ";")
-		mt = strings.ToLower(strings.TrimSpace(t))
+		mt = ""
+		if f := strings.Fields(t); len(f) > 0 {
+			mt = strings.ToLower(f[0])
+		}
 		lp := lenientParams(value, m)
 		if params == nil {
 			params = lp
@@ -450,7 +457,7 @@ func needsLenientParams(value string, params map[string]string) bool {
 	return strings.Contains(value, "*=") || strings.Contains(value, "*0")
 }
 
-var paramRE = regexp.MustCompile(`;\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)`)
+var paramRE = regexp.MustCompile(`[;\s]\s*([^\s=;"]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;\s]*)`)
 
 // lenientParams extracts parameters by pattern, joining RFC 2231
 // continuations and decoding extended values in any charset.

@@ -109,6 +109,10 @@ func TestLenientStructure(t *testing.T) {
 		{"header without blank line", "From: a@b.example\nSubject: s\nHier beginnt der Text ohne Leerzeile.\n", "Hier beginnt der Text", "not ended by an empty line", 0},
 		{"utf-7", "From: a@b.example\nContent-Type: text/plain; charset=unicode-1-1-utf-7\n\nGr+APwA3w-e +- mehr\n", "Grüße + mehr", "", 0},
 		{"8bit without charset", "From: a@b.example\n\nGr\xfc\xdfe\n", "Grüße", "without charset", 0},
+		{"parameter lost folding", "From: a@b.example\nContent-Type: multipart/mixed;\nboundary=\"zz\"\n\n--zz\nContent-Type: text/plain\n\ninnen\n--zz--\n", "innen", "broken header folding", 0},
+		{"missing semicolon", "From: a@b.example\nContent-Type: multipart/mixed; boundary=zz\n\n--zz\n\nText\n--zz\nContent-Type: application/pdf name=\"r.pdf\"\n\n%PDF\n--zz--\n", "Text", "malformed Content-Type", 1},
+		{"invalid media type", "From: a@b.example\nContent-Type: application-x-gzip\n\n\x1f\x8b\n", "", "read as application/octet-stream", 1},
+		{"doubled charset", "From: a@b.example\nContent-Type: text/plain; charset=\"charset=utf-8\"\n\nGrüße\n", "Grüße", "", 0},
 		{"nul bytes", "From: a@b.example\nSubject: a\x00b\n\nx\x00y\n", "xy", "", 0},
 	}
 	for _, tc := range tests {
@@ -152,10 +156,10 @@ func TestDuplicateHeadersFirstWins(t *testing.T) {
 
 func TestAutoSubmittedReasons(t *testing.T) {
 	for hdr, want := range map[string]string{
-		"Auto-Submitted: no":                    "",
-		"Auto-Submitted: auto-generated":        "Auto-Submitted: auto-generated",
-		"Precedence: bulk":                      "Precedence: bulk",
-		"Precedence: first-class":               "",
+		"Auto-Submitted: no":                     "",
+		"Auto-Submitted: auto-generated":         "Auto-Submitted: auto-generated",
+		"Precedence: bulk":                       "Precedence: bulk",
+		"Precedence: first-class":                "",
 		"List-Unsubscribe: <mailto:x@y.example>": "List-Unsubscribe present",
 		"X-Auto-Response-Suppress: DR, OOF":      "X-Auto-Response-Suppress: OOF",
 		"X-Auto-Response-Suppress: DR":           "",

@@ -38,8 +38,14 @@ func (p *parser) walk(h header, body io.Reader, part string, depth int, alt *alt
 	m := p.m
 	ctype, params := mediaType(h.get("Content-Type"), "Content-Type", part, m)
 	if ctype != "" && (!strings.Contains(ctype, "/") || strings.ContainsAny(ctype, " \t\"")) {
-		m.problemf("invalid Content-Type %q in %s (read as text/plain)", clip(ctype, 40), partName(part))
-		ctype = ""
+		guess := "text/plain"
+		for _, prefix := range []string{"application", "image", "audio", "video"} {
+			if strings.HasPrefix(ctype, prefix) {
+				guess = "application/octet-stream"
+			}
+		}
+		m.problemf("invalid Content-Type %q in %s (read as %s)", clip(ctype, 40), partName(part), guess)
+		ctype = guess
 	}
 	if ctype == "" {
 		ctype = "text/plain"
