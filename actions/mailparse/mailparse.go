@@ -163,7 +163,7 @@ func Parse(r io.Reader, opts Options) (*Mail, error) {
 	m := &Mail{}
 	p := &parser{m: m, opts: opts}
 
-	br := bufio.NewReaderSize(hr, 64<<10)
+	br := bufio.NewReaderSize(hr, 16<<10)
 	in, err := prepareInput(br, m)
 	if err != nil {
 		return nil, err
@@ -212,7 +212,7 @@ func prepareInput(br *bufio.Reader, m *Mail) (*bufio.Reader, error) {
 	in := br
 	if bareCR {
 		m.problemf("bare CR line ends (normalised)")
-		in = bufio.NewReaderSize(&crReader{r: br}, 64<<10)
+		in = bufio.NewReaderSize(&crReader{r: br}, 16<<10)
 	}
 	// mbox envelope line(s): "From sender date". Also tolerate ">From ".
 	for {

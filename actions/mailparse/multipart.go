@@ -23,7 +23,7 @@ type multipartReader struct {
 
 func newMultipartReader(r io.Reader, boundary string, keep int) *multipartReader {
 	return &multipartReader{
-		br:   bufio.NewReaderSize(r, 32<<10),
+		br:   bufio.NewReaderSize(r, 8<<10),
 		dash: []byte("--" + boundary),
 		keep: keep,
 	}

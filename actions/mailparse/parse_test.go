@@ -348,3 +348,10 @@ func typicalMail(size int) []byte {
 	sb.WriteString("--m--\r\n")
 	return []byte(sb.String())
 }
+
+func TestNameFromBrokenContentType(t *testing.T) {
+	m := mustParse(t, "From: a@b.example\nContent-Type: multipart/mixed; boundary=zz\n\n--zz\n\nText\n--zz\nContent-Type: application/pdf name=\"Rechnung 7.pdf\"\n\n%PDF\n--zz--\n", Options{})
+	if len(m.Attachments) != 1 || m.Attachments[0].Name != "Rechnung 7.pdf" || m.Attachments[0].ContentType != "application/pdf" {
+		t.Errorf("attachments = %+v", m.Attachments)
+	}
+}
