@@ -210,6 +210,15 @@ func (m *IMAP) begin(ctx context.Context) (*watch, error) {
 // alive restarts the silence timer (progress was made).
 func (w *watch) alive() { w.timer.Reset(w.d) }
 
+// during runs the caller's callback: the silence timer does not run while
+// it works (it may take long, e.g. writing to a database), only the context
+// still aborts.
+func (w *watch) during(f func() error) error {
+	w.timer.Stop()
+	defer w.alive()
+	return f()
+}
+
 func (w *watch) end() {
 	w.timer.Stop()
 	w.stop()
@@ -454,7 +463,7 @@ func (m *IMAP) FetchStream(ctx context.Context, uids []uint32, fn func(*Message)
 			if fnErr != nil {
 				continue // Next discards the rest of this message
 			}
-			fnErr = deliver(md, fn)
+			fnErr = deliver(md, w, fn)
 		}
 		return cmd.Close()
 	})
@@ -467,7 +476,7 @@ func (m *IMAP) FetchStream(ctx context.Context, uids []uint32, fn func(*Message)
 // deliver reads one FETCH response and hands the message to fn. Servers send
 // UID and the other items before the body in practice; a body that comes
 // first is read into memory so fn still sees the UID.
-func deliver(md *imapclient.FetchMessageData, fn func(*Message) error) error {
+func deliver(md *imapclient.FetchMessageData, w *watch, fn func(*Message) error) error {
 	msg := &Message{}
 	var body io.Reader
 	var buffered bool
@@ -505,7 +514,7 @@ func deliver(md *imapclient.FetchMessageData, fn func(*Message) error) error {
 				msg.Size = it.Literal.Size()
 			}
 			msg.Body = it.Literal
-			if err := fn(msg); err != nil {
+			if err := w.during(func() error { return fn(msg) }); err != nil {
 				return err
 			}
 			msg.Body = nil
@@ -514,7 +523,7 @@ func deliver(md *imapclient.FetchMessageData, fn func(*Message) error) error {
 	}
 	if buffered && body != nil {
 		msg.Body = body
-		return fn(msg)
+		return w.during(func() error { return fn(msg) })
 	}
 	return nil
 }

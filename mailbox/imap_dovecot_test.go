@@ -140,14 +140,7 @@ func TestDovecot(t *testing.T) {
 		if err != nil || st.Messages != 1 || st.Unseen != 0 {
 			t.Errorf("status = %+v, %v", st, err)
 		}
-		folders, err := c.ListFolders(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var names []string
-		for _, f := range folders {
-			names = append(names, f.Name)
-		}
+		names := folderNames(t, c)
 		for _, want := range []string{"Geschäftlich/Übersicht", "Gesendet", "Archiv/Ältere"} {
 			if !slices.Contains(names, want) {
 				t.Errorf("folders %q lack %q", names, want)

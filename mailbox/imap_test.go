@@ -428,18 +428,7 @@ func TestIMAPFoldersWithUmlauts(t *testing.T) {
 	if err := c.Append(ctx, "Geschäftlich/Übersicht", testMail(1), []string{`\Seen`}, time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	folders, err := c.ListFolders(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, f := range folders {
-		names = append(names, f.Name)
-		if f.Delim != "/" {
-			t.Errorf("folder %q delimiter %q", f.Name, f.Delim)
-		}
-	}
-	slices.Sort(names)
+	names := folderNames(t, c)
 	want := []string{"CRM", umlautFolder, "Geschäftlich", "Geschäftlich/Übersicht", "INBOX"}
 	if !slices.Equal(names, want) {
 		t.Errorf("folders = %q, want %q", names, want)
@@ -461,4 +450,22 @@ func TestIMAPContextCancel(t *testing.T) {
 	if _, err := c.ListFolders(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("ListFolders with a cancelled context: %v", err)
 	}
+}
+
+// folderNames lists the folders over c, sorted, and checks the delimiter.
+func folderNames(t *testing.T, c *mailbox.IMAP) []string {
+	t.Helper()
+	folders, err := c.ListFolders(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range folders {
+		names = append(names, f.Name)
+		if f.Delim != "/" {
+			t.Errorf("folder %q delimiter %q", f.Name, f.Delim)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
