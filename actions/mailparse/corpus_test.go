@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -62,6 +63,9 @@ func checkStrings(t *testing.T, name string, m *Mail) {
 	}
 }
 
+// knownField finds a common header field at the start of a line.
+var knownField = regexp.MustCompile(`(?im)^(from|to|subject|date|message-id|content-type|received|mime-version):`)
+
 func TestCorpus(t *testing.T) {
 	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus")
 	if _, err := os.Stat(dir); err != nil {
@@ -94,6 +98,10 @@ func TestCorpus(t *testing.T) {
 		switch {
 		case errors.Is(err, ErrUnparseable):
 			unparseable = append(unparseable, name+": "+err.Error())
+			raw, _ := os.ReadFile(f)
+			if loc := knownField.FindIndex(raw[:min(len(raw), 4096)]); loc != nil {
+				t.Errorf("%s: unparseable although it has a header field at byte %d: %v", name, loc[0], err)
+			}
 			continue
 		case err != nil:
 			t.Errorf("%s: unexpected error %v", name, err)
@@ -117,6 +125,9 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 	sort.Strings(unparseable)
+	if len(unparseable) > 5 {
+		t.Errorf("%d corpus files unparseable, expected at most a handful", len(unparseable))
+	}
 	t.Logf("corpus: %d files: %d parsed clean, %d parsed with problems, %d unparseable", len(files), clean, withProblems, len(unparseable))
 	for _, u := range unparseable {
 		t.Logf("unparseable: %s", u)
