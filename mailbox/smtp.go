@@ -7,16 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	netmail "net/mail"
 	"net/textproto"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	mail "github.com/wneessen/go-mail"
+	gomail "github.com/emersion/go-message/mail"
 )
 
 // Outgoing is one mail to send over SMTP.
@@ -67,6 +68,10 @@ var smtpReservedHeaders = map[string]bool{
 // or LOGIN. Credentials are never sent unencrypted to a host other than the
 // loopback.
 //
+// The message is written straight into the DATA stream: attachments are
+// read in small chunks while they are sent, so memory does not grow with
+// their size.
+//
 // Failures are *Error values: KindTemp for 4xx answers (retry later),
 // KindAuth for a refused login, KindRejected for other 5xx answers,
 // KindNetwork and KindTLS for transport problems.
@@ -77,12 +82,15 @@ func Send(ctx context.Context, ep Endpoint, auth Auth, msg *Outgoing) (messageID
 	}
 	server := net.JoinHostPort(host, strconv.Itoa(port))
 	fail := func(op string, err error) error {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%v)", cerr, err)
+		}
 		return smtpError(server, op, err, auth)
 	}
 	if msg == nil {
 		return "", fail("compose", errors.New("no message"))
 	}
-	m, id, err := composeSMTP(msg)
+	c, err := composeSMTP(msg)
 	if err != nil {
 		return "", fail("compose", err)
 	}
@@ -98,73 +106,83 @@ func Send(ctx context.Context, ep Endpoint, auth Auth, msg *Outgoing) (messageID
 		return "", err
 	}
 	defer sess.abort()
-	m.SetAttachments(atts.files(sess))
-
-	mc, err := mail.NewClient(host, mail.WithTimeout(ep.timeout()), mail.WithoutNoop())
-	if err != nil {
-		return "", fail("send", err)
+	if err := sess.c.Mail(c.from); err != nil {
+		return "", fail("send", fmt.Errorf("MAIL FROM:<%s>: %w", c.from, err))
 	}
-	if err := mc.SendWithSMTPClient(sess.c, m); err != nil {
-		if aerr := atts.failure(); aerr != nil {
-			return "", fail("attachment", aerr)
+	for _, rcpt := range c.rcpts {
+		if err := sess.c.Rcpt(rcpt); err != nil {
+			return "", fail("send", fmt.Errorf("RCPT TO:<%s>: %w", rcpt, err))
 		}
-		if cerr := ctx.Err(); cerr != nil {
-			return "", fail("send", cerr)
+	}
+	data, err := sess.c.Data()
+	if err != nil {
+		return "", fail("send", fmt.Errorf("DATA: %w", err))
+	}
+	if err := c.write(&deadlineWriter{w: data, s: sess}, msg, atts); err != nil {
+		var rerr *readError
+		if errors.As(err, &rerr) {
+			return "", fail("attachment", err)
 		}
-		return "", fail("send", err)
+		return "", fail("send", fmt.Errorf("writing the message: %w", err))
+	}
+	sess.extend() // the answer to the end of DATA gets a full timeout
+	if err := data.Close(); err != nil {
+		return "", fail("send", fmt.Errorf("end of DATA: %w", err))
 	}
 	// The server has accepted the mail: a failing QUIT changes nothing.
 	sess.quit()
-	return id, nil
+	return c.id, nil
 }
 
-// composeSMTP builds the go-mail message (without attachments) and
-// returns it with its Message-ID.
-func composeSMTP(o *Outgoing) (*mail.Msg, string, error) {
-	m := mail.NewMsg()
+// smtpComposed is a checked Outgoing: envelope and header.
+type smtpComposed struct {
+	from   string   // envelope sender
+	rcpts  []string // To, Cc and Bcc
+	id     string   // Message-ID without brackets
+	header gomail.Header
+}
+
+// composeSMTP checks o and builds the envelope and the message header.
+func composeSMTP(o *Outgoing) (*smtpComposed, error) {
 	from, err := netmail.ParseAddress(o.From)
 	if err != nil {
-		return nil, "", fmt.Errorf("sender %q: %w", o.From, err)
+		return nil, fmt.Errorf("sender %q: %w", o.From, err)
 	}
-	from.Name = o.FromName
-	m.FromMailAddress(from)
-	if len(o.To)+len(o.Cc)+len(o.Bcc) == 0 {
-		return nil, "", errors.New("no recipient")
-	}
+	c := &smtpComposed{from: from.Address}
+	c.header.SetAddressList("From", []*gomail.Address{{Name: o.FromName, Address: from.Address}})
 	for _, f := range []struct {
 		name  string
 		addrs []string
-		set   func(...string) error
-	}{{"To", o.To, m.To}, {"Cc", o.Cc, m.Cc}, {"Bcc", o.Bcc, m.Bcc}} {
-		if len(f.addrs) == 0 {
-			continue
+	}{{"To", o.To}, {"Cc", o.Cc}, {"Bcc", o.Bcc}} {
+		var list []*gomail.Address
+		for _, a := range f.addrs {
+			addr, err := netmail.ParseAddress(a)
+			if err != nil {
+				return nil, fmt.Errorf("%s address %q: %w", f.name, a, err)
+			}
+			list = append(list, &gomail.Address{Name: addr.Name, Address: addr.Address})
+			c.rcpts = append(c.rcpts, addr.Address)
 		}
-		if err := f.set(f.addrs...); err != nil {
-			return nil, "", fmt.Errorf("%s %q: %w", f.name, f.addrs, err)
+		if len(list) > 0 && f.name != "Bcc" {
+			c.header.SetAddressList(f.name, list)
 		}
+	}
+	if len(c.rcpts) == 0 {
+		return nil, errors.New("no recipient")
 	}
 	if strings.ContainsAny(o.Subject, "\r\n") {
-		return nil, "", errors.New("subject contains a line break")
+		return nil, errors.New("subject contains a line break")
 	}
-	m.Subject(o.Subject)
-	switch {
-	case o.HTML == "":
-		m.SetBodyString(mail.TypeTextPlain, o.Text)
-	case o.Text == "":
-		m.SetBodyString(mail.TypeTextHTML, o.HTML)
-	default:
-		m.SetBodyString(mail.TypeTextPlain, o.Text)
-		m.AddAlternativeString(mail.TypeTextHTML, o.HTML)
-	}
-	m.SetDate()
+	c.header.SetSubject(o.Subject)
+	c.header.SetDate(time.Now())
 
-	id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(o.MessageID), "<"), ">")
-	if id == "" {
-		id = newMessageID(from.Address)
-	} else if strings.ContainsAny(id, " \t\r\n<>") || !strings.Contains(id, "@") {
-		return nil, "", fmt.Errorf("Message-ID %q is not of the form local@domain", o.MessageID)
+	c.id = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(o.MessageID), "<"), ">")
+	if c.id == "" {
+		c.id = newMessageID(from.Address)
+	} else if strings.ContainsAny(c.id, " \t\r\n<>") || !strings.Contains(c.id, "@") {
+		return nil, fmt.Errorf("Message-ID %q is not of the form local@domain", o.MessageID)
 	}
-	m.SetMessageIDWithValue(id)
+	c.header.SetMessageID(c.id)
 
 	names := make([]string, 0, len(o.Headers))
 	for k := range o.Headers {
@@ -176,15 +194,112 @@ func composeSMTP(o *Outgoing) (*mail.Msg, string, error) {
 		canon := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
 		switch {
 		case canon == "" || strings.ContainsAny(canon, " \t:\r\n"):
-			return nil, "", fmt.Errorf("header name %q is not valid", k)
+			return nil, fmt.Errorf("header name %q is not valid", k)
 		case smtpReservedHeaders[canon] || strings.HasPrefix(canon, "Content-"):
-			return nil, "", fmt.Errorf("header %s cannot be set as an extra header", canon)
+			return nil, fmt.Errorf("header %s cannot be set as an extra header", canon)
 		case strings.ContainsAny(v, "\r\n"):
-			return nil, "", fmt.Errorf("header %s: value contains a line break", canon)
+			return nil, fmt.Errorf("header %s: value contains a line break", canon)
 		}
-		m.SetGenHeader(mail.Header(canon), v)
+		c.header.Set(canon, mime.QEncoding.Encode("utf-8", v))
 	}
-	return m, id, nil
+	return c, nil
+}
+
+// write streams the message: the text (and HTML alternative) and then the
+// attachments, each base64-encoded as it is read.
+func (c *smtpComposed) write(w io.Writer, o *Outgoing, atts *smtpAttachments) error {
+	var bodies []struct{ ctype, text string }
+	if o.Text != "" || o.HTML == "" {
+		bodies = append(bodies, struct{ ctype, text string }{"text/plain", o.Text})
+	}
+	if o.HTML != "" {
+		bodies = append(bodies, struct{ ctype, text string }{"text/html", o.HTML})
+	}
+	writeText := func(create func(gomail.InlineHeader) (io.WriteCloser, error), ctype, text string) error {
+		var h gomail.InlineHeader
+		h.SetContentType(ctype, map[string]string{"charset": "utf-8"})
+		pw, err := create(h)
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(pw, text); err != nil {
+			return err
+		}
+		return pw.Close()
+	}
+
+	if len(atts.readers) == 0 && len(bodies) == 1 {
+		h := c.header.Copy()
+		h.SetContentType(bodies[0].ctype, map[string]string{"charset": "utf-8"})
+		return writeText(func(gomail.InlineHeader) (io.WriteCloser, error) {
+			return gomail.CreateSingleInlineWriter(w, h)
+		}, bodies[0].ctype, bodies[0].text)
+	}
+	if len(atts.readers) == 0 {
+		iw, err := gomail.CreateInlineWriter(w, c.header)
+		if err != nil {
+			return err
+		}
+		for _, b := range bodies {
+			if err := writeText(iw.CreatePart, b.ctype, b.text); err != nil {
+				return err
+			}
+		}
+		return iw.Close()
+	}
+
+	mw, err := gomail.CreateWriter(w, c.header)
+	if err != nil {
+		return err
+	}
+	if len(bodies) == 1 {
+		err = writeText(mw.CreateSingleInline, bodies[0].ctype, bodies[0].text)
+	} else {
+		var iw *gomail.InlineWriter
+		if iw, err = mw.CreateInline(); err == nil {
+			for _, b := range bodies {
+				if err = writeText(iw.CreatePart, b.ctype, b.text); err != nil {
+					break
+				}
+			}
+			if err == nil {
+				err = iw.Close()
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for i, rc := range atts.readers {
+		at := atts.list[i]
+		ctype := at.ContentType
+		if ctype == "" {
+			ctype = mime.TypeByExtension(filepath.Ext(at.Name))
+		}
+		mediaType, params, perr := mime.ParseMediaType(ctype)
+		if perr != nil {
+			mediaType, params = "application/octet-stream", map[string]string{}
+		}
+		params["name"] = at.Name
+		var h gomail.AttachmentHeader
+		h.SetContentType(mediaType, params)
+		h.SetFilename(at.Name)
+		aw, err := mw.CreateAttachment(h)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(aw, markReader{rc}); err != nil {
+			var rerr *readError
+			if errors.As(err, &rerr) {
+				return &readError{fmt.Errorf("attachment %q: %w", at.Name, rerr.err)}
+			}
+			return err
+		}
+		if err := aw.Close(); err != nil {
+			return err
+		}
+	}
+	return mw.Close()
 }
 
 // newMessageID returns local@domain with 128 random bits and the domain of
@@ -203,8 +318,6 @@ func newMessageID(from string) string {
 type smtpAttachments struct {
 	list    []Attachment
 	readers []io.ReadCloser
-	mu      sync.Mutex
-	err     error // first read failure while streaming
 }
 
 // openAttachments opens every attachment before the connection is made, so
@@ -233,40 +346,6 @@ func (a *smtpAttachments) close() {
 	}
 }
 
-func (a *smtpAttachments) failure() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.err
-}
-
-// files turns the opened readers into go-mail files that stream their
-// content and keep the connection's deadline moving while they do.
-func (a *smtpAttachments) files(s *smtpSession) []*mail.File {
-	files := make([]*mail.File, len(a.readers))
-	for i, rc := range a.readers {
-		at := a.list[i]
-		files[i] = &mail.File{
-			Name:        at.Name,
-			ContentType: mail.ContentType(at.ContentType),
-			Header:      textproto.MIMEHeader{},
-			Writer: func(w io.Writer) (int64, error) {
-				n, err := io.Copy(&deadlineWriter{w: w, s: s}, markReader{rc})
-				s.extend() // the server's answer to the end of DATA gets a full timeout
-				var rerr *readError
-				if errors.As(err, &rerr) {
-					a.mu.Lock()
-					if a.err == nil {
-						a.err = fmt.Errorf("attachment %q: %w", at.Name, rerr.err)
-					}
-					a.mu.Unlock()
-				}
-				return n, err
-			},
-		}
-	}
-	return files
-}
-
 // markReader marks read errors so that they can be told apart from write
 // errors of the connection.
 type markReader struct{ r io.Reader }
@@ -282,6 +361,7 @@ func (m markReader) Read(p []byte) (int, error) {
 type readError struct{ err error }
 
 func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
 
 // deadlineWriter moves the connection deadline forward while data flows,
 // so a large attachment is bounded by the idle timeout, not a total one.

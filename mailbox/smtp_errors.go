@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net/textproto"
 	"strings"
-
-	mail "github.com/wneessen/go-mail"
 )
 
 // smtpError classifies err of operation op on server as an *Error whose
@@ -30,8 +28,8 @@ func smtpError(server, op string, err error, auth Auth, secrets ...string) error
 }
 
 // smtpKind maps an SMTP client failure to a Kind: reply codes first
-// (go-mail's SendError knows whether they were temporary), then TLS,
-// then network conditions.
+// (530/534/535/538 mean the login is missing or refused, 4xx try later,
+// 5xx refused), then TLS, then network conditions.
 func smtpKind(op string, err error) Kind {
 	var known *Error
 	if errors.As(err, &known) {
@@ -45,26 +43,10 @@ func smtpKind(op string, err error) Kind {
 	case isTLSError(err):
 		return KindTLS
 	}
-	var se *mail.SendError
-	if errors.As(err, &se) {
-		code := se.ErrorCode()
-		switch {
-		case se.IsTemp():
-			return KindTemp
-		case code == 530 || code == 534 || code == 535:
-			return KindAuth
-		case code >= 500:
-			return KindRejected
-		case se.Reason == mail.ErrGetSender || se.Reason == mail.ErrGetRcpts || se.Reason == mail.ErrNoUnencoded:
-			return KindOther
-		}
-		// no reply code: the connection failed under the transaction
-		return KindNetwork
-	}
 	var pe *textproto.Error
 	if errors.As(err, &pe) {
 		switch {
-		case op == "login" && (pe.Code == 530 || pe.Code == 534 || pe.Code == 535 || pe.Code == 538):
+		case pe.Code == 530 || pe.Code == 534 || pe.Code == 535 || pe.Code == 538:
 			return KindAuth
 		case pe.Code >= 400 && pe.Code < 500:
 			return KindTemp

@@ -42,7 +42,7 @@ func testOutgoing() *mailbox.Outgoing {
 		HTML:     "<p>Guten Tag,<br>anbei das Angebot.</p>",
 		Attachments: []mailbox.Attachment{
 			bytesAttachment("Angebot 4711.pdf", "application/pdf", []byte("%PDF-1.4 fake\x00\x01\x02")),
-			bytesAttachment("notiz.txt", "", []byte("Bitte bis Freitag.")),
+			bytesAttachment("Übersicht März.txt", "", []byte("Bitte bis Freitag.")),
 		},
 		Headers: map[string]string{"Auto-Submitted": "auto-generated", "In-Reply-To": "<anfrage-1@example.org>"},
 	}
@@ -53,6 +53,7 @@ type parsed struct {
 	header      gomail.Header
 	texts       map[string]string // content type → body
 	attachments map[string][]byte // file name → content
+	types       map[string]string // file name → media type
 }
 
 func parseReceived(t *testing.T, raw []byte) parsed {
@@ -61,7 +62,7 @@ func parseReceived(t *testing.T, raw []byte) parsed {
 	if err != nil {
 		t.Fatalf("received mail does not parse: %v\n%s", err, raw)
 	}
-	p := parsed{header: r.Header, texts: map[string]string{}, attachments: map[string][]byte{}}
+	p := parsed{header: r.Header, texts: map[string]string{}, attachments: map[string][]byte{}, types: map[string]string{}}
 	for {
 		part, err := r.NextPart()
 		if err == io.EOF {
@@ -81,6 +82,7 @@ func parseReceived(t *testing.T, raw []byte) parsed {
 		case *gomail.AttachmentHeader:
 			name, _ := h.Filename()
 			p.attachments[name] = body
+			p.types[name], _, _ = h.ContentType()
 		}
 	}
 	return p
@@ -141,8 +143,11 @@ func TestSendSecurityModes(t *testing.T) {
 			}
 			if len(p.attachments) != 2 ||
 				string(p.attachments["Angebot 4711.pdf"]) != "%PDF-1.4 fake\x00\x01\x02" ||
-				string(p.attachments["notiz.txt"]) != "Bitte bis Freitag." {
+				string(p.attachments["Übersicht März.txt"]) != "Bitte bis Freitag." {
 				t.Errorf("attachments %q", p.attachments)
+			}
+			if p.types["Angebot 4711.pdf"] != "application/pdf" || p.types["Übersicht März.txt"] != "text/plain" {
+				t.Errorf("attachment types %q", p.types)
 			}
 		})
 	}
@@ -159,8 +164,12 @@ func TestSendKeepsGivenMessageIDAndNoAuth(t *testing.T) {
 		t.Errorf("id %q", id)
 	}
 	got := srv.Messages()
-	if len(got) != 1 || !bytes.Contains(got[0].Data, []byte("Message-ID: <fixed-1@crm.example.com>")) {
-		t.Fatalf("received %d mails: %+v", len(got), got)
+	if len(got) != 1 {
+		t.Fatalf("received %d mails", len(got))
+	}
+	p := parseReceived(t, got[0].Data)
+	if mid, _ := p.header.MessageID(); mid != "fixed-1@crm.example.com" {
+		t.Errorf("Message-ID header %q:\n%s", mid, got[0].Data)
 	}
 	if bytes.Contains(got[0].Data, []byte("From: \"\"")) {
 		t.Errorf("an empty display name was written:\n%s", got[0].Data)
