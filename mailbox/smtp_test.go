@@ -446,3 +446,19 @@ func BenchmarkSendAttachment(b *testing.B) {
 		}
 	}
 }
+
+func TestSendRefusesCredentialsInClearText(t *testing.T) {
+	// 192.0.2.1 (TEST-NET-1) is never dialled: the refusal comes first.
+	for _, auth := range []mailbox.Auth{
+		{Username: "vertrieb@example.com", Password: smtpPassword},
+		{Username: "vertrieb@example.com", Token: "at-secret-token"},
+	} {
+		_, err := mailbox.Send(context.Background(), mailbox.Endpoint{Addr: "192.0.2.1:25", Security: mailbox.SecurityNone}, auth, testOutgoing())
+		if err == nil || !strings.Contains(err.Error(), "unencrypted") || mailbox.IsRetryable(err) {
+			t.Errorf("want a permanent refusal, got %v", err)
+		}
+		if err != nil && (strings.Contains(err.Error(), smtpPassword) || strings.Contains(err.Error(), "at-secret-token")) {
+			t.Errorf("error shows a secret: %v", err)
+		}
+	}
+}
