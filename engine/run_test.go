@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"wfe/engine"
 	"wfe/engine/enginetest"
+	"wfe/schema"
 )
 
 // wf builds a workflow document from step bodies; each step is
@@ -415,5 +417,46 @@ func TestDataTypes(t *testing.T) {
 	wsT, _ := reg.DataType(engine.TypeWorkSpace)
 	if _, err := wsT.Accept("x"); !errors.Is(err, engine.ErrParamType) {
 		t.Errorf("Accept non work space: %v", err)
+	}
+}
+
+// TestValidFixtures compiles every testdata/workflows/*.xml with the
+// stand-ins and runs the mail rule example.
+func TestValidFixtures(t *testing.T) {
+	paths, err := filepath.Glob("../testdata/workflows/*.xml")
+	if err != nil || len(paths) < 2 {
+		t.Fatalf("fixtures %v %v", paths, err)
+	}
+	for _, p := range paths {
+		// Actions of other packages are unknown to the test registry;
+		// anything else is a real problem.
+		_, err := engine.CompileBytes(p, mustRead(t, p), testRegistry())
+		var ds schema.Diagnostics
+		errors.As(err, &ds)
+		for _, d := range ds {
+			if d.Code != "unknown-action" {
+				t.Errorf("%v", d)
+			}
+		}
+		if err != nil && len(ds) == 0 {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	prog := mustCompile(t, mustRead(t, "../testdata/workflows/MailRuleLog.xml"), testRegistry())
+	for subject, want := range map[string]string{
+		"Ihr Angebot 42": `offer "Ihr Angebot 42" gets status S_ACTSTATUS-O`,
+		"Rechnung":       "",
+		"":               "",
+	} {
+		rec, err := prog.Run(context.Background(), engine.Event{Name: "TimerWFEvent", Fields: map[string]any{"subject": subject}}, engine.RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(rec.Log, "\n"); got != want {
+			t.Errorf("subject %q: log %q, want %q", subject, got, want)
+		}
+		if rec.Steps[1].Skipped != (want == "") {
+			t.Errorf("subject %q: step 2 skipped=%v", subject, rec.Steps[1].Skipped)
+		}
 	}
 }
