@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+)
+
+func init() {
+	var asJSON bool
+	root.Sub("contacts", "import and list contacts and business partners").Add(&Command{
+		Name:  "import",
+		Args:  "FILE.csv",
+		Short: "import contacts from CSV",
+		Long: `import reads contacts from a CSV file with a header row naming the columns
+partner, partner_roles (several separated by ";"), partner_fax, first_name,
+last_name, email and fax (comma or semicolon separated). Business partners
+are found by name or created. Every row that cannot be imported is reported
+as FILE:LINE: reason on stderr and the command exits with status 1; all
+other rows are imported.`,
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("import needs exactly one FILE.csv")
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			s, err := env.Store(ctx)
+			if err != nil {
+				return err
+			}
+			res, err := s.ImportContactsCSV(ctx, f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			fmt.Fprintf(env.Stdout, "%s: %d contacts imported, %d business partners created, %d rows rejected\n",
+				args[0], res.Contacts, res.Partners, len(res.Rejected))
+			for _, r := range res.Rejected {
+				fmt.Fprintf(env.Stderr, "%s:%d: %s\n", args[0], r.Line, r.Reason)
+			}
+			if len(res.Rejected) > 0 {
+				return silentError{fmt.Errorf("%d rows rejected", len(res.Rejected))}
+			}
+			return nil
+		},
+	}, &Command{
+		Name:  "list",
+		Short: "list contacts with their business partners",
+		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) > 0 {
+				return usagef("list takes no arguments")
+			}
+			s, err := env.Store(ctx)
+			if err != nil {
+				return err
+			}
+			cs, err := s.ListContacts(ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(env.Stdout, nonNil(cs))
+			}
+			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tPARTNER\tROLES")
+			for _, c := range cs {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", c.Contact.ID, strings.TrimSpace(c.Contact.FirstName+" "+c.Contact.LastName),
+					c.Contact.Email, c.Partner.Name, strings.Join(c.Partner.Roles, ", "))
+			}
+			return tw.Flush()
+		},
+	})
+}
