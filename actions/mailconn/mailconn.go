@@ -1,0 +1,190 @@
+// Package mailconn turns a stored mail configuration (and the employee a
+// job runs as) into the mail transport's endpoint and credentials, and
+// dials IMAP with the account protection of DESIGN invariant 4: a
+// configuration that is locked by hand or after an authentication failure
+// is never dialled, and a rejected login locks it so retries cannot lock
+// the server account.
+package mailconn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"wfe/mailbox"
+	"wfe/store"
+)
+
+// ErrLocked matches (errors.Is) the refusal to use a locked configuration
+// or a locked employee account.
+var ErrLocked = errors.New("mail account is locked")
+
+// Usable returns nil when cfg may be used, else an error wrapping ErrLocked
+// that says why and since when. emp (may be nil) is the employee whose
+// groupware login would be used; its AutoImpPwEx lock counts only when the
+// configuration leaves the credentials to the employee (SPEC R23, R50).
+func Usable(cfg *store.MailConfig, emp *store.Employee) error {
+	switch {
+	case cfg.IsLocked:
+		return fmt.Errorf("mail configuration %s is locked by hand (\"is locked\"): %w", cfg.MatchCode, ErrLocked)
+	case cfg.AutoLocked:
+		return fmt.Errorf("mail configuration %s was locked automatically%s: %s; change its credentials to unlock it: %w",
+			cfg.MatchCode, since(cfg.AutoLockedAt), cfg.AutoLockedReason, ErrLocked)
+	}
+	if emp != nil && store.EffectiveCredentials(cfg, emp).FromEmployee && emp.Locked {
+		return fmt.Errorf("mail configuration %s uses the groupware login of employee %s, which was locked%s: %s; change the employee's groupware password to unlock it: %w",
+			cfg.MatchCode, emp.Login, since(emp.LockedAt), emp.LockedReason, ErrLocked)
+	}
+	return nil
+}
+
+func since(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return " at " + t.UTC().Format(time.RFC3339)
+}
+
+// IMAP returns the IMAP endpoint and credentials of cfg run as emp (nil
+// when no employee is known): the configuration's user name and password,
+// or when they are empty the employee's groupware login (SPEC R23); an
+// OAuth configuration with a stored token signs in with XOAUTH2, saving
+// refreshed tokens in st.
+func IMAP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee) (mailbox.Endpoint, mailbox.Auth, error) {
+	sec, err := mailbox.ParseSecurity(cfg.IMAPSecurity)
+	if err != nil {
+		return mailbox.Endpoint{}, mailbox.Auth{}, fmt.Errorf("mail configuration %s: IMAP: %w", cfg.MatchCode, err)
+	}
+	if strings.TrimSpace(cfg.IMAPAddr) == "" {
+		return mailbox.Endpoint{}, mailbox.Auth{}, fmt.Errorf("mail configuration %s has no incoming (IMAP) server", cfg.MatchCode)
+	}
+	ep := mailbox.Endpoint{Addr: cfg.IMAPAddr, Security: sec, CAFile: cfg.CAFile}
+	auth, err := credentials(ctx, st, cfg, emp)
+	return ep, auth, err
+}
+
+// SMTP returns the SMTP endpoint and credentials of cfg run as emp. With
+// "authentication for outgoing mail" off the credentials are empty.
+func SMTP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee) (mailbox.Endpoint, mailbox.Auth, error) {
+	sec, err := mailbox.ParseSecurity(cfg.SMTPSecurity)
+	if err != nil {
+		return mailbox.Endpoint{}, mailbox.Auth{}, fmt.Errorf("mail configuration %s: SMTP: %w", cfg.MatchCode, err)
+	}
+	if strings.TrimSpace(cfg.SMTPAddr) == "" {
+		return mailbox.Endpoint{}, mailbox.Auth{}, fmt.Errorf("mail configuration %s has no outgoing (SMTP) server", cfg.MatchCode)
+	}
+	ep := mailbox.Endpoint{Addr: cfg.SMTPAddr, Security: sec, CAFile: cfg.CAFile}
+	if !cfg.SMTPAuth {
+		return ep, mailbox.Auth{}, nil
+	}
+	auth, err := credentials(ctx, st, cfg, emp)
+	return ep, auth, err
+}
+
+func credentials(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee) (mailbox.Auth, error) {
+	cred := store.EffectiveCredentials(cfg, emp)
+	auth := mailbox.Auth{Username: cred.UserName, Password: cred.Password}
+	if cfg.HasOAuth() && cfg.OAuthToken != "" {
+		var tok oauth2.Token
+		if err := json.Unmarshal([]byte(cfg.OAuthToken), &tok); err != nil {
+			return mailbox.Auth{}, fmt.Errorf("mail configuration %s: stored OAuth token is not readable (sign in again): %w", cfg.MatchCode, err)
+		}
+		if auth.Username == "" {
+			auth.Username = cfg.UserName
+		}
+		auth.Password = ""
+		id := cfg.ID
+		save := func(t *oauth2.Token) error {
+			b, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			if st == nil {
+				return nil
+			}
+			return st.SaveOAuthToken(context.WithoutCancel(ctx), id, string(b))
+		}
+		auth.TokenSource = mailbox.NewTokenSource(context.WithoutCancel(ctx), OAuthConfig(cfg), &tok, save)
+		return auth, nil
+	}
+	if auth.Username == "" {
+		who := "the configuration"
+		if emp != nil {
+			who += " nor the groupware login of employee " + emp.Login
+		}
+		return mailbox.Auth{}, fmt.Errorf("mail configuration %s: no user name: neither %s gives one", cfg.MatchCode, who)
+	}
+	return auth, nil
+}
+
+// OAuthConfig returns the app registration stored in cfg.
+func OAuthConfig(cfg *store.MailConfig) mailbox.OAuthConfig {
+	return mailbox.OAuthConfig{
+		TenantID:     cfg.OAuthTenantID,
+		ClientID:     cfg.OAuthClientID,
+		ClientSecret: cfg.OAuthClientSecret,
+		AuthURL:      cfg.OAuthAuthURL,
+		TokenURL:     cfg.OAuthTokenURL,
+		Scopes:       strings.Fields(cfg.OAuthScopes),
+	}
+}
+
+// DialOptions tune DialIMAP.
+type DialOptions struct {
+	// Now stamps the lock reason; nil means time.Now.
+	Now func() time.Time
+	// NoLock: do not record an authentication failure (a dry run changes
+	// nothing in the database).
+	NoLock bool
+	// IMAP are passed to mailbox.DialIMAP.
+	IMAP []mailbox.IMAPOption
+	// Timeout overrides the endpoint's dial and command timeout.
+	Timeout time.Duration
+}
+
+// DialIMAP checks that cfg is usable (no connection is made otherwise),
+// connects and logs in. A rejected login (mailbox.ErrAuth) locks the
+// configuration with SetAutoLock, or the employee with LockEmployee when
+// the credentials were the employee's, with the time and the server's
+// answer as reason; the error then wraps both mailbox.ErrAuth and
+// ErrLocked. Other errors are mailbox's classified errors.
+func DialIMAP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee, opts DialOptions) (*mailbox.IMAP, error) {
+	if err := Usable(cfg, emp); err != nil {
+		return nil, err
+	}
+	ep, auth, err := IMAP(ctx, st, cfg, emp)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Timeout > 0 {
+		ep.Timeout = opts.Timeout
+	}
+	c, err := mailbox.DialIMAP(ctx, ep, auth, opts.IMAP...)
+	if err == nil {
+		return c, nil
+	}
+	if !errors.Is(err, mailbox.ErrAuth) || opts.NoLock || st == nil {
+		return nil, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	reason := fmt.Sprintf("authentication failed at %s: %v", now().UTC().Format(time.RFC3339), err)
+	lctx := context.WithoutCancel(ctx)
+	if store.EffectiveCredentials(cfg, emp).FromEmployee && emp != nil {
+		if lerr := st.LockEmployee(lctx, emp.ID, reason); lerr != nil {
+			return nil, fmt.Errorf("mail configuration %s: %w (locking employee %s failed: %v)", cfg.MatchCode, err, emp.Login, lerr)
+		}
+		return nil, fmt.Errorf("mail configuration %s: %w; employee %s's groupware login is locked until its password changes (%w)", cfg.MatchCode, err, emp.Login, ErrLocked)
+	}
+	if lerr := st.SetAutoLock(lctx, cfg.ID, reason); lerr != nil {
+		return nil, fmt.Errorf("mail configuration %s: %w (locking the configuration failed: %v)", cfg.MatchCode, err, lerr)
+	}
+	return nil, fmt.Errorf("mail configuration %s: %w; the configuration is locked until its credentials change (%w)", cfg.MatchCode, err, ErrLocked)
+}

@@ -1,0 +1,61 @@
+// Package mailimport imports mail from IMAP mailboxes into CRM activities:
+// the ImportMailsAction and CloseWorkSpaceAction of the seed workflow
+// (SPEC R10–R12), the import without a workflow (ImportAll, SPEC R18–R19),
+// and the reusable Pipeline every importer of wfe is built on.
+//
+// # The pipeline
+//
+// Pipeline.Run reads the unseen mails of one folder of one mail
+// configuration in batches of UIDs and keeps the invariants of DESIGN "Mail
+// import" for every importer:
+//
+//  1. Each message is fetched with BODY.PEEK[] (no \Seen) and spooled to a
+//     temporary file while its SHA-256 is computed, so memory stays bounded
+//     whatever the size of the mail.
+//  2. A UID already in the import ledger (a crash came between commit and
+//     move) is only moved; an identical message (same content hash) already
+//     imported from the configuration gets a "duplicate" ledger row and is
+//     moved; nothing is imported twice.
+//  3. The message is parsed (mailparse) while its attachments stream into
+//     the blob store; the raw .eml is kept as a blob too. A message that
+//     cannot be parsed or stored is quarantined: a ledger row with the
+//     error and the raw message, and a move to the error folder. The run
+//     goes on.
+//  4. The Mapper decides what the message becomes (below).
+//  5. The batch is committed in ONE transaction (activities, documents,
+//     links, ledger rows), and only THEN are exactly that batch's UIDs
+//     moved, with one MOVE per destination folder.
+//
+// # The Mapper contract
+//
+// A Mapper is called once per parsed message with an Input (the parsed
+// mail, its UID and hash, the configuration, the run-as and delegate
+// employees, the settings, the store and earlier imports with the same
+// Message-ID) and returns a Decision:
+//
+//   - Import: Decision.Activity holds the activity to create: type,
+//     status, fields, ContactIDs/PartnerIDs, MatchExplanation lines and
+//     Unassigned. BaseActivity fills the fields every mail activity shares
+//     and LinkContacts the contact links; a Mapper starts from them. The
+//     pipeline then sets GlobalID (Message-ID), MailConfigID and
+//     ImportFolder when left empty, adds a line for a Message-ID imported
+//     before with different content, and attaches the documents (each
+//     attachment and the original .eml). Decision.Folder moves the mail to
+//     another folder than the configuration's import folder.
+//   - Quarantine: Decision.Reason says why; the mail goes to the error
+//     folder with its raw message kept.
+//   - Skip: nothing is created; a "skipped" ledger row with the reason is
+//     written and the mail is moved to Decision.Folder (default: the import
+//     folder), so it is not looked at again.
+//   - Leave: the mail stays unseen in the folder, untouched, and is seen
+//     again by the next run.
+//
+// A Mapper must not write to the store or talk to servers itself: the run
+// may still be rolled back, and in a dry run (Input.DryRun) nothing may
+// change. Work that must follow a durable import (forwarding, an automatic
+// answer) goes into Decision.AfterCommit, which runs after the commit and
+// the move; its error is logged as a warning and changes nothing of the
+// import. An error returned by Map aborts the run before the batch is
+// committed (nothing of that batch leaves the inbox); use Quarantine for a
+// problem of the one message.
+package mailimport

@@ -1,0 +1,807 @@
+package mailimport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"wfe/actions/mailconn"
+	"wfe/actions/mailparse"
+	"wfe/engine"
+	"wfe/mailbox"
+	"wfe/store"
+)
+
+// Fault points passed to Deps.Fault.
+const (
+	// FaultMidBatch is asked after each message of a batch was spooled and
+	// parsed, before the batch is committed.
+	FaultMidBatch = "mid-batch"
+	// FaultAfterCommit is asked after a batch was committed, before its
+	// messages are moved.
+	FaultAfterCommit = "after-commit"
+)
+
+// Outcomes of a message beyond the store's ledger outcomes.
+const (
+	// OutcomeSkipped: the Mapper decided to create nothing (ledger row).
+	OutcomeSkipped = "skipped"
+	// OutcomeLeft: the Mapper left the message in the folder (no row).
+	OutcomeLeft = "left"
+	// OutcomeDryRun: a dry run would import the message.
+	OutcomeDryRun = "would import"
+	// OutcomeFailed: the message could not even be quarantined (its raw
+	// content could not be stored); it stays in the folder.
+	OutcomeFailed = "failed"
+)
+
+// DefaultBatchSize is the number of UIDs committed and moved together.
+const DefaultBatchSize = 100
+
+// Deps are what the importers need from their surroundings.
+type Deps struct {
+	Store  *store.Store
+	Logger *slog.Logger     // nil: slog.Default()
+	Now    func() time.Time // nil: time.Now
+	// TempDir holds the spooled messages ("" = os.TempDir()).
+	TempDir string
+	// Fault is test-only fault injection: asked at FaultMidBatch and
+	// FaultAfterCommit, a returned error aborts the run like a crash. nil
+	// in production.
+	Fault func(point string) error
+	// Progress, when set, is told after each batch how many of the unseen
+	// messages are done.
+	Progress func(done, total int)
+	// IMAPOptions are passed to mailbox.DialIMAP (e.g. WithoutMove).
+	IMAPOptions []mailbox.IMAPOption
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d Deps) logger() *slog.Logger {
+	if d.Logger != nil {
+		return d.Logger
+	}
+	return slog.Default()
+}
+
+// Kind is what a Mapper decided for one message.
+type Kind int
+
+const (
+	Import     Kind = iota // create Decision.Activity
+	Quarantine             // record Decision.Reason, move to the error folder
+	Skip                   // create nothing, move away, ledger row "skipped"
+	Leave                  // leave the message untouched in the folder
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Import:
+		return "import"
+	case Quarantine:
+		return "quarantine"
+	case Skip:
+		return "skip"
+	case Leave:
+		return "leave"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Decision is a Mapper's verdict on one message (see the package doc).
+type Decision struct {
+	Kind     Kind
+	Activity *store.Activity
+	// Reason explains Quarantine, Skip and Leave.
+	Reason string
+	// Folder moves an imported or skipped message there instead of the
+	// configuration's import folder.
+	Folder string
+	// NoDocuments: attach neither the attachments nor the raw .eml.
+	NoDocuments bool
+	// AfterCommit runs after the batch was committed and moved; activityID
+	// is 0 for Skip.
+	AfterCommit func(ctx context.Context, activityID int64) error
+}
+
+// Input is what a Mapper sees of one message.
+type Input struct {
+	Mail          *mailparse.Mail
+	UID           uint32
+	InternalDate  time.Time
+	ContentSHA256 string
+	Config        *store.MailConfig
+	// RunAs is the employee the job runs as (creator; credentials
+	// fallback); Delegate the one imported activities are delegated to
+	// (RunAs unless the configuration names a responsible employee).
+	// Either may be nil.
+	RunAs    *store.Employee
+	Delegate *store.Employee
+	Settings store.Settings
+	Store    *store.Store
+	Folder   string
+	DryRun   bool
+	// Related are earlier imports of this configuration with the same
+	// Message-ID but different content.
+	Related []store.LedgerEntry
+}
+
+// Mapper decides what each message becomes.
+type Mapper interface {
+	Map(ctx context.Context, in *Input) (Decision, error)
+}
+
+// MapperFunc adapts a function into a Mapper.
+type MapperFunc func(ctx context.Context, in *Input) (Decision, error)
+
+// Map calls f.
+func (f MapperFunc) Map(ctx context.Context, in *Input) (Decision, error) { return f(ctx, in) }
+
+// Request is one import run of one configuration.
+type Request struct {
+	Config   *store.MailConfig
+	RunAs    *store.Employee
+	Delegate *store.Employee // nil: RunAs
+	// Folder to import from ("" = INBOX).
+	Folder    string
+	BatchSize int // 0 = DefaultBatchSize
+	DryRun    bool
+	// Logf writes a line into the run record (may be nil).
+	Logf func(format string, args ...any)
+}
+
+// MailOutcome is what became of one message.
+type MailOutcome struct {
+	UID               uint32   `json:"uid"`
+	MessageID         string   `json:"message_id,omitempty"`
+	Subject           string   `json:"subject,omitempty"`
+	From              string   `json:"from,omitempty"`
+	Outcome           string   `json:"outcome"`
+	ActivityID        int64    `json:"activity_id,omitempty"`
+	RelatedActivityID int64    `json:"related_activity_id,omitempty"`
+	Reason            string   `json:"reason,omitempty"`
+	Contacts          []string `json:"contacts,omitempty"`
+	Folder            string   `json:"folder,omitempty"` // where it was moved
+}
+
+// Result is the outcome of one import run of one configuration.
+type Result struct {
+	MatchCode    string        `json:"match_code"`
+	MailConfigID int64         `json:"mail_config_id"`
+	Folder       string        `json:"folder"`
+	UIDValidity  uint32        `json:"uid_validity"`
+	DryRun       bool          `json:"dry_run,omitempty"`
+	Unseen       int           `json:"unseen"`
+	Imported     int           `json:"imported"`
+	Duplicates   int           `json:"duplicates"`
+	Quarantined  int           `json:"quarantined"`
+	Skipped      int           `json:"skipped"`
+	Left         int           `json:"left"`
+	Failed       int           `json:"failed"`
+	ActivityIDs  []int64       `json:"activity_ids"`
+	Mails        []MailOutcome `json:"mails"`
+}
+
+// Pipeline is the fetch/spool/ledger/commit/move machinery shared by all
+// importers; Mapper is what differs.
+type Pipeline struct {
+	Deps   Deps
+	Mapper Mapper
+}
+
+// ErrNoStore: an importer was registered without a store (enough for
+// listing actions, not for running them).
+var ErrNoStore = errors.New("no store configured for the mail import")
+
+// classify maps an error to the engine's classes: transport failures by
+// their kind, everything else as given (unclassified = permanent).
+func classify(err error) error {
+	if err == nil || engine.ClassOf(err) == engine.ClassRetryable {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if mailbox.IsRetryable(err) {
+		return engine.Retryable(err)
+	}
+	return engine.Permanent(err)
+}
+
+// Run imports the unseen mail of req.Folder of req.Config. It returns the
+// result so far also with an error (batches committed before the error
+// stay committed and moved).
+func (p *Pipeline) Run(ctx context.Context, req Request) (*Result, error) {
+	cfg := req.Config
+	if req.Folder == "" {
+		req.Folder = "INBOX"
+	}
+	if req.BatchSize <= 0 {
+		req.BatchSize = DefaultBatchSize
+	}
+	if req.Delegate == nil {
+		req.Delegate = req.RunAs
+	}
+	res := &Result{MatchCode: cfg.MatchCode, MailConfigID: cfg.ID, Folder: req.Folder, DryRun: req.DryRun, ActivityIDs: []int64{}, Mails: []MailOutcome{}}
+	st := p.Deps.Store
+	if st == nil {
+		return res, engine.Permanent(ErrNoStore)
+	}
+	if p.Mapper == nil {
+		return res, engine.Permanent(fmt.Errorf("mail import of %s: no mapper", cfg.MatchCode))
+	}
+	c, err := mailconn.DialIMAP(ctx, st, cfg, req.RunAs, mailconn.DialOptions{Now: p.Deps.Now, NoLock: req.DryRun, IMAP: p.Deps.IMAPOptions})
+	if err != nil {
+		return res, classify(err)
+	}
+	defer func() {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		c.Logout(lctx)
+	}()
+	status, err := c.Select(ctx, req.Folder)
+	if err != nil {
+		return res, classify(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
+	}
+	res.UIDValidity = status.UIDValidity
+	var since time.Time
+	if cfg.ImportSince != nil {
+		since = *cfg.ImportSince
+	}
+	uids, err := c.SearchUnseen(ctx, since)
+	if err != nil {
+		return res, classify(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
+	}
+	res.Unseen = len(uids)
+	if len(uids) == 0 {
+		return res, nil
+	}
+	settings, err := st.Settings(ctx)
+	if err != nil {
+		return res, engine.Retryable(err)
+	}
+	known, err := st.LedgerKeys(ctx, cfg.ID, req.Folder, status.UIDValidity)
+	if err != nil {
+		return res, engine.Retryable(err)
+	}
+	r := &run{p: p, req: req, res: res, c: c, st: st, settings: settings, known: known, uidValidity: status.UIDValidity}
+	for start := 0; start < len(uids); start += req.BatchSize {
+		end := min(start+req.BatchSize, len(uids))
+		if err := r.batch(ctx, uids[start:end]); err != nil {
+			return res, classify(err)
+		}
+		if p.Deps.Progress != nil {
+			p.Deps.Progress(end, len(uids))
+		}
+	}
+	return res, nil
+}
+
+// run is the state of one Pipeline.Run.
+type run struct {
+	p           *Pipeline
+	req         Request
+	res         *Result
+	c           *mailbox.IMAP
+	st          *store.Store
+	settings    store.Settings
+	known       map[uint32]string
+	uidValidity uint32
+}
+
+func (r *run) logf(format string, args ...any) {
+	if r.req.Logf != nil {
+		r.req.Logf(format, args...)
+	}
+}
+
+func (r *run) key(uid uint32) store.LedgerKey {
+	return store.LedgerKey{MailConfigID: r.req.Config.ID, Mailbox: r.req.Folder, UIDValidity: r.uidValidity, UID: uid}
+}
+
+// msg is one message of a batch on its way through the pipeline.
+type msg struct {
+	uid      uint32
+	internal time.Time
+	spool    string
+	sha      string
+	size     int64
+	mail     *mailparse.Mail
+	rawBlob  string
+	docs     []*store.Document
+	dec      Decision
+	out      MailOutcome
+	item     int    // index in the commit items, -1 when none
+	dest     string // folder to move to after the commit ("" = stay)
+	ledger   string // outcome to record with RecordLedger after the commit
+	prevAct  int64  // activity of the earlier identical message
+	quarErr  string
+	relIDs   []int64
+	finished bool // nothing more to do before the commit
+}
+
+func (r *run) importFolder() string {
+	if f := strings.TrimSpace(r.req.Config.ImportFolder); f != "" {
+		return f
+	}
+	return store.DefaultImportFolder
+}
+
+func (r *run) errorFolder() string {
+	if f := strings.TrimSpace(r.req.Config.ErrorFolder); f != "" {
+		return f
+	}
+	return store.DefaultErrorFolder
+}
+
+func (r *run) batch(ctx context.Context, uids []uint32) error {
+	cfg := r.req.Config
+	var msgs []*msg
+	var fetch []uint32
+	for _, uid := range uids {
+		if outcome, ok := r.known[uid]; ok {
+			// recorded before: the run that recorded it ended before the
+			// move; move it now, create nothing
+			m := &msg{uid: uid, item: -1, finished: true, out: MailOutcome{UID: uid, Outcome: outcome, Reason: "already recorded in the import ledger"}}
+			m.dest = r.destForKnown(ctx, uid, outcome)
+			msgs = append(msgs, m)
+			continue
+		}
+		fetch = append(fetch, uid)
+	}
+	defer func() {
+		for _, m := range msgs {
+			if m.spool != "" {
+				os.Remove(m.spool)
+			}
+		}
+	}()
+	byUID := map[uint32]*msg{}
+	err := r.c.FetchStream(ctx, fetch, func(fm *mailbox.Message) error {
+		m := &msg{uid: fm.UID, internal: fm.InternalDate, item: -1, out: MailOutcome{UID: fm.UID}}
+		msgs = append(msgs, m)
+		byUID[fm.UID] = m
+		return r.spool(m, fm.Body)
+	})
+	if err != nil {
+		return fmt.Errorf("mail configuration %s folder %q: %w", cfg.MatchCode, r.req.Folder, err)
+	}
+	for _, uid := range fetch {
+		if byUID[uid] == nil {
+			r.p.Deps.logger().Warn("mail import: message vanished before it was fetched", "match_code", cfg.MatchCode, "uid", uid)
+		}
+	}
+	sort.Slice(msgs, func(i, j int) bool { return msgs[i].uid < msgs[j].uid })
+
+	var items []store.ImportItem
+	batchIDs := map[string]uint32{}
+	for _, m := range msgs {
+		if m.finished {
+			continue
+		}
+		if err := r.prepare(ctx, m, batchIDs); err != nil {
+			return err
+		}
+		if m.item == -2 {
+			items = append(items, r.commitItem(m))
+			m.item = len(items) - 1
+		}
+		if f := r.p.Deps.Fault; f != nil {
+			if err := f(FaultMidBatch); err != nil {
+				return fmt.Errorf("mail configuration %s: aborted before commit: %w", cfg.MatchCode, err)
+			}
+		}
+	}
+	if r.req.DryRun {
+		for _, m := range msgs {
+			r.account(m)
+		}
+		return nil
+	}
+	if len(items) > 0 {
+		results, err := r.st.CommitImport(ctx, items)
+		if err != nil {
+			return engine.Retryable(fmt.Errorf("mail configuration %s: commit of %d message(s): %w", cfg.MatchCode, len(items), err))
+		}
+		for _, m := range msgs {
+			if m.item >= 0 {
+				r.applyResult(m, results[m.item])
+			}
+		}
+	}
+	for _, m := range msgs {
+		if m.ledger == "" {
+			continue
+		}
+		e := &store.LedgerEntry{MailConfigID: cfg.ID, Mailbox: r.req.Folder, UIDValidity: int64(r.uidValidity), UID: int64(m.uid),
+			MessageID: m.out.MessageID, ContentSHA256: m.sha, Outcome: m.ledger, Error: m.out.Reason, CreatedAt: r.p.Deps.now()}
+		if m.prevAct != 0 {
+			e.ActivityID = &m.prevAct
+		}
+		if err := r.st.RecordLedger(ctx, e); err != nil && !errors.Is(err, store.ErrConflict) {
+			return engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
+		}
+	}
+	for _, m := range msgs {
+		if m.out.Outcome != OutcomeLeft && m.out.Outcome != OutcomeFailed {
+			r.known[m.uid] = m.out.Outcome
+		}
+	}
+	if f := r.p.Deps.Fault; f != nil {
+		if err := f(FaultAfterCommit); err != nil {
+			return fmt.Errorf("mail configuration %s: aborted after commit, before move: %w", cfg.MatchCode, err)
+		}
+	}
+	if err := r.move(ctx, msgs); err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		r.account(m)
+	}
+	for _, m := range msgs {
+		if m.dec.AfterCommit == nil || (m.out.Outcome != store.OutcomeImported && m.out.Outcome != OutcomeSkipped) {
+			continue
+		}
+		if err := m.dec.AfterCommit(ctx, m.out.ActivityID); err != nil {
+			r.logf("warning: UID %d (%s): follow-up after import failed: %v", m.uid, m.out.Subject, err)
+			r.p.Deps.logger().Warn("mail import: follow-up failed", "match_code", cfg.MatchCode, "uid", m.uid, "err", err)
+		}
+	}
+	return nil
+}
+
+// destForKnown is where a message recorded in the ledger goes.
+func (r *run) destForKnown(ctx context.Context, uid uint32, outcome string) string {
+	switch outcome {
+	case store.OutcomeQuarantined:
+		return r.errorFolder()
+	case store.OutcomeImported:
+		if e, err := r.st.LedgerByKey(ctx, r.key(uid)); err == nil && e.ActivityID != nil {
+			if a, err := r.st.GetActivity(ctx, *e.ActivityID); err == nil && a.ImportFolder != "" {
+				return a.ImportFolder
+			}
+		}
+	}
+	return r.importFolder()
+}
+
+// spool copies the message body into a temporary file, hashing it.
+func (r *run) spool(m *msg, body io.Reader) error {
+	f, err := os.CreateTemp(r.p.Deps.TempDir, "wfe-mail-*.eml")
+	if err != nil {
+		return fmt.Errorf("spool UID %d: %w", m.uid, err)
+	}
+	m.spool = f.Name()
+	h := mailparse.NewHashingReader(body)
+	_, err = io.Copy(f, h)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("spool UID %d: %w", m.uid, err)
+	}
+	m.sha, m.size = h.Sum(), h.Size()
+	return nil
+}
+
+// prepare runs the ledger checks, the parse and the Mapper for one message.
+// It sets m.item to -2 when the message needs a commit item.
+func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) error {
+	cfg := r.req.Config
+	// identical content imported before: a duplicate, nothing twice
+	prev, err := r.st.LedgerByContent(ctx, cfg.ID, "", m.sha)
+	if err != nil {
+		return engine.Retryable(err)
+	}
+	for _, e := range prev {
+		if e.Outcome != store.OutcomeImported {
+			continue
+		}
+		m.out.MessageID = e.MessageID
+		m.out.Outcome, m.out.Reason = store.OutcomeDuplicate, "same content already imported"
+		if e.ActivityID != nil {
+			m.prevAct = *e.ActivityID
+			m.out.ActivityID = *e.ActivityID
+			m.out.Reason = fmt.Sprintf("same Message-ID and content already imported as activity %d", *e.ActivityID)
+		}
+		m.ledger, m.dest = store.OutcomeDuplicate, r.importFolder()
+		return nil
+	}
+
+	if err := r.parse(ctx, m); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.quarantine(ctx, m, err.Error())
+		return nil
+	}
+	mail := m.mail
+	m.out.MessageID, m.out.Subject, m.out.From = mail.MessageID, mail.Subject, mail.From.Addr
+	in := &Input{Mail: mail, UID: m.uid, InternalDate: m.internal, ContentSHA256: m.sha, Config: cfg,
+		RunAs: r.req.RunAs, Delegate: r.req.Delegate, Settings: r.settings, Store: r.st, Folder: r.req.Folder, DryRun: r.req.DryRun}
+	if mail.MessageID != "" {
+		rel, err := r.st.LedgerByContent(ctx, cfg.ID, mail.MessageID, "")
+		if err != nil {
+			return engine.Retryable(err)
+		}
+		for _, e := range rel {
+			if e.Outcome == store.OutcomeImported && e.ContentSHA256 != m.sha {
+				in.Related = append(in.Related, e)
+			}
+		}
+	}
+	dec, err := r.p.Mapper.Map(ctx, in)
+	if err != nil {
+		return fmt.Errorf("mail configuration %s UID %d: %w", cfg.MatchCode, m.uid, err)
+	}
+	m.dec = dec
+	switch dec.Kind {
+	case Import:
+		if dec.Activity == nil {
+			return engine.Permanent(fmt.Errorf("mail configuration %s UID %d: the mapper decided to import but gave no activity", cfg.MatchCode, m.uid))
+		}
+		r.completeActivity(m, in, batchIDs)
+		m.out.Contacts = contactLabels(dec.Activity)
+		if r.req.DryRun {
+			m.out.Outcome = OutcomeDryRun
+			r.logf("dry run: would import UID %d %q from %s as %s/%s, contacts: %s", m.uid, mail.Subject, mail.From.Addr,
+				dec.Activity.Type, dec.Activity.Status, strings.Join(orNone(dec.Activity.MatchExplanation), "; "))
+			return nil
+		}
+		m.dest = r.importFolder()
+		if dec.Folder != "" {
+			m.dest = dec.Folder
+		}
+		dec.Activity.ImportFolder = firstNonEmpty(dec.Activity.ImportFolder, m.dest)
+		m.item = -2
+	case Quarantine:
+		r.quarantine(ctx, m, dec.Reason)
+	case Skip:
+		m.out.Outcome, m.out.Reason = OutcomeSkipped, dec.Reason
+		if r.req.DryRun {
+			r.logf("dry run: would skip UID %d %q: %s", m.uid, mail.Subject, dec.Reason)
+			return nil
+		}
+		m.ledger = OutcomeSkipped
+		m.dest = firstNonEmpty(dec.Folder, r.importFolder())
+	case Leave:
+		m.out.Outcome, m.out.Reason = OutcomeLeft, dec.Reason
+		if r.req.DryRun {
+			r.logf("dry run: would leave UID %d %q in %s: %s", m.uid, mail.Subject, r.req.Folder, dec.Reason)
+		}
+	default:
+		return engine.Permanent(fmt.Errorf("mail configuration %s UID %d: unknown decision %v", cfg.MatchCode, m.uid, dec.Kind))
+	}
+	return nil
+}
+
+// parse reads the spooled message; outside a dry run attachments and the
+// raw message go into the blob store.
+func (r *run) parse(ctx context.Context, m *msg) error {
+	f, err := os.Open(m.spool)
+	if err != nil {
+		return fmt.Errorf("read spooled message: %w", err)
+	}
+	defer f.Close()
+	var opts mailparse.Options
+	if !r.req.DryRun {
+		opts.Attachment = func(a *mailparse.Attachment, content io.Reader) error {
+			sha, size, err := r.st.PutBlob(ctx, content)
+			if err != nil {
+				return fmt.Errorf("store attachment %q: %w", a.Name, err)
+			}
+			m.docs = append(m.docs, &store.Document{Name: a.Name, ContentType: a.ContentType, Size: size, SHA256: sha})
+			return nil
+		}
+	}
+	mail, err := mailparse.Parse(f, opts)
+	if err != nil {
+		return fmt.Errorf("parse: %w", err)
+	}
+	m.mail = mail
+	if r.req.DryRun {
+		return nil
+	}
+	return r.keepRaw(ctx, m)
+}
+
+func (r *run) keepRaw(ctx context.Context, m *msg) error {
+	if m.rawBlob != "" {
+		return nil
+	}
+	f, err := os.Open(m.spool)
+	if err != nil {
+		return fmt.Errorf("read spooled message: %w", err)
+	}
+	defer f.Close()
+	sha, _, err := r.st.PutBlob(ctx, f)
+	if err != nil {
+		return fmt.Errorf("store raw message: %w", err)
+	}
+	m.rawBlob = sha
+	return nil
+}
+
+// quarantine marks m for the error folder with its raw message kept.
+func (r *run) quarantine(ctx context.Context, m *msg, reason string) {
+	m.out.Outcome, m.out.Reason = store.OutcomeQuarantined, reason
+	m.docs = nil
+	if r.req.DryRun {
+		r.logf("dry run: would quarantine UID %d: %s", m.uid, reason)
+		return
+	}
+	if err := r.keepRaw(ctx, m); err != nil {
+		m.out.Outcome, m.out.Reason = OutcomeFailed, fmt.Sprintf("%s; %v", reason, err)
+		r.logf("warning: UID %d stays in %s: cannot quarantine it: %s", m.uid, r.req.Folder, m.out.Reason)
+		r.p.Deps.logger().Warn("mail import: cannot quarantine", "match_code", r.req.Config.MatchCode, "uid", m.uid, "err", m.out.Reason)
+		return
+	}
+	m.quarErr = reason
+	m.dest = r.errorFolder()
+	m.item = -2
+}
+
+// completeActivity fills what the pipeline owns on an activity.
+func (r *run) completeActivity(m *msg, in *Input, batchIDs map[string]uint32) {
+	a := m.dec.Activity
+	mail := m.mail
+	if a.GlobalID == "" {
+		a.GlobalID = mail.MessageID
+	}
+	if a.MailConfigID == nil {
+		id := r.req.Config.ID
+		a.MailConfigID = &id
+	}
+	for _, e := range in.Related {
+		if e.ActivityID != nil {
+			a.MatchExplanation = append(a.MatchExplanation, fmt.Sprintf("Message-ID <%s> was imported before with different content as activity %d", mail.MessageID, *e.ActivityID))
+			m.relIDs = append(m.relIDs, *e.ActivityID)
+		}
+	}
+	if mail.MessageID != "" {
+		if other, ok := batchIDs[mail.MessageID]; ok {
+			a.MatchExplanation = append(a.MatchExplanation, fmt.Sprintf("Message-ID <%s> is shared with UID %d of the same import batch (different content)", mail.MessageID, other))
+		} else {
+			batchIDs[mail.MessageID] = m.uid
+		}
+	}
+	if m.dec.NoDocuments {
+		m.docs = nil
+		return
+	}
+	if m.rawBlob != "" {
+		m.docs = append(m.docs, &store.Document{Name: emlName(mail.Subject), ContentType: "message/rfc822", Size: m.size, SHA256: m.rawBlob})
+	}
+}
+
+func (r *run) commitItem(m *msg) store.ImportItem {
+	it := store.ImportItem{Key: r.key(m.uid), MessageID: m.out.MessageID, ContentSHA256: m.sha, RawBlob: m.rawBlob}
+	if m.out.Outcome == store.OutcomeQuarantined {
+		it.QuarantineError = m.quarErr
+		return it
+	}
+	it.Activity = m.dec.Activity
+	it.Documents = m.docs
+	return it
+}
+
+func (r *run) applyResult(m *msg, res store.ImportItemResult) {
+	switch res.Outcome {
+	case store.OutcomeImported:
+		m.out.Outcome, m.out.ActivityID, m.out.RelatedActivityID = store.OutcomeImported, res.ActivityID, res.RelatedActivityID
+		if res.RelatedActivityID != 0 {
+			r.logf("UID %d: Message-ID <%s> was imported before with different content as activity %d; imported as activity %d", m.uid, m.out.MessageID, res.RelatedActivityID, res.ActivityID)
+		}
+	case store.OutcomeQuarantined:
+		m.out.Outcome = store.OutcomeQuarantined
+	case store.OutcomeDuplicate:
+		m.out.Outcome, m.out.ActivityID = store.OutcomeDuplicate, res.ActivityID
+		m.out.Reason = "duplicate (" + res.DuplicateReason + ")"
+		m.dest = r.importFolder()
+		if res.DuplicateReason != "ledger key" {
+			// an identical message earlier in this batch: record this UID too
+			m.ledger, m.prevAct = store.OutcomeDuplicate, res.ActivityID
+		}
+	}
+}
+
+// move moves the batch's messages, one command per destination folder.
+func (r *run) move(ctx context.Context, msgs []*msg) error {
+	byDest := map[string][]uint32{}
+	var dests []string
+	for _, m := range msgs {
+		if m.dest == "" || m.out.Outcome == OutcomeLeft || m.out.Outcome == OutcomeFailed {
+			continue
+		}
+		if _, ok := byDest[m.dest]; !ok {
+			dests = append(dests, m.dest)
+		}
+		byDest[m.dest] = append(byDest[m.dest], m.uid)
+	}
+	for _, d := range dests {
+		if err := r.c.Move(ctx, byDest[d], d); err != nil {
+			return fmt.Errorf("mail configuration %s: committed %d message(s) but could not move them from %q (the next run moves them): %w",
+				r.req.Config.MatchCode, len(byDest[d]), r.req.Folder, err)
+		}
+	}
+	for _, m := range msgs {
+		if m.dest != "" && m.out.Outcome != OutcomeLeft && m.out.Outcome != OutcomeFailed {
+			m.out.Folder = m.dest
+		}
+	}
+	return nil
+}
+
+// account adds a finished message to the result.
+func (r *run) account(m *msg) {
+	res := r.res
+	switch m.out.Outcome {
+	case store.OutcomeImported:
+		res.Imported++
+		res.ActivityIDs = append(res.ActivityIDs, m.out.ActivityID)
+	case store.OutcomeDuplicate:
+		res.Duplicates++
+	case store.OutcomeQuarantined:
+		res.Quarantined++
+	case OutcomeSkipped:
+		res.Skipped++
+	case OutcomeLeft:
+		res.Left++
+	case OutcomeFailed:
+		res.Failed++
+	}
+	res.Mails = append(res.Mails, m.out)
+}
+
+func contactLabels(a *store.Activity) []string {
+	return append([]string(nil), a.MatchExplanation...)
+}
+
+func orNone(l []string) []string {
+	if len(l) == 0 {
+		return []string{"none"}
+	}
+	return l
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// emlName derives a file name for the raw message from its subject.
+func emlName(subject string) string {
+	var b strings.Builder
+	for _, r := range subject {
+		switch {
+		case r < 0x20 || strings.ContainsRune(`/\:*?"<>|`, r):
+			b.WriteRune('_')
+		default:
+			b.WriteRune(r)
+		}
+		if b.Len() >= 80 {
+			break
+		}
+	}
+	name := strings.TrimSpace(b.String())
+	if name == "" {
+		name = "message"
+	}
+	return name + ".eml"
+}
