@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
+
+	"wfe/store"
 )
 
 func init() {
-	var asJSON bool
 	root.Sub("contacts", "import and list contacts and business partners").Add(&Command{
 		Name:  "import",
 		Args:  "FILE.csv",
@@ -48,32 +47,9 @@ other rows are imported.`,
 			}
 			return nil
 		},
-	}, &Command{
-		Name:  "list",
-		Short: "list contacts with their business partners",
-		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
-		Run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) > 0 {
-				return usagef("list takes no arguments")
-			}
-			s, err := env.Store(ctx)
-			if err != nil {
-				return err
-			}
-			cs, err := s.ListContacts(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(env.Stdout, nonNil(cs))
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tPARTNER\tROLES")
-			for _, c := range cs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", c.Contact.ID, strings.TrimSpace(c.Contact.FirstName+" "+c.Contact.LastName),
-					c.Contact.Email, c.Partner.Name, strings.Join(c.Partner.Roles, ", "))
-			}
-			return tw.Flush()
-		},
-	})
+	}, listCommand("list contacts with their business partners", (*store.Store).ListContacts,
+		"ID\tNAME\tEMAIL\tPARTNER\tROLES", func(c store.ContactMatch) string {
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", c.Contact.ID, strings.TrimSpace(c.Contact.FirstName+" "+c.Contact.LastName),
+				c.Contact.Email, c.Partner.Name, strings.Join(c.Partner.Roles, ", "))
+		}))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 
 	"wfe/store"
 )
@@ -12,7 +11,7 @@ import (
 func init() {
 	var (
 		email, name, gwLogin, gwPasswordEnv, importFolder string
-		importInternal, asJSON                            bool
+		importInternal                                    bool
 	)
 	root.Sub("employee", "manage CRM employees (run-as users, delegation targets)").Add(&Command{
 		Name:  "add",
@@ -56,35 +55,12 @@ encrypted.`,
 			fmt.Fprintf(env.Stdout, "employee %s added (id %d)\n", e.Login, e.ID)
 			return nil
 		},
-	}, &Command{
-		Name:  "list",
-		Short: "list employees",
-		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
-		Run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) > 0 {
-				return usagef("list takes no arguments")
+	}, listCommand("list employees", (*store.Store).ListEmployees,
+		"ID\tLOGIN\tNAME\tEMAIL\tGROUPWARE LOGIN\tLOCKED", func(e store.Employee) string {
+			locked := yesNo(e.Locked)
+			if e.Locked && e.LockedReason != "" {
+				locked += " (" + e.LockedReason + ")"
 			}
-			s, err := env.Store(ctx)
-			if err != nil {
-				return err
-			}
-			es, err := s.ListEmployees(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(env.Stdout, nonNil(es))
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tLOGIN\tNAME\tEMAIL\tGROUPWARE LOGIN\tLOCKED")
-			for _, e := range es {
-				locked := yesNo(e.Locked)
-				if e.Locked && e.LockedReason != "" {
-					locked += " (" + e.LockedReason + ")"
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Login, e.Name, e.Email, e.GroupwareLogin, locked)
-			}
-			return tw.Flush()
-		},
-	})
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", e.ID, e.Login, e.Name, e.Email, e.GroupwareLogin, locked)
+		}))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 
 	"wfe/store"
 )
@@ -12,7 +11,6 @@ import (
 func init() {
 	var (
 		entity, expression, description string
-		asJSON                          bool
 	)
 	root.Sub("search", "manage ExtendedSearch checks used by the mail importers").Add(&Command{
 		Name:  "add",
@@ -49,31 +47,8 @@ It is compiled and type-checked now; an error names its line and column.`,
 			fmt.Fprintf(env.Stdout, "extended search %s saved\n", es.PK)
 			return nil
 		},
-	}, &Command{
-		Name:  "list",
-		Short: "list ExtendedSearch checks",
-		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
-		Run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) > 0 {
-				return usagef("list takes no arguments")
-			}
-			s, err := env.Store(ctx)
-			if err != nil {
-				return err
-			}
-			list, err := s.ListExtendedSearches(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(env.Stdout, nonNil(list))
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PK\tENTITY\tEXPRESSION\tDESCRIPTION")
-			for _, es := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", es.PK, es.Entity, es.Expr, es.Description)
-			}
-			return tw.Flush()
-		},
-	})
+	}, listCommand("list ExtendedSearch checks", (*store.Store).ListExtendedSearches,
+		"PK\tENTITY\tEXPRESSION\tDESCRIPTION", func(es store.ExtendedSearch) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s", es.PK, es.Entity, es.Expr, es.Description)
+		}))
 }

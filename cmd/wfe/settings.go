@@ -26,10 +26,7 @@ func init() {
 
 A refused value keeps the old one.`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) != 2 {
-				return usagef("set needs NAME and VALUE")
-			}
-			s, err := env.Store(ctx)
+			s, err := storeWithArgs(ctx, env, args, 2, "set needs NAME and VALUE")
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 
 	"wfe/schema"
 	"wfe/store"
@@ -20,7 +19,6 @@ func init() {
 		derivedFrom string
 		output      string
 		description string
-		asJSON      bool
 	)
 	wf.Add(&Command{
 		Name:  "import",
@@ -55,13 +53,8 @@ as its origin (or name it with --derived-from).`,
 				return err
 			}
 			res, err := s.ImportWorkflows(ctx, files, validateDefinition, store.ImportOptions{Activate: activate, DerivedFrom: derivedFrom})
-			var ie *store.WorkflowImportError
-			if errors.As(err, &ie) {
-				printFileErrors(env.Stderr, ie)
-				return silentError{err}
-			}
 			if err != nil {
-				return err
+				return fileErrors(env.Stderr, err)
 			}
 			for _, r := range res {
 				line := fmt.Sprintf("%s: %s %s version %d", r.File, r.Outcome, r.WorkflowID, r.Version)
@@ -80,10 +73,7 @@ as its origin (or name it with --derived-from).`,
 			fs.StringVar(&output, "o", "", "write to `FILE` instead of standard output")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) != 1 {
-				return usagef("export needs exactly one workflow ID")
-			}
-			s, err := env.Store(ctx)
+			s, err := storeWithArgs(ctx, env, args, 1, "export needs exactly one workflow ID")
 			if err != nil {
 				return err
 			}
@@ -97,39 +87,14 @@ as its origin (or name it with --derived-from).`,
 			}
 			return os.WriteFile(output, data, 0o644)
 		},
-	}, &Command{
-		Name:  "list",
-		Short: "list stored workflow definitions",
-		Long: `list prints every stored workflow: id, version, standard and active
-flags, origin and description. --json prints an array of objects.`,
-		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
-		Run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) > 0 {
-				return usagef("list takes no arguments")
+	}, listCommand("list stored workflow definitions: id, version, standard and active flags, origin", (*store.Store).ListWorkflows,
+		"WORKFLOW ID\tVERSION\tSTANDARD\tACTIVE\tDERIVED FROM\tDESCRIPTION", func(d store.WorkflowDef) string {
+			from := d.DerivedFrom
+			if from != "" {
+				from = fmt.Sprintf("%s v%d", from, d.DerivedFromVersion)
 			}
-			s, err := env.Store(ctx)
-			if err != nil {
-				return err
-			}
-			defs, err := s.ListWorkflows(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(env.Stdout, nonNil(defs))
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "WORKFLOW ID\tVERSION\tSTANDARD\tACTIVE\tDERIVED FROM\tDESCRIPTION")
-			for _, d := range defs {
-				from := d.DerivedFrom
-				if from != "" {
-					from = fmt.Sprintf("%s v%d", from, d.DerivedFromVersion)
-				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", d.WorkflowID, d.Version, yesNo(d.Standard), yesNo(d.Active), from, d.Description)
-			}
-			return tw.Flush()
-		},
-	}, &Command{
+			return fmt.Sprintf("%s\t%d\t%s\t%s\t%s\t%s", d.WorkflowID, d.Version, yesNo(d.Standard), yesNo(d.Active), from, d.Description)
+		}), &Command{
 		Name:  "duplicate",
 		Args:  "ID NEWID",
 		Short: "copy a workflow under a new WorkFlowID (active, not standard)",
@@ -141,21 +106,13 @@ survives releases. Deactivate the original and point the timer at the copy.`,
 			fs.StringVar(&description, "description", "", "new Description of the copy")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) != 2 {
-				return usagef("duplicate needs ID and NEWID")
-			}
-			s, err := env.Store(ctx)
+			s, err := storeWithArgs(ctx, env, args, 2, "duplicate needs ID and NEWID")
 			if err != nil {
 				return err
 			}
 			d, err := s.DuplicateWorkflow(ctx, args[0], args[1], description, validateDefinition)
-			var ie *store.WorkflowImportError
-			if errors.As(err, &ie) {
-				printFileErrors(env.Stderr, ie)
-				return silentError{err}
-			}
 			if err != nil {
-				return err
+				return fileErrors(env.Stderr, err)
 			}
 			fmt.Fprintf(env.Stdout, "%s: copy of %s version %d, active\n", d.WorkflowID, d.DerivedFrom, d.DerivedFromVersion)
 			return nil
@@ -169,10 +126,7 @@ func activation(name string, active bool) *Command {
 		Args:  "ID",
 		Short: name + " a stored workflow (timers run active workflows only)",
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) != 1 {
-				return usagef("%s needs exactly one workflow ID", name)
-			}
-			s, err := env.Store(ctx)
+			s, err := storeWithArgs(ctx, env, args, 1, "%s needs exactly one workflow ID", name)
 			if err != nil {
 				return err
 			}
@@ -185,9 +139,14 @@ func activation(name string, active bool) *Command {
 	}
 }
 
-// printFileErrors prints every problem of every refused file: diagnostics
-// as FILE:LINE:COL: message, other errors as FILE: message.
-func printFileErrors(w io.Writer, ie *store.WorkflowImportError) {
+// fileErrors prints every problem of every refused file (diagnostics as
+// FILE:LINE:COL: message, other errors as FILE: message) and returns a
+// silent error; other errors come back unchanged.
+func fileErrors(w io.Writer, err error) error {
+	var ie *store.WorkflowImportError
+	if !errors.As(err, &ie) {
+		return err
+	}
 	for _, f := range ie.Files {
 		var ds schema.Diagnostics
 		if errors.As(f.Err, &ds) {
@@ -199,4 +158,5 @@ func printFileErrors(w io.Writer, ie *store.WorkflowImportError) {
 		fmt.Fprintf(w, "%s: %v\n", f.File, f.Err)
 	}
 	fmt.Fprintf(w, "nothing was imported: %d file(s) have problems\n", len(ie.Files))
+	return silentError{err}
 }
