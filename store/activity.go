@@ -133,22 +133,32 @@ func insertActivity(tx *gorm.DB, a *Activity, docs []*Document) error {
 		if !validSHA(d.SHA256) {
 			return fmt.Errorf("%s: document %q: SHA-256 %q: %w", what, d.Name, d.SHA256, ErrInvalid)
 		}
-		if err := tx.Create(d).Error; err != nil {
-			return translate(err, fmt.Sprintf("%s: document %q", what, d.Name))
+	}
+	if len(docs) > 0 {
+		if err := tx.Omit("id").Create(docs).Error; err != nil {
+			return translate(err, what+": documents")
 		}
 	}
 	return nil
 }
 
 func linkActivity(tx *gorm.DB, id int64, contacts, partners []int64) error {
-	for _, c := range dedupe(contacts) {
-		if err := tx.Create(&activityContact{ActivityID: id, ContactID: c}).Error; err != nil {
-			return fmt.Errorf("link contact %d: %w", c, err)
+	if cs := dedupe(contacts); len(cs) > 0 {
+		rows := make([]activityContact, len(cs))
+		for i, c := range cs {
+			rows[i] = activityContact{ActivityID: id, ContactID: c}
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return fmt.Errorf("link contacts %v: %w", cs, err)
 		}
 	}
-	for _, p := range dedupe(partners) {
-		if err := tx.Create(&activityPartner{ActivityID: id, PartnerID: p}).Error; err != nil {
-			return fmt.Errorf("link partner %d: %w", p, err)
+	if ps := dedupe(partners); len(ps) > 0 {
+		rows := make([]activityPartner, len(ps))
+		for i, p := range ps {
+			rows[i] = activityPartner{ActivityID: id, PartnerID: p}
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return fmt.Errorf("link partners %v: %w", ps, err)
 		}
 	}
 	return nil

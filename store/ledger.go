@@ -157,9 +157,10 @@ type ImportItemResult struct {
 // item its ledger row and, unless it is a quarantine entry, its activity,
 // links and documents. An item whose ledger key is already recorded, or
 // whose content hash was already imported from the same mail
-// configuration, is reported as a duplicate and changes nothing; it does
-// not fail the batch. Any other error rolls the whole batch back: then no
-// message of it may leave the inbox.
+// configuration (also earlier in the same batch), is reported as a
+// duplicate and changes nothing; it does not fail the batch. Any other
+// error rolls the whole batch back: then no message of it may leave the
+// inbox. Results are in item order.
 func (s *Store) CommitImport(ctx context.Context, items []ImportItem) ([]ImportItemResult, error) {
 	for i, it := range items {
 		if it.Activity == nil && it.QuarantineError == "" {
@@ -171,9 +172,13 @@ func (s *Store) CommitImport(ctx context.Context, items []ImportItem) ([]ImportI
 	}
 	var results []ImportItemResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		b, err := s.prefetchBatch(tx, items)
+		if err != nil {
+			return err
+		}
 		results = make([]ImportItemResult, 0, len(items))
 		for _, it := range items {
-			r, err := s.commitItem(tx, it)
+			r, err := s.commitItem(tx, b, it)
 			if err != nil {
 				return fmt.Errorf("import %s: %w", it.Key, err)
 			}
@@ -187,26 +192,98 @@ func (s *Store) CommitImport(ctx context.Context, items []ImportItem) ([]ImportI
 	return results, nil
 }
 
-func (s *Store) commitItem(tx *gorm.DB, it ImportItem) (ImportItemResult, error) {
+// batchState is what one CommitImport knows about earlier imports: keys
+// already in the ledger, content hashes and Message-IDs already imported
+// (per mail configuration), updated as the batch goes on.
+type batchState struct {
+	keys      map[LedgerKey]*LedgerEntry
+	content   map[[2]string]int64 // (config, sha) -> activity id
+	messageID map[[2]string]int64 // (config, Message-ID) -> activity id
+}
+
+func cfgKey(cfg int64, v string) [2]string { return [2]string{fmt.Sprint(cfg), v} }
+
+// prefetchBatch loads, in a few queries for the whole batch, the ledger
+// rows the items could collide with.
+func (s *Store) prefetchBatch(tx *gorm.DB, items []ImportItem) (*batchState, error) {
+	b := &batchState{keys: map[LedgerKey]*LedgerEntry{}, content: map[[2]string]int64{}, messageID: map[[2]string]int64{}}
+	type group struct {
+		cfg     int64
+		mailbox string
+		uidv    uint32
+	}
+	uids := map[group][]int64{}
+	shas := map[int64][]string{}
+	mids := map[int64][]string{}
+	for _, it := range items {
+		g := group{it.Key.MailConfigID, it.Key.Mailbox, it.Key.UIDValidity}
+		uids[g] = append(uids[g], int64(it.Key.UID))
+		if it.ContentSHA256 != "" {
+			shas[it.Key.MailConfigID] = append(shas[it.Key.MailConfigID], it.ContentSHA256)
+		}
+		if it.MessageID != "" {
+			mids[it.Key.MailConfigID] = append(mids[it.Key.MailConfigID], it.MessageID)
+		}
+	}
+	for g, list := range uids {
+		var rows []LedgerEntry
+		err := tx.Where("mail_config_id = ? AND mailbox = ? AND uid_validity = ? AND uid IN ?", g.cfg, g.mailbox, int64(g.uidv), list).
+			Find(&rows).Error
+		if err != nil {
+			return nil, translate(err, "ledger lookup")
+		}
+		for i := range rows {
+			b.keys[rows[i].Key()] = &rows[i]
+		}
+	}
+	imported := func(cfg int64, column string, values []string, into map[[2]string]int64) error {
+		var rows []LedgerEntry
+		err := tx.Select("id, mail_config_id, message_id, content_sha256, activity_id").
+			Where("mail_config_id = ? AND outcome = ? AND activity_id IS NOT NULL AND "+column+" IN ?", cfg, OutcomeImported, values).
+			Order("id").Find(&rows).Error
+		if err != nil {
+			return translate(err, "ledger lookup by "+column)
+		}
+		for _, r := range rows {
+			v := r.ContentSHA256
+			if column == "message_id" {
+				v = r.MessageID
+			}
+			if _, seen := into[cfgKey(cfg, v)]; !seen {
+				into[cfgKey(cfg, v)] = *r.ActivityID
+			}
+		}
+		return nil
+	}
+	for cfg, list := range shas {
+		if err := imported(cfg, "content_sha256", list, b.content); err != nil {
+			return nil, err
+		}
+	}
+	for cfg, list := range mids {
+		if err := imported(cfg, "message_id", list, b.messageID); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func (s *Store) commitItem(tx *gorm.DB, b *batchState, it ImportItem) (ImportItemResult, error) {
 	r := ImportItemResult{Key: it.Key}
-	duplicate := func(reason string, prev *LedgerEntry) (ImportItemResult, error) {
-		r.Outcome, r.DuplicateReason = OutcomeDuplicate, reason
+	cfg := it.Key.MailConfigID
+	if prev, ok := b.keys[it.Key]; ok {
+		r.Outcome, r.DuplicateReason = OutcomeDuplicate, "ledger key"
 		if prev.ActivityID != nil {
 			r.ActivityID = *prev.ActivityID
 		}
 		return r, nil
 	}
-	// the same content imported before from this configuration (e.g. the
-	// mail was moved back, or a crash came between commit and MOVE)
-	if it.ContentSHA256 != "" && it.Activity != nil {
-		var prev LedgerEntry
-		err := tx.Where("mail_config_id = ? AND content_sha256 = ? AND outcome = ?", it.Key.MailConfigID, it.ContentSHA256, OutcomeImported).
-			Order("id").Limit(1).Find(&prev).Error
-		if err != nil {
-			return r, translate(err, "ledger lookup by content")
-		}
-		if prev.ID != 0 {
-			return duplicate("content", &prev)
+	// the same content imported before from this configuration (the mail
+	// was moved back, or a crash came between commit and MOVE)
+	if it.Activity != nil && it.ContentSHA256 != "" {
+		if id, ok := b.content[cfgKey(cfg, it.ContentSHA256)]; ok {
+			r.Outcome, r.DuplicateReason, r.ActivityID = OutcomeDuplicate, "content", id
+			return r, nil
 		}
 	}
 	e := it.Key.entry()
@@ -216,46 +293,50 @@ func (s *Store) commitItem(tx *gorm.DB, it ImportItem) (ImportItemResult, error)
 		e.Outcome, e.Error = OutcomeQuarantined, it.QuarantineError
 	} else {
 		e.Outcome = OutcomeImported
+		if err := insertActivity(tx, it.Activity, it.Documents); err != nil {
+			return r, err
+		}
+		e.ActivityID = &it.Activity.ID
+		if it.MessageID != "" {
+			if rel, ok := b.messageID[cfgKey(cfg, it.MessageID)]; ok {
+				e.RelatedActivityID = &rel
+				r.RelatedActivityID = rel
+			}
+		}
 	}
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("id").Create(&e)
 	if res.Error != nil {
 		return r, translate(res.Error, "ledger")
 	}
 	if res.RowsAffected == 0 {
+		// another writer recorded the key after the prefetch
+		if it.Activity != nil {
+			if err := tx.Delete(&Activity{}, it.Activity.ID).Error; err != nil {
+				return r, translate(err, "undo activity of a duplicate")
+			}
+			it.Activity.ID = 0
+		}
 		var prev LedgerEntry
 		if err := keyWhere(tx, it.Key).Take(&prev).Error; err != nil {
 			return r, translate(err, "ledger")
 		}
-		return duplicate("ledger key", &prev)
-	}
-	if e.ID == 0 {
-		// some drivers do not return the id after ON CONFLICT DO NOTHING
-		if err := keyWhere(tx.Model(&LedgerEntry{}), it.Key).Pluck("id", &e.ID).Error; err != nil {
-			return r, translate(err, "ledger")
+		b.keys[it.Key] = &prev
+		r.Outcome, r.DuplicateReason, r.RelatedActivityID = OutcomeDuplicate, "ledger key", 0
+		if prev.ActivityID != nil {
+			r.ActivityID = *prev.ActivityID
 		}
+		return r, nil
 	}
+	b.keys[it.Key] = &e
 	if it.Activity == nil {
 		r.Outcome = OutcomeQuarantined
 		return r, nil
 	}
-	if err := insertActivity(tx, it.Activity, it.Documents); err != nil {
-		return r, err
+	if it.ContentSHA256 != "" {
+		b.content[cfgKey(cfg, it.ContentSHA256)] = it.Activity.ID
 	}
-	up := map[string]any{"activity_id": it.Activity.ID}
-	if it.MessageID != "" {
-		var rel LedgerEntry
-		err := tx.Where("mail_config_id = ? AND message_id = ? AND outcome = ? AND id <> ? AND activity_id IS NOT NULL",
-			it.Key.MailConfigID, it.MessageID, OutcomeImported, e.ID).Order("id").Limit(1).Find(&rel).Error
-		if err != nil {
-			return r, translate(err, "ledger lookup by Message-ID")
-		}
-		if rel.ID != 0 {
-			up["related_activity_id"] = *rel.ActivityID
-			r.RelatedActivityID = *rel.ActivityID
-		}
-	}
-	if err := tx.Model(&LedgerEntry{}).Where("id = ?", e.ID).Updates(up).Error; err != nil {
-		return r, translate(err, "ledger")
+	if _, ok := b.messageID[cfgKey(cfg, it.MessageID)]; it.MessageID != "" && !ok {
+		b.messageID[cfgKey(cfg, it.MessageID)] = it.Activity.ID
 	}
 	r.Outcome, r.ActivityID = OutcomeImported, it.Activity.ID
 	return r, nil
