@@ -32,9 +32,12 @@ const (
 // with run-as employee anna, a customer contact and internal domain
 // firma.example.
 type env struct {
-	t       testing.TB
-	st      *store.Store
-	srv     *mailtest.IMAPServer
+	t   testing.TB
+	st  *store.Store
+	srv *mailtest.IMAPServer // nil on Dovecot
+	// mail is the server the test talks to (srv or a Dovecot)
+	mail    mailServer
+	dovecot *mailtest.Dovecot
 	cfg     *store.MailConfig
 	emp     *store.Employee
 	contact *store.Contact
@@ -49,8 +52,29 @@ func newEnv(t testing.TB, st *store.Store, opts mailtest.IMAPOptions) *env {
 		opts.Users = map[string]string{imapUser: imapPass}
 	}
 	srv := mailtest.StartIMAP(t, opts)
-	e := &env{t: t, st: st, srv: srv, ctx: context.Background()}
+	e := &env{t: t, st: st, srv: srv, mail: srv, ctx: context.Background()}
 	e.setup(srv.Addr, srv.Security, srv.CAFile)
+	return e
+}
+
+// mailServer is what the tests need of the in-process server and Dovecot.
+type mailServer interface {
+	Append(t testing.TB, user, folder string, raw []byte, flags ...string)
+	Folder(t testing.TB, user, folder string) []mailtest.MessageInfo
+	Folders(t testing.TB, user string) []string
+}
+
+// newDovecotEnv is an env on a private Dovecot reached with security
+// "starttls" (Addr) or "tls" (TLSAddr), trusting the test CA.
+func newDovecotEnv(t testing.TB, st *store.Store, security string) *env {
+	t.Helper()
+	d := mailtest.StartDovecot(t, mailtest.DovecotOptions{Users: map[string]string{imapUser: imapPass}})
+	e := &env{t: t, st: st, mail: d, dovecot: d, ctx: context.Background()}
+	addr := d.Addr
+	if security == "tls" {
+		addr = d.TLSAddr
+	}
+	e.setup(addr, security, d.CAFile)
 	return e
 }
 
@@ -85,8 +109,15 @@ func (e *env) deps() mailimport.Deps {
 }
 
 func (e *env) appendRaw(raws ...[]byte) {
+	e.t.Helper()
+	if e.dovecot != nil && len(raws) > 1 {
+		if err := e.dovecot.AppendMany(imapUser, "INBOX", raws); err != nil {
+			e.t.Fatal(err)
+		}
+		return
+	}
 	for _, r := range raws {
-		e.srv.Append(e.t, imapUser, "INBOX", r)
+		e.mail.Append(e.t, imapUser, "INBOX", r)
 	}
 }
 
@@ -100,13 +131,13 @@ func (e *env) importOnce(dry bool, batch int) (*mailimport.Result, error) {
 	return &rs[0], err
 }
 
-func (e *env) inbox() []mailtest.MessageInfo { return e.srv.Folder(e.t, imapUser, "INBOX") }
+func (e *env) inbox() []mailtest.MessageInfo { return e.mail.Folder(e.t, imapUser, "INBOX") }
 
 func (e *env) folder(name string) []mailtest.MessageInfo {
 	e.t.Helper()
-	for _, f := range e.srv.Folders(e.t, imapUser) {
+	for _, f := range e.mail.Folders(e.t, imapUser) {
 		if f == name {
-			return e.srv.Folder(e.t, imapUser, name)
+			return e.mail.Folder(e.t, imapUser, name)
 		}
 	}
 	return nil
