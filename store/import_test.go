@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -277,4 +279,64 @@ func TestContactsCSV(t *testing.T) {
 			t.Fatalf("wrong header: %v", err)
 		}
 	})
+}
+
+func TestCommitImportConcurrentBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := crmFixture(t, s)
+		mk := func() []store.ImportItem {
+			var items []store.ImportItem
+			for uid := uint32(1); uid <= 20; uid++ {
+				items = append(items, mailItem(t, s, f, uid, fmt.Sprintf("<%d@x>", uid), fmt.Sprintf("mail %d", uid)))
+			}
+			return items
+		}
+		batches := [][]store.ImportItem{mk(), mk()}
+		results := make([][]store.ImportItemResult, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range batches {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = s.CommitImport(ctx, batches[i])
+			}()
+		}
+		wg.Wait()
+		for i := range errs {
+			if errs[i] != nil {
+				t.Fatalf("batch %d: %v", i, errs[i])
+			}
+		}
+		for j := range 20 {
+			a, b := results[0][j], results[1][j]
+			imported := 0
+			for _, r := range []store.ImportItemResult{a, b} {
+				if r.Outcome == store.OutcomeImported {
+					imported++
+				}
+			}
+			if imported != 1 || a.ActivityID != b.ActivityID {
+				t.Fatalf("item %d: %+v / %+v, want exactly one import and the same activity", j, a, b)
+			}
+		}
+		list, err := s.ListActivities(ctx, store.ActivityFilter{})
+		if err != nil || len(list) != 20 {
+			t.Fatalf("%d activities, want 20 (%v)", len(list), err)
+		}
+	})
+}
+
+func TestCommitImportDuplicateWithinBatch(t *testing.T) {
+	s := storetest.Open(t)
+	f := crmFixture(t, s)
+	a := mailItem(t, s, f, 1, "<a@x>", "same bytes")
+	b := mailItem(t, s, f, 2, "<a@x>", "same bytes")
+	res, err := s.CommitImport(ctx, []store.ImportItem{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Outcome != store.OutcomeImported || res[1].Outcome != store.OutcomeDuplicate || res[1].ActivityID != res[0].ActivityID {
+		t.Fatalf("results %+v", res)
+	}
 }

@@ -63,11 +63,21 @@ func (s *Store) SaveRun(ctx context.Context, r *Run) error {
 	if len(r.Record) == 0 {
 		r.Record = json.RawMessage("{}")
 	}
+	r.StartedAt = r.StartedAt.UTC()
+	r.ScheduledAt, r.FinishedAt = utcPtr(r.ScheduledAt), utcPtr(r.FinishedAt)
 	if !json.Valid(r.Record) {
 		return fmt.Errorf("save run %s: record is not valid JSON: %w", r.ID, ErrInvalid)
 	}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(r).Error
 	return translate(err, "save run "+r.ID)
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // GetRun loads a run by id.

@@ -139,8 +139,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "synchronous(NORMAL)")
+		// Writers take the lock when their transaction begins, so a
+		// transaction that reads first never fails to upgrade (SQLITE_BUSY
+		// without waiting). The driver ignores _txlock when _time_format is
+		// given, so times keep the driver's default format; the store
+		// writes UTC only, which keeps them comparable as text.
 		q.Set("_txlock", "immediate")
-		q.Set("_time_format", "sqlite")
 		dial = sqlite.Open(dsn + "?" + q.Encode())
 		if s.opts.blobDir == "" {
 			s.opts.blobDir = dsn + ".blobs"
