@@ -170,6 +170,9 @@ func (s *Store) ImportWorkflows(ctx context.Context, files []WorkflowFile, valid
 	}
 	var results []WorkflowImportResult
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeDefinitions(tx); err != nil {
+			return err
+		}
 		results = results[:0]
 		for _, v := range vs {
 			r, err := s.importOne(tx, v, opts, false)
@@ -184,6 +187,19 @@ func (s *Store) ImportWorkflows(ctx context.Context, files []WorkflowFile, valid
 		return nil, err
 	}
 	return results, nil
+}
+
+// serializeDefinitions makes concurrent imports and installs (e.g. several
+// nodes starting at once) run one after the other on PostgreSQL; SQLite
+// transactions are exclusive already.
+func (s *Store) serializeDefinitions(tx *gorm.DB) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	if err := tx.Exec("SELECT pg_advisory_xact_lock(7423912)").Error; err != nil {
+		return fmt.Errorf("lock workflow definitions: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) importOne(tx *gorm.DB, v validated, opts ImportOptions, system bool) (WorkflowImportResult, error) {
@@ -302,6 +318,9 @@ func (s *Store) InstallSystemWorkflows(ctx context.Context, files []WorkflowFile
 		return nil, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeDefinitions(tx); err != nil {
+			return err
+		}
 		warnings = warnings[:0]
 		for _, v := range vs {
 			r, err := s.importOne(tx, v, ImportOptions{}, true)

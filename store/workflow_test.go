@@ -220,3 +220,27 @@ func TestDuplicateWorkflow(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentSystemInstall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				warns, err := s.InstallSystemWorkflows(ctx, shipped(), parseOnly)
+				if err == nil && len(warns) > 0 {
+					err = errors.New(strings.Join(warns, "; "))
+				}
+				errs <- err
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatalf("concurrent install: %v", err)
+			}
+		}
+		defs, err := s.ListWorkflows(ctx)
+		if err != nil || len(defs) != len(shipped()) {
+			t.Fatalf("%d definitions (%v)", len(defs), err)
+		}
+	})
+}
