@@ -109,6 +109,9 @@ func (r *Result) Summary() string {
 	if r.Left > 0 {
 		s += fmt.Sprintf(", %d left in the folder", r.Left)
 	}
+	if r.Recovered > 0 {
+		s += fmt.Sprintf(", %d recorded before and only moved now", r.Recovered)
+	}
 	if r.Failed > 0 {
 		s += fmt.Sprintf(", %d failed (left in the folder)", r.Failed)
 	}

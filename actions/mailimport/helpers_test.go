@@ -253,3 +253,9 @@ func contentHash(raw []byte) string {
 var _ = time.Now
 
 func errLockedSentinel() error { return mailconn.ErrLocked }
+
+func engineTimerEvent() engine.Event { return engine.Event{Name: "TimerWFEvent"} }
+
+func runOptions(dry bool, observe func(string)) engine.RunOptions {
+	return engine.RunOptions{RunAs: runAsLogin, Trigger: "test", DryRun: dry, Observer: observe}
+}

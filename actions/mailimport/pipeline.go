@@ -39,6 +39,9 @@ const (
 	// OutcomeFailed: the message could not even be quarantined (its raw
 	// content could not be stored); it stays in the folder.
 	OutcomeFailed = "failed"
+	// OutcomeRecovered: the ledger already recorded the message (a run
+	// ended between commit and move); it was only moved now.
+	OutcomeRecovered = "recovered"
 )
 
 // DefaultBatchSize is the number of UIDs committed and moved together.
@@ -190,6 +193,7 @@ type Result struct {
 	Skipped      int           `json:"skipped"`
 	Left         int           `json:"left"`
 	Failed       int           `json:"failed"`
+	Recovered    int           `json:"recovered"`
 	ActivityIDs  []int64       `json:"activity_ids"`
 	Mails        []MailOutcome `json:"mails"`
 }
@@ -354,7 +358,7 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		if outcome, ok := r.known[uid]; ok {
 			// recorded before: the run that recorded it ended before the
 			// move; move it now, create nothing
-			m := &msg{uid: uid, item: -1, finished: true, out: MailOutcome{UID: uid, Outcome: outcome, Reason: "already recorded in the import ledger"}}
+			m := &msg{uid: uid, item: -1, finished: true, out: MailOutcome{UID: uid, Outcome: OutcomeRecovered, Reason: "already recorded in the import ledger as " + outcome}}
 			m.dest = r.destForKnown(ctx, uid, outcome)
 			msgs = append(msgs, m)
 			continue
@@ -435,7 +439,7 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		}
 	}
 	for _, m := range msgs {
-		if m.out.Outcome != OutcomeLeft && m.out.Outcome != OutcomeFailed {
+		if m.out.Outcome != OutcomeLeft && m.out.Outcome != OutcomeFailed && m.out.Outcome != OutcomeRecovered {
 			r.known[m.uid] = m.out.Outcome
 		}
 	}
@@ -761,6 +765,8 @@ func (r *run) account(m *msg) {
 		res.Left++
 	case OutcomeFailed:
 		res.Failed++
+	case OutcomeRecovered:
+		res.Recovered++
 	}
 	res.Mails = append(res.Mails, m.out)
 }
