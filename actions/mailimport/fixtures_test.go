@@ -197,3 +197,26 @@ func TestLargeMailMemoryBounded(t *testing.T) {
 		t.Errorf("import allocated %d bytes for a %d byte mail: it is not streamed", alloc, size)
 	}
 }
+
+// TestLargeMailMemoryDovecot measures the importer alone (Dovecot runs in
+// its own processes): it must allocate a small fraction of the mail.
+func TestLargeMailMemoryDovecot(t *testing.T) {
+	e := newDovecotEnv(t, storetest.Open(t), "starttls")
+	raw := largeMail(t, largeSize)
+	e.appendRaw(raw)
+	size := len(raw)
+	raw = nil
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := e.importOnce(false, 0)
+	runtime.ReadMemStats(&after)
+	if err != nil || res.Imported != 1 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("mail %d bytes; the importer allocated %d bytes", size, alloc)
+	if alloc > uint64(size)/4 {
+		t.Errorf("import allocated %d bytes for a %d byte mail: it is not streamed", alloc, size)
+	}
+}

@@ -1,0 +1,103 @@
+package mailimport_test
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"wfe/mailbox/mailtest"
+	"wfe/store"
+	"wfe/store/storetest"
+)
+
+// corpusMails reads every mail of the shared corpus (../shared/corpus from
+// the repository root); the two Markdown files describing it are no mails.
+func corpusMails(t *testing.T) [][]byte {
+	t.Helper()
+	dir := repoPath(t, "../shared/corpus")
+	if _, err := os.Stat(dir); err != nil {
+		if mailtest.RequireServers() {
+			t.Fatalf("corpus %s: %v", dir, err)
+		}
+		t.Skipf("corpus %s not present: %v", dir, err)
+	}
+	var raws [][]byte
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".md") {
+			return err
+		}
+		raws = append(raws, readFile(t, p))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raws
+}
+
+// checkCorpus imports the whole corpus and checks that every mail ended as
+// an activity, a duplicate or a quarantined entry, and none stayed.
+func checkCorpus(t *testing.T, e *env, raws [][]byte) {
+	t.Helper()
+	e.appendRaw(raws...)
+	if n := len(e.inbox()); n != len(raws) {
+		t.Fatalf("the server holds %d of %d appended mails", n, len(raws))
+	}
+	res, err := e.importOnce(false, 100)
+	if err != nil {
+		t.Fatalf("corpus import: %v", err)
+	}
+	t.Logf("corpus: %d mails: %s", len(raws), res.Summary())
+	for _, m := range res.Mails {
+		if m.Outcome == store.OutcomeQuarantined {
+			t.Logf("quarantined UID %d: %s", m.UID, m.Reason)
+		}
+	}
+	if res.Imported+res.Quarantined+res.Duplicates != len(raws) || res.Failed != 0 {
+		t.Errorf("outcomes do not add up to %d: %s", len(raws), res.Summary())
+	}
+	if n := len(e.inbox()); n != 0 {
+		t.Errorf("%d mails stayed in the inbox", n)
+	}
+	ledger := e.ledger()
+	if len(ledger) != len(raws) {
+		t.Errorf("ledger has %d rows for %d appended mails", len(ledger), len(raws))
+	}
+	quarantined := 0
+	for _, l := range ledger {
+		if l.Outcome == store.OutcomeQuarantined {
+			quarantined++
+			if l.Error == "" || l.RawBlob == "" {
+				t.Errorf("quarantined UID %d without error or raw message: %+v", l.UID, l)
+			}
+		}
+	}
+	if n := len(e.activities()); n != res.Imported {
+		t.Errorf("%d activities for %d imports", n, res.Imported)
+	}
+	if n := len(e.folder(errorDir)); n != quarantined {
+		t.Errorf("%d mails in %s for %d quarantined", n, errorDir, quarantined)
+	}
+	if n := len(e.folder(importDir)); n != res.Imported+res.Duplicates {
+		t.Errorf("%d mails in %s for %d imported and %d duplicates", n, importDir, res.Imported, res.Duplicates)
+	}
+}
+
+// TestCorpusDovecot: Dovecot serves every message as it was appended.
+func TestCorpusDovecot(t *testing.T) {
+	raws := corpusMails(t)
+	e := newDovecotEnv(t, storetest.Open(t), "starttls")
+	checkCorpus(t, e, raws)
+}
+
+// TestCorpusInProcess: the in-memory server answers BODY[] of a message
+// with an unreadable header with nothing; such mails are quarantined as
+// empty, and still none stays in the inbox.
+func TestCorpusInProcess(t *testing.T) {
+	raws := corpusMails(t)
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		checkCorpus(t, newEnv(t, st, mailtest.IMAPOptions{}), raws)
+	})
+}
