@@ -46,6 +46,7 @@ type node struct {
 	fires  chan Fire
 	runs   chan Tick
 	reload chan error
+	grace  chan struct{}
 	// exec, when set, runs inside the executor after the tick was sent on runs.
 	exec func(ctx context.Context, t Task, tick Tick) error
 }
@@ -73,7 +74,7 @@ func newNode(t *testing.T, src TaskSource, o nodeOpt) *node {
 	if o.claimer == nil {
 		o.claimer = NewMemoryClaimer()
 	}
-	n := &node{t: t, clock: o.clock, fires: make(chan Fire, 1000), runs: make(chan Tick, 1000), reload: make(chan error, 100), exec: o.exec}
+	n := &node{t: t, clock: o.clock, fires: make(chan Fire, 1000), runs: make(chan Tick, 1000), reload: make(chan error, 100), grace: make(chan struct{}, 1), exec: o.exec}
 	s, err := New(
 		WithClock(o.clock),
 		WithNode(o.name),
@@ -99,6 +100,7 @@ func newNode(t *testing.T, src TaskSource, o nodeOpt) *node {
 		t.Fatalf("New: %v", err)
 	}
 	s.onReload = func(err error) { n.reload <- err }
+	s.onGrace = func() { n.grace <- struct{}{} }
 	n.s = s
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -187,4 +189,27 @@ func (n *node) quiet() {
 
 func every10(name string) Task {
 	return Task{Name: name, Kind: KindMailAutoImport, Every: 10 * time.Second, Active: true}
+}
+
+// shutdown starts Shutdown in the background and waits until its grace
+// timer is set; the returned channel yields Shutdown's result.
+func (n *node) shutdown(ctx context.Context) <-chan error {
+	n.t.Helper()
+	stopped := make(chan error, 1)
+	go func() { stopped <- n.s.Shutdown(ctx) }()
+	recv(n.t, n.grace, "Shutdown's grace timer")
+	return stopped
+}
+
+// recv receives from c within the test deadline.
+func recv[T any](t *testing.T, c <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(wait):
+		t.Fatalf("no %s within %s", what, wait)
+		var zero T
+		return zero
+	}
 }

@@ -37,12 +37,14 @@ type Scheduler struct {
 	entries  map[string]*entry
 	busy     map[string]bool
 	started  bool
+	looping  bool // the reload loop runs
 	stopping bool
 	wg       sync.WaitGroup // running executions
 	loopStop chan struct{}
 	loopDone chan struct{}
 
 	onReload func(error) // test hook, called after each periodic reload
+	onGrace  func()      // test hook, called when Shutdown's grace timer is set
 }
 
 // entry is the registered state of one task; guarded by Scheduler.mu.
@@ -101,9 +103,18 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.started = true
 	s.mu.Unlock()
 	if err := s.Reload(ctx); err != nil {
+		s.mu.Lock()
+		s.started = false
+		s.mu.Unlock()
 		return err
 	}
 	s.gs.Start()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return ErrStopped
+	}
+	s.looping = true
 	go s.reloadLoop()
 	return nil
 }
@@ -403,10 +414,10 @@ func (s *Scheduler) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	s.stopping = true
-	started := s.started
+	looping := s.looping
 	s.mu.Unlock()
 
-	if started {
+	if looping {
 		close(s.loopStop)
 		<-s.loopDone
 	}
@@ -415,10 +426,14 @@ func (s *Scheduler) Shutdown(ctx context.Context) error {
 		s.wg.Wait()
 		close(idle)
 	}()
+	grace := s.cfg.clock.After(s.cfg.grace)
+	if s.onGrace != nil {
+		s.onGrace()
+	}
 	var err error
 	select {
 	case <-idle:
-	case <-s.cfg.clock.After(s.cfg.grace):
+	case <-grace:
 		s.runCancel()
 		select {
 		case <-idle:

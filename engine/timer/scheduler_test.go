@@ -34,7 +34,7 @@ func TestEveryFiresOnGrid(t *testing.T) {
 		n.armed(3)
 		n.advanceTo(w.at)
 		f := n.expect(w.task, OutcomeRan, w.at)
-		tick := <-n.runs
+		tick := recv(t, n.runs, "execution")
 		if !tick.ScheduledAt.Equal(w.at) || tick.Node != "n1" || tick.Manual {
 			t.Fatalf("executor tick = %+v, want scheduled %s on n1", tick, w.at)
 		}
@@ -202,7 +202,7 @@ func TestSingletonSkipRecorded(t *testing.T) {
 	n.start()
 	n.armed(2)
 	n.advanceTo(at(10, 0, 10))
-	<-n.runs // first run is going and blocks
+	recv(t, n.runs, "execution") // the first run is going and blocks
 	n.armed(2)
 	n.advanceTo(at(10, 0, 20))
 	n.expect("slow", OutcomeSkippedRunning, at(10, 0, 20))
@@ -229,7 +229,7 @@ func TestRunNowWhileRunning(t *testing.T) {
 	n.start()
 	n.armed(2)
 	n.advanceTo(at(10, 0, 10))
-	<-n.runs
+	recv(t, n.runs, "execution")
 	if err := n.s.RunNow(context.Background(), "r"); !errors.Is(err, ErrRunning) {
 		t.Fatalf("RunNow during a run = %v, want ErrRunning", err)
 	}
