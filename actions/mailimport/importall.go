@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"wfe/engine"
 	"wfe/store"
@@ -77,7 +78,10 @@ func ImportAll(ctx context.Context, deps Deps, runAs string, opts ImportOptions)
 			}
 		}
 		if err != nil {
-			errs = append(errs, wrapClass(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err), err))
+			if !strings.Contains(err.Error(), "mail configuration "+cfg.MatchCode) {
+				err = wrapClass(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err), err)
+			}
+			errs = append(errs, err)
 		}
 	}
 	return results, errors.Join(errs...)
