@@ -1,0 +1,5 @@
+//go:build !race
+
+package mailimport_test
+
+const raceEnabled = false
