@@ -318,6 +318,9 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 		}
 		if v != nil && b.typ != nil {
 			cv, err := b.typ.Accept(v)
+			if err != nil && b.secret { // the message may quote the value
+				err = fmt.Errorf("%w: the value does not fit %s", ErrParamType, b.typ.Name)
+			}
 			if err != nil {
 				ar.Outcome = "failed"
 				err = Permanent(actionError(s.no, a.name, a.line, fmt.Errorf("parameter %s from context variable %s: %w", b.name, b.varName, err)))

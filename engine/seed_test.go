@@ -213,3 +213,22 @@ func TestActionErrorClassKept(t *testing.T) {
 		}
 	}
 }
+
+func TestFollowingStepMapsEventFields(t *testing.T) {
+	doc := seedModel()
+	doc.Steps[1].Event.ToContext = []*schema.SimpleMapping{{Pos: schema.Pos{Line: 27, Col: 1}, FromName: "ImportResult", ToName: "FromEvent"}}
+	doc.Steps[1].Conditions[0].Inputs[0].FromName = "FromEvent"
+	doc.Steps[1].Actions[0].Mappings[1].Name = "FromEvent"
+	var seen []string
+	prog, err := engine.Compile(doc, seedRegistry(t, nil, &seen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := prog.Run(context.Background(), engine.Event{Name: "TimerWFEvent"}, engine.RunOptions{RunAs: "jdoe", SessionID: "sess-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen[0] != "session=sess-1 param=sess-1 ws=ImportResult 123" || len(rec.Warnings) != 0 {
+		t.Fatalf("seen %q warnings %q", seen, rec.Warnings)
+	}
+}
