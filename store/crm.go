@@ -32,8 +32,13 @@ type Employee struct {
 	Locked       bool       `json:"locked"`
 	LockedReason string     `json:"locked_reason,omitempty"`
 	LockedAt     *time.Time `json:"locked_at,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// OAuthToken is the employee's own OAuth2 sign-in (token JSON) for
+	// mail configurations that use OAuth without a token of their own
+	// (SPEC R51); SealedOAuthToken is its stored, encrypted form.
+	OAuthToken       string    `gorm:"-" json:"-"`
+	SealedOAuthToken string    `gorm:"column:oauth_token" json:"-"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // TableName implements gorm's tabler.
@@ -100,17 +105,20 @@ func (s *Store) CreateEmployee(ctx context.Context, e *Employee) error {
 		return fmt.Errorf("create employee %s: %w", e.Login, err)
 	}
 	e.SealedGroupwarePassword = sealed
+	if e.SealedOAuthToken, err = s.encrypt(ctx, e.OAuthToken); err != nil {
+		return fmt.Errorf("create employee %s: %w", e.Login, err)
+	}
 	return translate(s.db.WithContext(ctx).Create(e).Error, "create employee "+e.Login)
 }
 
 // UpdateEmployee saves every field of e. Changing the groupware login or
-// password clears the AutoImpPwEx lock.
+// password or the OAuth token clears the AutoImpPwEx lock.
 func (s *Store) UpdateEmployee(ctx context.Context, e *Employee) error {
 	old, err := s.GetEmployee(ctx, e.ID)
 	if err != nil {
 		return err
 	}
-	if old.GroupwareLogin != e.GroupwareLogin || old.GroupwarePassword != e.GroupwarePassword {
+	if old.GroupwareLogin != e.GroupwareLogin || old.GroupwarePassword != e.GroupwarePassword || old.OAuthToken != e.OAuthToken {
 		e.Locked, e.LockedReason, e.LockedAt = false, "", nil
 	}
 	sealed, err := s.encrypt(ctx, e.GroupwarePassword)
@@ -118,12 +126,16 @@ func (s *Store) UpdateEmployee(ctx context.Context, e *Employee) error {
 		return fmt.Errorf("update employee %s: %w", e.Login, err)
 	}
 	e.SealedGroupwarePassword = sealed
+	if e.SealedOAuthToken, err = s.encrypt(ctx, e.OAuthToken); err != nil {
+		return fmt.Errorf("update employee %s: %w", e.Login, err)
+	}
 	e.CreatedAt = old.CreatedAt
 	return translate(s.db.WithContext(ctx).Save(e).Error, "update employee "+e.Login)
 }
 
 func (s *Store) openEmployee(ctx context.Context, e *Employee) error {
-	return s.decryptAll(ctx, "employee "+e.Login+" groupware password", &e.GroupwarePassword)
+	e.OAuthToken = e.SealedOAuthToken
+	return s.decryptAll(ctx, "employee "+e.Login+" groupware password or OAuth token", &e.GroupwarePassword, &e.OAuthToken)
 }
 
 func (s *Store) findEmployee(ctx context.Context, what string, query string, args ...any) (*Employee, error) {

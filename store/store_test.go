@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +54,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !errors.Is(err, store.ErrSchemaTooNew) {
 		t.Fatalf("open: %v, want ErrSchemaTooNew", err)
 	}
-	want := "database schema version 7 is newer than this wfe (knows up to 1): upgrade wfe"
+	want := fmt.Sprintf("database schema version 7 is newer than this wfe (knows up to %d): upgrade wfe", store.SchemaVersion())
 	if !strings.Contains(err.Error(), want) {
 		t.Fatalf("message %q does not contain %q", err, want)
 	}
