@@ -164,6 +164,23 @@ func (n *node) expect(task string, o Outcome, scheduled time.Time) Fire {
 	return f
 }
 
+// step waits for k timers, moves the clock to w and expects task to run
+// for the tick w.
+func (n *node) step(k int, task string, w time.Time) Fire {
+	n.t.Helper()
+	n.armed(k)
+	n.advanceTo(w)
+	return n.expect(task, OutcomeRan, w)
+}
+
+// executions checks how often the executor was called.
+func (n *node) executions(want int) {
+	n.t.Helper()
+	if got := len(n.runs); got != want {
+		n.t.Fatalf("%d executions, want %d", got, want)
+	}
+}
+
 // reloaded waits for one periodic reload.
 func (n *node) reloaded() {
 	n.t.Helper()

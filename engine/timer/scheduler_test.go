@@ -3,6 +3,7 @@ package timer
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -57,9 +58,7 @@ func TestLateWakeUpKeepsGridTime(t *testing.T) {
 	if !f.Tick.FiredAt.After(f.Tick.ScheduledAt) {
 		t.Fatalf("FiredAt %s not after ScheduledAt %s", f.Tick.FiredAt, f.Tick.ScheduledAt)
 	}
-	n.armed(2)
-	n.advanceTo(at(10, 0, 20))
-	n.expect("late", OutcomeRan, at(10, 0, 20))
+	n.step(2, "late", at(10, 0, 20))
 }
 
 func TestCronSchedule(t *testing.T) {
@@ -72,17 +71,13 @@ func TestCronSchedule(t *testing.T) {
 		t.Fatalf("NextRuns = %s, want 10:05", got)
 	}
 	for _, w := range []time.Time{at(10, 5, 0), at(10, 10, 0), at(10, 15, 0)} {
-		n.armed(2)
-		n.advanceTo(w)
-		n.expect("cron", OutcomeRan, w)
+		n.step(2, "cron", w)
 	}
 	// An hour of downtime: one run, for the latest slot.
 	n.armed(2)
 	n.advanceTo(at(11, 17, 0))
 	n.expect("cron", OutcomeRan, at(11, 15, 0))
-	n.armed(2)
-	n.advanceTo(at(11, 20, 0))
-	n.expect("cron", OutcomeRan, at(11, 20, 0))
+	n.step(2, "cron", at(11, 20, 0))
 	n.quiet()
 }
 
@@ -97,9 +92,7 @@ func TestStartEndWindow(t *testing.T) {
 		t.Fatalf("NextRuns = %s, want 10:00:30", got)
 	}
 	for _, w := range []time.Time{at(10, 0, 30), at(10, 0, 40), at(10, 0, 50), at(10, 1, 0)} {
-		n.armed(2)
-		n.advanceTo(w)
-		n.expect("win", OutcomeRan, w)
+		n.step(2, "win", w)
 	}
 	n.armed(2)
 	n.advanceTo(at(10, 1, 10))
@@ -110,9 +103,7 @@ func TestStartEndWindow(t *testing.T) {
 	if j := n.jobs(); j != 0 {
 		t.Fatalf("%d gocron jobs after End, want 0", j)
 	}
-	if len(n.runs) != 4 {
-		t.Fatalf("%d executions, want 4", len(n.runs))
-	}
+	n.executions(4)
 }
 
 func TestDisableEnableChangeRemoveByReload(t *testing.T) {
@@ -136,9 +127,7 @@ func TestDisableEnableChangeRemoveByReload(t *testing.T) {
 	if _, ok := n.s.NextRuns()["a"]; ok || n.jobs() != 1 {
 		t.Fatalf("disabled task still scheduled: next runs %v, %d jobs", n.s.NextRuns(), n.jobs())
 	}
-	n.armed(2)
-	n.advanceTo(at(10, 1, 0))
-	n.expect("b", OutcomeRan, at(10, 1, 0))
+	n.step(2, "b", at(10, 1, 0))
 
 	// Enable a again, and change b to every 30s.
 	a.Active = true
@@ -149,9 +138,7 @@ func TestDisableEnableChangeRemoveByReload(t *testing.T) {
 	if !next["a"].Equal(at(10, 2, 0)) || !next["b"].Equal(at(10, 1, 30)) || n.jobs() != 2 {
 		t.Fatalf("next runs after enable/change = %v, %d jobs", next, n.jobs())
 	}
-	n.armed(3)
-	n.advanceTo(at(10, 1, 30))
-	n.expect("b", OutcomeRan, at(10, 1, 30))
+	n.step(3, "b", at(10, 1, 30))
 
 	// Remove b from the source: it stops firing, a goes on.
 	src.set(a)
@@ -159,13 +146,9 @@ func TestDisableEnableChangeRemoveByReload(t *testing.T) {
 	if _, ok := n.s.NextRuns()["b"]; ok || n.jobs() != 1 {
 		t.Fatalf("removed task still scheduled: next runs %v, %d jobs", n.s.NextRuns(), n.jobs())
 	}
-	n.armed(2)
-	n.advanceTo(at(10, 2, 0))
-	n.expect("a", OutcomeRan, at(10, 2, 0))
+	n.step(2, "a", at(10, 2, 0))
 	n.quiet()
-	if len(n.runs) != 3 {
-		t.Fatalf("%d executions, want 3", len(n.runs))
-	}
+	n.executions(3)
 }
 
 func TestReloadIntervalPicksUpChanges(t *testing.T) {
@@ -183,9 +166,7 @@ func TestReloadIntervalPicksUpChanges(t *testing.T) {
 	if got := n.s.NextRuns()["late-comer"]; !got.Equal(at(10, 0, 10)) {
 		t.Fatalf("NextRuns after reload = %v", n.s.NextRuns())
 	}
-	n.armed(2)
-	n.advanceTo(at(10, 0, 10))
-	n.expect("late-comer", OutcomeRan, at(10, 0, 10))
+	n.step(2, "late-comer", at(10, 0, 10))
 }
 
 func TestSingletonSkipRecorded(t *testing.T) {
@@ -208,34 +189,49 @@ func TestSingletonSkipRecorded(t *testing.T) {
 	n.expect("slow", OutcomeSkippedRunning, at(10, 0, 20))
 	close(release)
 	n.expect("slow", OutcomeRan, at(10, 0, 10))
-	n.armed(2)
-	n.advanceTo(at(10, 0, 30))
-	n.expect("slow", OutcomeRan, at(10, 0, 30))
+	n.step(2, "slow", at(10, 0, 30))
 	if c := calls.Load(); c != 2 {
 		t.Fatalf("%d executions, want 2", c)
 	}
 }
 
-func TestRunNowWhileRunning(t *testing.T) {
+func TestRunNowAndScheduleShareSingleton(t *testing.T) {
 	src := &memSource{}
 	src.set(every10("r"))
 	release := make(chan struct{})
-	n := newNode(t, src, nodeOpt{exec: func(ctx context.Context, _ Task, tick Tick) error {
-		if !tick.Manual {
-			<-release
-		}
+	n := newNode(t, src, nodeOpt{exec: func(context.Context, Task, Tick) error {
+		<-release
 		return nil
 	}})
 	n.start()
+
+	// A scheduled run holds the task: RunNow refuses.
 	n.armed(2)
 	n.advanceTo(at(10, 0, 10))
 	recv(t, n.runs, "execution")
-	if err := n.s.RunNow(context.Background(), "r"); !errors.Is(err, ErrRunning) {
-		t.Fatalf("RunNow during a run = %v, want ErrRunning", err)
+	if err := n.s.RunNow(context.Background(), "r"); !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), `"r"`) {
+		t.Fatalf("RunNow during a run = %v, want ErrRunning naming the task", err)
 	}
-	// A tick coming while a manual run holds the task is skipped as well.
-	close(release)
+	release <- struct{}{}
 	n.expect("r", OutcomeRan, at(10, 0, 10))
+
+	// A manual run holds the task: the next tick is skipped.
+	manual := make(chan error, 1)
+	go func() { manual <- n.s.RunNow(context.Background(), "r") }()
+	if tick := recv(t, n.runs, "manual execution"); !tick.Manual {
+		t.Fatalf("tick = %+v, want a manual one", tick)
+	}
+	n.armed(2)
+	n.advanceTo(at(10, 0, 20))
+	n.expect("r", OutcomeSkippedRunning, at(10, 0, 20))
+	release <- struct{}{}
+	if err := recv(t, manual, "RunNow result"); err != nil {
+		t.Fatalf("RunNow: %v", err)
+	}
+	if f := n.fire(); f.Outcome != OutcomeRan || !f.Tick.Manual {
+		t.Fatalf("manual fire = %+v", f)
+	}
+	n.executions(0) // both executions were received above
 }
 
 func TestNoCatchUpStorm(t *testing.T) {
@@ -243,19 +239,13 @@ func TestNoCatchUpStorm(t *testing.T) {
 	src.set(every10("jump"))
 	n := newNode(t, src, nodeOpt{})
 	n.start()
-	n.armed(2)
-	n.advanceTo(at(10, 0, 10))
-	n.expect("jump", OutcomeRan, at(10, 0, 10))
+	n.step(2, "jump", at(10, 0, 10))
 	n.armed(2)
 	n.clock.Advance(100 * time.Second) // ten periods at once
 	n.expect("jump", OutcomeRan, at(10, 1, 50))
-	n.armed(2)
-	n.advanceTo(at(10, 2, 0))
-	n.expect("jump", OutcomeRan, at(10, 2, 0))
+	n.step(2, "jump", at(10, 2, 0))
 	n.quiet()
-	if len(n.runs) != 3 {
-		t.Fatalf("%d executions, want 3", len(n.runs))
-	}
+	n.executions(3)
 }
 
 func TestNodesShareTicks(t *testing.T) {
