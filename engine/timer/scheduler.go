@@ -35,6 +35,7 @@ type Scheduler struct {
 
 	mu       sync.Mutex
 	entries  map[string]*entry
+	gen      uint64 // registrations so far; each job knows its own
 	busy     map[string]bool
 	started  bool
 	looping  bool // the reload loop runs
@@ -52,7 +53,7 @@ type entry struct {
 	task     Task
 	sched    schedule   // nil when the task is invalid
 	job      gocron.Job // nil when not registered with gocron
-	gen      uint64     // bumped on each registration; stale wake-ups compare it
+	gen      uint64     // registration number; wake-ups of replaced jobs compare it
 	expected time.Time  // first tick not served yet
 	ended    bool       // invalid, or past End: no more ticks
 }
@@ -129,7 +130,7 @@ func (s *Scheduler) reloadLoop() {
 			return
 		case <-tk.Chan():
 			err := s.Reload(s.runCtx)
-			if err != nil {
+			if err != nil && !errors.Is(err, ErrStopped) {
 				s.cfg.log.Error("timer: reload failed; keeping the current tasks", "node", s.cfg.node, "err", err)
 			}
 			if s.onReload != nil {
@@ -217,8 +218,8 @@ func (s *Scheduler) register(t Task, now time.Time) {
 		s.entries[t.Name] = e
 	}
 	old := e.job
-	e.gen++
-	gen := e.gen
+	s.gen++
+	gen := s.gen
 	*e = entry{task: t, sched: sc, gen: gen, expected: first}
 	e.ended = sc == nil || (!t.End.IsZero() && first.After(t.End))
 	ended := e.ended
