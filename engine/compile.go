@@ -76,7 +76,8 @@ type binding struct {
 	name    string // parameter name
 	slot    int    // context variable slot, -1 when none
 	varName string
-	lit     any // converted literal, else converted default, else nil
+	lit     any    // converted literal, else converted default, else nil
+	litText string // lit as the run record shows it
 	typ     *DataType
 	session bool // SessionId: empty resolves to the run's session
 	secret  bool
@@ -644,6 +645,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 			if p.Secret {
 				ca.secret = true
 			}
+			b.litText = FormatValue(b.lit)
 			ca.binds = append(ca.binds, *b)
 		}
 		if len(spec.Params) > c.p.maxParam {

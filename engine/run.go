@@ -84,9 +84,11 @@ type runState struct {
 	outs    []any
 	vals    []any
 	has     []bool
+	fromLit []*string // per parameter: the literal's record text, when the literal was used
 	inputs  []any
 	queue   []queued
 	call    Call
+	closed  bool // the engine closed a work space (the clock moved on)
 }
 
 type queued struct {
@@ -103,6 +105,7 @@ func newRunState(p *Program) any {
 		outs:    make([]any, p.nOutputs),
 		vals:    make([]any, p.maxParam),
 		has:     make([]bool, p.maxParam),
+		fromLit: make([]*string, p.maxParam),
 		inputs:  make([]any, p.maxIn),
 		queue:   make([]queued, 0, len(p.steps)),
 	}
@@ -119,6 +122,7 @@ func (st *runState) reset() {
 	st.rec = nil
 	st.opts = nil
 	st.call = Call{}
+	st.closed = false
 }
 
 func newRunID() string {
@@ -162,7 +166,7 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 		budget = DefaultStepBudget
 	}
 	parent := ctx
-	rc := newRunCtx(ctx, deadline)
+	rc := newRunCtx(ctx, rec.StartedAt.Add(deadline))
 	defer rc.stop()
 	ctx = rc
 
@@ -182,11 +186,14 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 	}
 	var runErr error
 	ran := false
+	// now is the last clock reading: the run start, then the end of the
+	// latest action. Deadline checks and durations share it.
+	now := rec.StartedAt
 	executed := 0
 	for qi := 0; qi < len(st.queue) && runErr == nil; qi++ {
 		q := st.queue[qi]
 		s := &p.steps[q.step]
-		if err := ctx.Err(); err != nil {
+		if err := rc.errAt(now); err != nil {
 			runErr = st.ctxError(parent, deadline, s.no)
 			break
 		}
@@ -243,14 +250,14 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 		first := len(actRecs)
 		for ai := range s.actions {
 			a := &s.actions[ai]
-			if err := ctx.Err(); err != nil {
+			if err := rc.errAt(now); err != nil {
 				runErr = st.ctxError(parent, deadline, s.no)
 				break
 			}
 			actRecs = append(actRecs, ActionRecord{Name: a.name})
 			ar := &actRecs[len(actRecs)-1]
 			sr.Actions = actRecs[first:len(actRecs):len(actRecs)]
-			runErr = st.runAction(ctx, s, a, ar)
+			now, runErr = st.runAction(ctx, s, a, ar, now)
 			if runErr != nil {
 				if ctx.Err() != nil {
 					runErr = st.interrupted(parent, deadline, runErr)
@@ -267,7 +274,10 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 		}
 	}
 	st.closeWorkSpaces(parent)
-	rec.FinishedAt = time.Now()
+	rec.FinishedAt = now
+	if st.closed {
+		rec.FinishedAt = time.Now()
+	}
 	switch {
 	case runErr != nil:
 		rec.Status = StatusFailed
@@ -301,12 +311,15 @@ func (st *runState) ctxError(parent context.Context, deadline time.Duration, ste
 }
 
 // runAction binds the parameters of a, runs it and stores its outputs.
-func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *ActionRecord) error {
+// start is the current time; runAction returns the time the action ended.
+func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *ActionRecord, start time.Time) (time.Time, error) {
 	np := len(a.spec.Params)
 	vals, has := st.vals[:np], st.has[:np]
 	clear(vals)
 	clear(has)
 	nbound := 0
+	fromLit := st.fromLit[:np]
+	clear(fromLit)
 	for bi := range a.binds {
 		b := &a.binds[bi]
 		var v any
@@ -325,16 +338,18 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 				ar.Outcome = "failed"
 				err = Permanent(actionError(s.no, a.name, a.line, fmt.Errorf("parameter %s from context variable %s: %w", b.name, b.varName, err)))
 				ar.Error, ar.ErrorClass = err.Error(), ClassPermanent
-				return err
+				return start, err
 			}
 			v = cv
 		}
-		if v == nil {
+		if v == nil && b.lit != nil {
 			v = b.lit
+			fromLit[b.param] = &b.litText
 		}
 		if b.session {
 			if str, _ := v.(string); str == "" {
 				v = st.opts.SessionID
+				fromLit[b.param] = nil
 			}
 		}
 		if v == nil {
@@ -349,7 +364,7 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 			ar.Outcome = "failed"
 			err := Permanent(actionError(s.no, a.name, a.line, fmt.Errorf("%w: %s", ErrMissingParam, p.Name)))
 			ar.Error, ar.ErrorClass = err.Error(), ClassPermanent
-			return err
+			return start, err
 		}
 	}
 	if nbound > 0 {
@@ -358,9 +373,12 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 			if !has[i] {
 				continue
 			}
-			if p.Secret {
+			switch {
+			case p.Secret:
 				ar.Params[p.Name] = Redacted
-			} else {
+			case fromLit[i] != nil:
+				ar.Params[p.Name] = *fromLit[i]
+			default:
 				ar.Params[p.Name] = render(vals[i])
 			}
 		}
@@ -368,9 +386,9 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 	outs := st.outs[a.outBase : a.outBase+len(a.spec.Outputs)]
 	c := &st.call
 	c.act, c.vals, c.has, c.outs = a, vals, has, outs
-	start := time.Now()
 	err := a.act.Run(ctx, c)
-	ar.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	end := time.Now()
+	ar.DurationMS = float64(end.Sub(start).Microseconds()) / 1000
 	c.act, c.vals, c.has, c.outs = nil, nil, nil, nil
 	for oi, slot := range a.outSlots {
 		st.vars[slot] = outs[oi]
@@ -386,10 +404,10 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 			err = &classified{class, err}
 		}
 		ar.Error, ar.ErrorClass = err.Error(), class
-		return err
+		return end, err
 	}
 	ar.Outcome = "ok"
-	return nil
+	return end, nil
 }
 
 // render shows a parameter value in a record.
@@ -449,6 +467,7 @@ func (st *runState) closeWorkSpaces(parent context.Context) {
 		if !ok || ws.Closed() {
 			return
 		}
+		st.closed = true
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), closeTimeout)
 		defer cancel()
 		if err := ws.Close(ctx); err != nil {

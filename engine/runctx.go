@@ -22,8 +22,8 @@ type runCtx struct {
 
 var _ context.Context = (*runCtx)(nil)
 
-func newRunCtx(parent context.Context, d time.Duration) *runCtx {
-	return &runCtx{parent: parent, deadline: time.Now().Add(d)}
+func newRunCtx(parent context.Context, deadline time.Time) *runCtx {
+	return &runCtx{parent: parent, deadline: deadline}
 }
 
 func (c *runCtx) start() {
@@ -45,14 +45,17 @@ func (c *runCtx) Done() <-chan struct{} {
 	return c.inner.Done()
 }
 
-func (c *runCtx) Err() error {
+func (c *runCtx) Err() error { return c.errAt(time.Now()) }
+
+// errAt is Err with the clock read by the caller.
+func (c *runCtx) errAt(now time.Time) error {
 	if c.started.Load() {
 		return c.inner.Err()
 	}
 	if err := c.parent.Err(); err != nil {
 		return err
 	}
-	if !time.Now().Before(c.deadline) {
+	if !now.Before(c.deadline) {
 		return context.DeadlineExceeded
 	}
 	return nil
