@@ -60,9 +60,9 @@ type mailConfigFlags struct {
 	responsible, importFolder, errorFolder, groupwareHost, groupwarePort,
 	calendarSystem, displayName, importSince,
 	oauthTenant, oauthClientID, oauthAuthURL, oauthTokenURL, oauthScopes optString
-	smtpAuth, locked, autoImport           optBool
-	passwordStdin                          bool
-	passwordEnv, oauthClientSecretEnv      string
+	smtpAuth, locked, autoImport      optBool
+	passwordStdin                     bool
+	passwordEnv, oauthClientSecretEnv string
 }
 
 func (f *mailConfigFlags) define(fs *flag.FlagSet) {
