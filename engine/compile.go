@@ -156,29 +156,29 @@ func (c *compiler) compile() {
 	doc := c.doc
 	p := c.p
 	if len(doc.Steps) == 0 {
-		c.errorf(doc.Pos, "WorkFlowMapping", "no-steps", "workflow %q has no Step", doc.WorkFlowID)
+		c.errorf(doc.Pos, "WorkFlowMapping", CodeNoSteps, "workflow %q has no Step", doc.WorkFlowID)
 		return
 	}
 	p.steps = make([]cStep, len(doc.Steps))
 	c.byNo = make(map[int]int, len(doc.Steps))
 	for i, s := range doc.Steps {
 		if s == nil {
-			c.errorf(doc.Pos, stepPath(i), "missing-step", "step %d is empty", i+1)
+			c.errorf(doc.Pos, stepPath(i), CodeMissingStep, "step %d is empty", i+1)
 			continue
 		}
 		if s.NoText != "" && fmt.Sprint(s.No) != strings.TrimSpace(s.NoText) {
-			c.errorf(s.Pos, stepPath(i), "bad-step-no", "Step@No %q is not an integer", s.NoText)
+			c.errorf(s.Pos, stepPath(i), CodeBadStepNo, "Step@No %q is not an integer", s.NoText)
 			continue
 		}
 		if j, dup := c.byNo[s.No]; dup {
-			c.errorf(s.Pos, stepPath(i), "duplicate-step", "step number %d is used twice (first at line %d)", s.No, doc.Steps[j].Line)
+			c.errorf(s.Pos, stepPath(i), CodeDuplicateStep, "step number %d is used twice (first at line %d)", s.No, doc.Steps[j].Line)
 			continue
 		}
 		c.byNo[s.No] = i
 		p.steps[i].no = s.No
 		p.steps[i].line = s.Line
 		if s.Event == nil || s.Event.Name == "" {
-			c.errorf(s.Pos, stepPath(i), "missing-event", "step %d has no Event@Name", s.No)
+			c.errorf(s.Pos, stepPath(i), CodeMissingEvent, "step %d has no Event@Name", s.No)
 		} else {
 			p.steps[i].event = s.Event.Name
 		}
@@ -194,18 +194,18 @@ func (c *compiler) compile() {
 		for k, f := range s.FollowingSteps {
 			path := fmt.Sprintf("%s/FollowingSteps/No[%d]", stepPath(i), k+1)
 			if f.No == 0 && strings.TrimSpace(f.Text) != "0" {
-				c.errorf(f.Pos, path, "bad-step-no", "FollowingSteps/No %q is not an integer", f.Text)
+				c.errorf(f.Pos, path, CodeBadStepNo, "FollowingSteps/No %q is not an integer", f.Text)
 				edges[i] = append(edges[i], -1)
 				continue
 			}
 			j, ok := c.byNo[f.No]
 			if !ok {
-				c.errorf(f.Pos, path, "dangling-step", "step %d lists following step %s, which does not exist", s.No, strings.TrimSpace(f.Text))
+				c.errorf(f.Pos, path, CodeDanglingStep, "step %d lists following step %s, which does not exist", s.No, strings.TrimSpace(f.Text))
 				edges[i] = append(edges[i], -1)
 				continue
 			}
 			if j == i {
-				c.errorf(f.Pos, path, "self-loop", "step %d lists itself in FollowingSteps; a step runs at most once per run", s.No)
+				c.errorf(f.Pos, path, CodeSelfLoop, "step %d lists itself in FollowingSteps; a step runs at most once per run", s.No)
 				edges[i] = append(edges[i], -1)
 				continue
 			}
@@ -220,7 +220,7 @@ func (c *compiler) compile() {
 		}
 	}
 	if len(startIdx) == 0 {
-		c.errorf(doc.Pos, "WorkFlowMapping", "no-start-step", "workflow %q has no start step: every step is listed in some FollowingSteps, so no event can start a run", doc.WorkFlowID)
+		c.errorf(doc.Pos, "WorkFlowMapping", CodeNoStartStep, "workflow %q has no start step: every step is listed in some FollowingSteps, so no event can start a run", doc.WorkFlowID)
 	} else {
 		reach := make([]bool, len(doc.Steps))
 		queue := append([]int(nil), startIdx...)
@@ -239,7 +239,7 @@ func (c *compiler) compile() {
 		}
 		for i, s := range doc.Steps {
 			if s != nil && !reach[i] {
-				c.errorf(s.Pos, stepPath(i), "unreachable-step", "step %d is unreachable: no start step leads to it", s.No)
+				c.errorf(s.Pos, stepPath(i), CodeUnreachableStep, "step %d is unreachable: no start step leads to it", s.No)
 			}
 		}
 	}
@@ -292,7 +292,7 @@ func (c *compiler) compile() {
 					raises = "events " + strings.Join(names, ", ")
 				}
 				f := s.FollowingSteps[k]
-				c.errorf(f.Pos, fmt.Sprintf("%s/FollowingSteps/No[%d]", stepPath(i), k+1), "unraisable-event",
+				c.errorf(f.Pos, fmt.Sprintf("%s/FollowingSteps/No[%d]", stepPath(i), k+1), CodeUnraisableEvent,
 					"following step %d listens for event %q, which step %d never raises (it raises %s)", p.steps[j].no, ev, s.No, raises)
 				continue
 			}
@@ -310,7 +310,7 @@ func (c *compiler) compile() {
 		for k, m := range s.Event.ToContext {
 			path := fmt.Sprintf("%s/Event/EventToContextMap/SimpleMapping[%d]", stepPath(i), k+1)
 			if m.FromName == "" || m.ToName == "" {
-				c.errorf(m.Pos, path, "missing-attr", "SimpleMapping needs FromName and ToName")
+				c.errorf(m.Pos, path, CodeMissingAttr, "SimpleMapping needs FromName and ToName")
 				continue
 			}
 			em := eventMap{field: m.FromName, out: -1, slot: c.slot(m.ToName)}
@@ -321,7 +321,7 @@ func (c *compiler) compile() {
 				}
 				em.out = outputIndex(spec, m.FromName)
 				if em.out < 0 {
-					c.errorf(m.Pos, path, "unknown-event-field", "event %q carries no field %q (%s)", spec.Name, m.FromName, outputList(spec))
+					c.errorf(m.Pos, path, CodeUnknownEventField, "event %q carries no field %q (%s)", spec.Name, m.FromName, outputList(spec))
 					continue
 				}
 			}
@@ -376,7 +376,7 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 		path := fmt.Sprintf("%s/Conditions/Condition[%d]", stepPath(i), k+1)
 		cond, err := c.reg.Condition(cd.Name)
 		if err != nil {
-			c.errorf(cd.Pos, path, "unknown-condition", "%v", err)
+			c.errorf(cd.Pos, path, CodeUnknownCondition, "%v", err)
 			continue
 		}
 		spec := cond.Spec()
@@ -386,18 +386,18 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 		for n, m := range cd.Inputs {
 			mpath := fmt.Sprintf("%s/ContextToConditionMap/SimpleMapping[%d]", path, n+1)
 			if m.FromName == "" || m.ToName == "" {
-				c.errorf(m.Pos, mpath, "missing-attr", "SimpleMapping needs FromName and ToName")
+				c.errorf(m.Pos, mpath, CodeMissingAttr, "SimpleMapping needs FromName and ToName")
 				ok = false
 				continue
 			}
 			if !spec.AnyInputs && paramIndex(spec.Inputs, m.ToName) < 0 {
-				c.errorf(m.Pos, mpath, "unknown-input", "condition %s has no input %q (%sinputs: %s)", cd.Name, m.ToName,
+				c.errorf(m.Pos, mpath, CodeUnknownInput, "condition %s has no input %q (%sinputs: %s)", cd.Name, m.ToName,
 					didYouMean(m.ToName, paramNames(spec.Inputs)), strings.Join(paramNames(spec.Inputs), ", "))
 				ok = false
 				continue
 			}
 			if slicesContains(inputs, m.ToName) {
-				c.errorf(m.Pos, mpath, "duplicate-input", "condition %s input %q is fed twice", cd.Name, m.ToName)
+				c.errorf(m.Pos, mpath, CodeDuplicateInput, "condition %s input %q is fed twice", cd.Name, m.ToName)
 				ok = false
 				continue
 			}
@@ -406,7 +406,7 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 		}
 		for _, in := range spec.Inputs {
 			if in.Required && !slicesContains(inputs, in.Name) {
-				c.errorf(cd.Pos, path, "missing-input", "condition %s needs input %q (add <SimpleMapping FromName=\"...\" ToName=%q/>)", cd.Name, in.Name, in.Name)
+				c.errorf(cd.Pos, path, CodeMissingInput, "condition %s needs input %q (add <SimpleMapping FromName=\"...\" ToName=%q/>)", cd.Name, in.Name, in.Name)
 				ok = false
 			}
 		}
@@ -416,14 +416,14 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 			cpath := fmt.Sprintf("%s/CheckValuesMap/CheckValue[%d]", path, n+1)
 			pi := paramIndex(spec.CheckValues, cv.Name)
 			if pi < 0 {
-				c.errorf(cv.Pos, cpath, "unknown-check-value", "condition %s has no check value %q (%sknown: %s)", cd.Name, cv.Name,
+				c.errorf(cv.Pos, cpath, CodeUnknownCheckValue, "condition %s has no check value %q (%sknown: %s)", cd.Name, cv.Name,
 					didYouMean(cv.Name, paramNames(spec.CheckValues)), strings.Join(paramNames(spec.CheckValues), ", "))
 				ok = false
 				continue
 			}
 			v, err := c.convert(spec.CheckValues[pi].Type, cv.Value)
 			if err != nil {
-				c.errorf(valuePos(cv.ValuePos, cv.Pos), cpath, "bad-literal", "check value %s: %v", cv.Name, err)
+				c.errorf(valuePos(cv.ValuePos, cv.Pos), cpath, CodeBadLiteral, "check value %s: %v", cv.Name, err)
 				ok = false
 				continue
 			}
@@ -437,13 +437,13 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 			if pv.Default != "" {
 				v, err := c.convert(pv.Type, pv.Default)
 				if err != nil {
-					c.errorf(cd.Pos, path, "bad-default", "condition %s: default of %s: %v", cd.Name, pv.Name, err)
+					c.errorf(cd.Pos, path, CodeBadDefault, "condition %s: default of %s: %v", cd.Name, pv.Name, err)
 					ok = false
 					continue
 				}
 				checks[pv.Name] = v
 			} else if pv.Required {
-				c.errorf(cd.Pos, path, "missing-check-value", "condition %s needs check value %q (add <CheckValue Name=%q Value=\"...\"/>)", cd.Name, pv.Name, pv.Name)
+				c.errorf(cd.Pos, path, CodeMissingCheckValue, "condition %s needs check value %q (add <CheckValue Name=%q Value=\"...\"/>)", cd.Name, pv.Name, pv.Name)
 				ok = false
 			}
 		}
@@ -460,14 +460,14 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 				} else {
 					pos = valueOffsetPos(c.doc.Source, pos, pe.Line, pe.Column)
 				}
-				c.errorf(pos, path, "bad-expression", "condition %s: %s: %v", cd.Name, pe.CheckValue, pe.Err)
+				c.errorf(pos, path, CodeBadExpression, "condition %s: %s: %v", cd.Name, pe.CheckValue, pe.Err)
 			} else {
-				c.errorf(cd.Pos, path, "condition-error", "condition %s: %v", cd.Name, err)
+				c.errorf(cd.Pos, path, CodeConditionError, "condition %s: %v", cd.Name, err)
 			}
 			continue
 		}
 		if chk == nil {
-			c.errorf(cd.Pos, path, "condition-error", "condition %s: Prepare returned no checker", cd.Name)
+			c.errorf(cd.Pos, path, CodeConditionError, "condition %s: Prepare returned no checker", cd.Name)
 			continue
 		}
 		cc.check = chk
@@ -520,7 +520,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 		ca.line = a.Line
 		act, err := c.reg.Action(a.Name)
 		if err != nil {
-			c.errorf(a.Pos, path, "unknown-action", "%v", err)
+			c.errorf(a.Pos, path, CodeUnknownAction, "%v", err)
 			continue
 		}
 		ca.act = act
@@ -535,7 +535,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 			}
 			t, err := c.reg.DataType(p.Type)
 			if err != nil {
-				c.errorf(a.Pos, path, "unknown-type", "action %s parameter %s: %v", a.Name, p.Name, err)
+				c.errorf(a.Pos, path, CodeUnknownType, "action %s parameter %s: %v", a.Name, p.Name, err)
 				continue
 			}
 			ptypes[pi] = t
@@ -543,12 +543,12 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 		bindParam := func(pos schema.Pos, mpath, pname string) (int, bool) {
 			pi := paramIndex(spec.Params, pname)
 			if pi < 0 {
-				c.errorf(pos, mpath, "unknown-param", "action %s has no parameter %q (%sparameters: %s)", a.Name, pname,
+				c.errorf(pos, mpath, CodeUnknownParam, "action %s has no parameter %q (%sparameters: %s)", a.Name, pname,
 					didYouMean(pname, paramNames(spec.Params)), strings.Join(paramNames(spec.Params), ", "))
 				return -1, false
 			}
 			if bound[pi] != nil {
-				c.errorf(pos, mpath, "duplicate-param", "action %s parameter %s is bound twice", a.Name, pname)
+				c.errorf(pos, mpath, CodeDuplicateParam, "action %s parameter %s is bound twice", a.Name, pname)
 				return -1, false
 			}
 			return pi, true
@@ -560,7 +560,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 				if vm != nil {
 					pos = vm.Pos
 				}
-				c.errorf(pos, mpath, "missing-parameter", "ValueMapping needs a <Parameter Name=...> child")
+				c.errorf(pos, mpath, CodeMissingParameter, "ValueMapping needs a <Parameter Name=...> child")
 				continue
 			}
 			pr := vm.Parameter
@@ -576,11 +576,11 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 			if pr.DataType != "" {
 				mt, err := c.reg.DataType(pr.DataType)
 				if err != nil {
-					c.errorf(pr.Pos, ppath, "unknown-type", "parameter %s: %v", pr.Name, err)
+					c.errorf(pr.Pos, ppath, CodeUnknownType, "parameter %s: %v", pr.Name, err)
 					continue
 				}
 				if !typeCompatible(mt.Name, spec.Params[pi].Type) {
-					c.errorf(pr.Pos, ppath, "type-mismatch", "parameter %s of %s is %s; DataType %s does not fit", pr.Name, a.Name, spec.Params[pi].Type, pr.DataType)
+					c.errorf(pr.Pos, ppath, CodeTypeMismatch, "parameter %s of %s is %s; DataType %s does not fit", pr.Name, a.Name, spec.Params[pi].Type, pr.DataType)
 					continue
 				}
 				if typ == nil {
@@ -598,7 +598,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 				}
 				v, err := typ.Parse(pr.Value)
 				if err != nil {
-					c.errorf(valuePos(pr.ValuePos, pr.Pos), ppath, "bad-literal", "parameter %s (%s): %v", pr.Name, typ.Name, err)
+					c.errorf(valuePos(pr.ValuePos, pr.Pos), ppath, CodeBadLiteral, "parameter %s (%s): %v", pr.Name, typ.Name, err)
 					continue
 				}
 				b.lit = v
@@ -607,7 +607,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 		for n, sm := range a.Simple {
 			mpath := fmt.Sprintf("%s/ContextToActionMap/SimpleMapping[%d]", path, n+1)
 			if sm == nil || sm.FromName == "" || sm.ToName == "" {
-				c.errorf(a.Pos, mpath, "missing-attr", "SimpleMapping needs FromName and ToName")
+				c.errorf(a.Pos, mpath, CodeMissingAttr, "SimpleMapping needs FromName and ToName")
 				continue
 			}
 			pi, ok := bindParam(sm.Pos, mpath, sm.ToName)
@@ -626,7 +626,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 				}
 				v, err := t.Parse(p.Default)
 				if err != nil {
-					c.errorf(a.Pos, path, "bad-default", "action %s: default of parameter %s: %v", a.Name, p.Name, err)
+					c.errorf(a.Pos, path, CodeBadDefault, "action %s: default of parameter %s: %v", a.Name, p.Name, err)
 					continue
 				}
 				if b == nil {
@@ -637,7 +637,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 			}
 			if b == nil {
 				if p.Required {
-					c.errorf(a.Pos, path, "missing-param", "action %s needs parameter %s (%s); add <ValueMapping Name=%q><Parameter Name=%q DataType=%q Value=\"...\"/></ValueMapping>",
+					c.errorf(a.Pos, path, CodeMissingParam, "action %s needs parameter %s (%s); add <ValueMapping Name=%q><Parameter Name=%q DataType=%q Value=\"...\"/></ValueMapping>",
 						a.Name, p.Name, p.Type, p.Name, p.Name, p.Type)
 				}
 				continue

@@ -9,8 +9,8 @@ import (
 // structural codes are checked by schema.Parse already; Compile reports
 // them only for models built by hand.
 var structural = map[string]bool{
-	"no-steps": true, "missing-step": true, "bad-step-no": true, "duplicate-step": true,
-	"missing-event": true, "missing-attr": true, "missing-parameter": true,
+	CodeNoSteps: true, CodeMissingStep: true, CodeBadStepNo: true, CodeDuplicateStep: true,
+	CodeMissingEvent: true, CodeMissingAttr: true, CodeMissingParameter: true,
 }
 
 // fatal parse codes leave too little of the model to compile.
