@@ -112,9 +112,6 @@ func (r *Result) Summary() string {
 	if r.Recovered > 0 {
 		s += fmt.Sprintf(", %d recorded before and only moved now", r.Recovered)
 	}
-	if r.Failed > 0 {
-		s += fmt.Sprintf(", %d failed (left in the folder)", r.Failed)
-	}
 	return s
 }
 

@@ -36,9 +36,6 @@ const (
 	OutcomeLeft = "left"
 	// OutcomeDryRun: a dry run would import the message.
 	OutcomeDryRun = "would import"
-	// OutcomeFailed: the message could not even be quarantined (its raw
-	// content could not be stored); it stays in the folder.
-	OutcomeFailed = "failed"
 	// OutcomeRecovered: the ledger already recorded the message (a run
 	// ended between commit and move); it was only moved now.
 	OutcomeRecovered = "recovered"
@@ -192,7 +189,6 @@ type Result struct {
 	Quarantined  int           `json:"quarantined"`
 	Skipped      int           `json:"skipped"`
 	Left         int           `json:"left"`
-	Failed       int           `json:"failed"`
 	Recovered    int           `json:"recovered"`
 	ActivityIDs  []int64       `json:"activity_ids"`
 	Mails        []MailOutcome `json:"mails"`
@@ -319,7 +315,8 @@ func (r *run) key(uid uint32) store.LedgerKey {
 type msg struct {
 	uid      uint32
 	internal time.Time
-	spool    string
+	file     string // the raw message on disk: its blob, or a temporary spool file
+	temp     bool   // file is a spool file to remove after the batch
 	sha      string
 	size     int64
 	mail     *mailparse.Mail
@@ -367,8 +364,8 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 	}
 	defer func() {
 		for _, m := range msgs {
-			if m.spool != "" {
-				os.Remove(m.spool)
+			if m.temp {
+				os.Remove(m.file)
 			}
 		}
 	}()
@@ -377,7 +374,7 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		m := &msg{uid: fm.UID, internal: fm.InternalDate, item: -1, out: MailOutcome{UID: fm.UID}}
 		msgs = append(msgs, m)
 		byUID[fm.UID] = m
-		return r.spool(m, fm.Body)
+		return r.spool(ctx, m, fm.Body)
 	})
 	if err != nil {
 		return fmt.Errorf("mail configuration %s folder %q: %w", cfg.MatchCode, r.req.Folder, err)
@@ -439,7 +436,7 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		}
 	}
 	for _, m := range msgs {
-		if m.out.Outcome != OutcomeLeft && m.out.Outcome != OutcomeFailed && m.out.Outcome != OutcomeRecovered {
+		if m.out.Outcome != OutcomeLeft && m.out.Outcome != OutcomeRecovered {
 			r.known[m.uid] = m.out.Outcome
 		}
 	}
@@ -481,13 +478,27 @@ func (r *run) destForKnown(ctx context.Context, uid uint32, outcome string) stri
 	return r.importFolder()
 }
 
-// spool copies the message body into a temporary file, hashing it.
-func (r *run) spool(m *msg, body io.Reader) error {
+// spool writes the message body to disk, hashing it: straight into the
+// blob store (the raw .eml is kept anyway, and the blob is durable before
+// anything refers to it), or in a dry run into a temporary file.
+func (r *run) spool(ctx context.Context, m *msg, body io.Reader) error {
+	if !r.req.DryRun {
+		sha, size, err := r.st.PutBlob(ctx, body)
+		if err != nil {
+			return engine.Retryable(fmt.Errorf("store UID %d: %w", m.uid, err))
+		}
+		path, err := r.st.BlobPath(sha)
+		if err != nil {
+			return err
+		}
+		m.file, m.sha, m.size, m.rawBlob = path, sha, size, sha
+		return nil
+	}
 	f, err := os.CreateTemp(r.p.Deps.TempDir, "wfe-mail-*.eml")
 	if err != nil {
 		return fmt.Errorf("spool UID %d: %w", m.uid, err)
 	}
-	m.spool = f.Name()
+	m.file, m.temp = f.Name(), true
 	h := mailparse.NewHashingReader(body)
 	_, err = io.Copy(f, h)
 	if cerr := f.Close(); err == nil {
@@ -528,7 +539,7 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		r.quarantine(ctx, m, err.Error())
+		r.quarantine(m, err.Error())
 		return nil
 	}
 	mail := m.mail
@@ -571,7 +582,7 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 		dec.Activity.ImportFolder = firstNonEmpty(dec.Activity.ImportFolder, m.dest)
 		m.item = -2
 	case Quarantine:
-		r.quarantine(ctx, m, dec.Reason)
+		r.quarantine(m, dec.Reason)
 	case Skip:
 		m.out.Outcome, m.out.Reason = OutcomeSkipped, dec.Reason
 		if r.req.DryRun {
@@ -594,7 +605,7 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 // parse reads the spooled message; outside a dry run attachments and the
 // raw message go into the blob store.
 func (r *run) parse(ctx context.Context, m *msg) error {
-	f, err := os.Open(m.spool)
+	f, err := os.Open(m.file)
 	if err != nil {
 		return fmt.Errorf("read spooled message: %w", err)
 	}
@@ -615,41 +626,16 @@ func (r *run) parse(ctx context.Context, m *msg) error {
 		return fmt.Errorf("parse: %w", err)
 	}
 	m.mail = mail
-	if r.req.DryRun {
-		return nil
-	}
-	return r.keepRaw(ctx, m)
-}
-
-func (r *run) keepRaw(ctx context.Context, m *msg) error {
-	if m.rawBlob != "" {
-		return nil
-	}
-	f, err := os.Open(m.spool)
-	if err != nil {
-		return fmt.Errorf("read spooled message: %w", err)
-	}
-	defer f.Close()
-	sha, _, err := r.st.PutBlob(ctx, f)
-	if err != nil {
-		return fmt.Errorf("store raw message: %w", err)
-	}
-	m.rawBlob = sha
 	return nil
 }
 
-// quarantine marks m for the error folder with its raw message kept.
-func (r *run) quarantine(ctx context.Context, m *msg, reason string) {
+// quarantine marks m for the error folder; its raw message is kept as
+// the blob it was spooled to.
+func (r *run) quarantine(m *msg, reason string) {
 	m.out.Outcome, m.out.Reason = store.OutcomeQuarantined, reason
 	m.docs = nil
 	if r.req.DryRun {
 		r.logf("dry run: would quarantine UID %d: %s", m.uid, reason)
-		return
-	}
-	if err := r.keepRaw(ctx, m); err != nil {
-		m.out.Outcome, m.out.Reason = OutcomeFailed, fmt.Sprintf("%s; %v", reason, err)
-		r.logf("warning: UID %d stays in %s: cannot quarantine it: %s", m.uid, r.req.Folder, m.out.Reason)
-		r.p.Deps.logger().Warn("mail import: cannot quarantine", "match_code", r.req.Config.MatchCode, "uid", m.uid, "err", m.out.Reason)
 		return
 	}
 	m.quarErr = reason
@@ -726,7 +712,7 @@ func (r *run) move(ctx context.Context, msgs []*msg) error {
 	byDest := map[string][]uint32{}
 	var dests []string
 	for _, m := range msgs {
-		if m.dest == "" || m.out.Outcome == OutcomeLeft || m.out.Outcome == OutcomeFailed {
+		if m.dest == "" || m.out.Outcome == OutcomeLeft {
 			continue
 		}
 		if _, ok := byDest[m.dest]; !ok {
@@ -741,7 +727,7 @@ func (r *run) move(ctx context.Context, msgs []*msg) error {
 		}
 	}
 	for _, m := range msgs {
-		if m.dest != "" && m.out.Outcome != OutcomeLeft && m.out.Outcome != OutcomeFailed {
+		if m.dest != "" && m.out.Outcome != OutcomeLeft {
 			m.out.Folder = m.dest
 		}
 	}
@@ -763,8 +749,6 @@ func (r *run) account(m *msg) {
 		res.Skipped++
 	case OutcomeLeft:
 		res.Left++
-	case OutcomeFailed:
-		res.Failed++
 	case OutcomeRecovered:
 		res.Recovered++
 	}
