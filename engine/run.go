@@ -281,7 +281,7 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 	switch {
 	case runErr != nil:
 		rec.Status = StatusFailed
-		if errors.Is(runErr, context.Canceled) {
+		if errors.Is(parent.Err(), context.Canceled) {
 			rec.Status = StatusCancelled
 		}
 		rec.Error = runErr.Error()
@@ -386,7 +386,7 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 	outs := st.outs[a.outBase : a.outBase+len(a.spec.Outputs)]
 	c := &st.call
 	c.act, c.vals, c.has, c.outs = a, vals, has, outs
-	err := a.act.Run(ctx, c)
+	err := safeRun(ctx, a.act, c)
 	end := time.Now()
 	ar.DurationMS = float64(end.Sub(start).Microseconds()) / 1000
 	c.act, c.vals, c.has, c.outs = nil, nil, nil, nil
@@ -408,6 +408,19 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 	}
 	ar.Outcome = "ok"
 	return end, nil
+}
+
+// ErrPanic marks an action that panicked; the run fails, the process
+// goes on.
+var ErrPanic = errors.New("action panicked")
+
+func safeRun(ctx context.Context, a Action, c *Call) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = Permanent(fmt.Errorf("%w: %v", ErrPanic, r))
+		}
+	}()
+	return a.Run(ctx, c)
 }
 
 // render shows a parameter value in a record.

@@ -460,3 +460,19 @@ func TestValidFixtures(t *testing.T) {
 		}
 	}
 }
+
+func TestActionPanicFailsRun(t *testing.T) {
+	reg := testRegistry()
+	reg.RegisterAction(engine.ActionFunc{S: engine.ActionSpec{Name: "PanicAction"}, F: func(ctx context.Context, call *engine.Call) error {
+		panic("boom")
+	}})
+	prog := mustCompile(t, wf("Panic", "1|TimerWFEvent|<Actions>\n<Action Name=\"PanicAction\">\n<ContextToActionMap/>\n</Action>\n</Actions>"), reg)
+	rec, err := prog.Run(context.Background(), engine.Event{Name: "TimerWFEvent"}, engine.RunOptions{})
+	if !errors.Is(err, engine.ErrPanic) || !strings.Contains(err.Error(), "boom") || rec.Status != engine.StatusFailed || engine.ClassOf(err) != engine.ClassPermanent {
+		t.Fatalf("err %v record %+v", err, rec)
+	}
+	// the pooled state is usable again
+	if _, err := prog.Run(context.Background(), engine.Event{Name: "TimerWFEvent"}, engine.RunOptions{}); !errors.Is(err, engine.ErrPanic) {
+		t.Fatalf("second run: %v", err)
+	}
+}
