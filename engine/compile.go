@@ -374,6 +374,10 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 			continue
 		}
 		path := fmt.Sprintf("%s/Conditions/Condition[%d]", stepPath(i), k+1)
+		if cd.Name == "" {
+			c.errorf(cd.Pos, path, CodeMissingAttr, "<Condition> is missing required attribute Name")
+			continue
+		}
 		cond, err := c.reg.Condition(cd.Name)
 		if err != nil {
 			c.errorf(cd.Pos, path, CodeUnknownCondition, "%v", err)
@@ -414,6 +418,11 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 		cvPos := map[string]schema.Pos{}
 		for n, cv := range cd.CheckValues {
 			cpath := fmt.Sprintf("%s/CheckValuesMap/CheckValue[%d]", path, n+1)
+			if cv.Name == "" {
+				c.errorf(cv.Pos, cpath, CodeMissingAttr, "<CheckValue> is missing required attribute Name")
+				ok = false
+				continue
+			}
 			pi := paramIndex(spec.CheckValues, cv.Name)
 			if pi < 0 {
 				c.errorf(cv.Pos, cpath, CodeUnknownCheckValue, "condition %s has no check value %q (%sknown: %s)", cd.Name, cv.Name,
@@ -518,6 +527,10 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 		ca := &st.actions[k]
 		ca.name = a.Name
 		ca.line = a.Line
+		if a.Name == "" {
+			c.errorf(a.Pos, path, CodeMissingAttr, "<Action> is missing required attribute Name")
+			continue
+		}
 		act, err := c.reg.Action(a.Name)
 		if err != nil {
 			c.errorf(a.Pos, path, CodeUnknownAction, "%v", err)
@@ -600,6 +613,12 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 				if err != nil {
 					c.errorf(valuePos(pr.ValuePos, pr.Pos), ppath, CodeBadLiteral, "parameter %s (%s): %v", pr.Name, typ.Name, err)
 					continue
+				}
+				if lc, ok := act.(LiteralChecker); ok {
+					if err := lc.CheckLiteral(pr.Name, v); err != nil {
+						c.errorf(valuePos(pr.ValuePos, pr.Pos), ppath, CodeBadLiteral, "action %s parameter %s: %v", a.Name, pr.Name, err)
+						continue
+					}
 				}
 				b.lit = v
 			}
