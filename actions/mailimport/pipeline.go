@@ -136,6 +136,9 @@ type Input struct {
 	// Related are earlier imports of this configuration with the same
 	// Message-ID but different content.
 	Related []store.LedgerEntry
+	// OpenRaw opens the raw message as fetched (e.g. to forward it). It
+	// stays valid until the batch is done, AfterCommit included.
+	OpenRaw func() (io.ReadCloser, error)
 }
 
 // Mapper decides what each message becomes.
@@ -545,7 +548,8 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 	mail := m.mail
 	m.out.MessageID, m.out.Subject, m.out.From = mail.MessageID, mail.Subject, mail.From.Addr
 	in := &Input{Mail: mail, UID: m.uid, InternalDate: m.internal, ContentSHA256: m.sha, Config: cfg,
-		RunAs: r.req.RunAs, Delegate: r.req.Delegate, Settings: r.settings, Store: r.st, Folder: r.req.Folder, DryRun: r.req.DryRun}
+		RunAs: r.req.RunAs, Delegate: r.req.Delegate, Settings: r.settings, Store: r.st, Folder: r.req.Folder, DryRun: r.req.DryRun,
+		OpenRaw: func() (io.ReadCloser, error) { return os.Open(m.file) }}
 	if mail.MessageID != "" {
 		rel, err := r.st.LedgerByContent(ctx, cfg.ID, mail.MessageID, "")
 		if err != nil {
