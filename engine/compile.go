@@ -416,11 +416,13 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 		}
 		checks := map[string]any{}
 		cvPos := map[string]schema.Pos{}
+		unnamedCheck := false // a nameless CheckValue may be the one a "needs" message would ask for
 		for n, cv := range cd.CheckValues {
 			cpath := fmt.Sprintf("%s/CheckValuesMap/CheckValue[%d]", path, n+1)
 			if cv.Name == "" {
 				c.errorf(cv.Pos, cpath, CodeMissingAttr, "<CheckValue> is missing required attribute Name")
 				ok = false
+				unnamedCheck = true
 				continue
 			}
 			pi := paramIndex(spec.CheckValues, cv.Name)
@@ -451,7 +453,7 @@ func (c *compiler) compileConditions(i int, s *schema.Step) {
 					continue
 				}
 				checks[pv.Name] = v
-			} else if pv.Required {
+			} else if pv.Required && !unnamedCheck {
 				c.errorf(cd.Pos, path, CodeMissingCheckValue, "condition %s needs check value %q (add <CheckValue Name=%q Value=\"...\"/>)", cd.Name, pv.Name, pv.Name)
 				ok = false
 			}

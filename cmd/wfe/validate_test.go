@@ -131,3 +131,23 @@ func TestActionsCommand(t *testing.T) {
 		t.Errorf("extra arg: code %d, want 2", code)
 	}
 }
+
+// Three independent mistakes give exactly three lines, one per mistake,
+// each with file:line:col: no cascades from the schema layer into the
+// compiler.
+func TestValidateThreeMistakesThreeLines(t *testing.T) {
+	file := filepath.Join("..", "..", "testdata", "workflows", "broken", "schema-three-mistakes.xml")
+	code, out, errOut := runWFE(t, "workflow", "validate", file)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stdout %q", code, out)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 3 diagnostics, got %d:\n%s", len(lines), errOut)
+	}
+	for _, want := range []string{":7:1: <Action> is missing required attribute Name", ":16:5: ", ":24:13: unknown attribute Nmae"} {
+		if !strings.Contains(errOut, file+want) {
+			t.Errorf("missing %q in:\n%s", file+want, errOut)
+		}
+	}
+}
