@@ -280,3 +280,19 @@ func TestImportSinceLeavesOlderMail(t *testing.T) {
 		t.Errorf("activities %+v", as)
 	}
 }
+
+// TestServerWithoutMove: without MOVE the batch is moved with UID COPY
+// (refused once with TRYCREATE, then retried after CREATE), one UID STORE
+// and one UID EXPUNGE of exactly its UIDs.
+func TestServerWithoutMove(t *testing.T) {
+	e := newEnv(t, storetest.Open(t), mailtest.IMAPOptions{NoMove: true})
+	raws := numberedMails(5)
+	e.appendRaw(raws...)
+	if _, err := e.importOnce(false, 0); err != nil {
+		t.Fatal(err)
+	}
+	if c, s, x, m := e.srv.Commands("COPY"), e.srv.Commands("STORE"), e.srv.Commands("EXPUNGE"), e.srv.Commands("MOVE"); c != 2 || s != 1 || x != 1 || m != 0 {
+		t.Errorf("COPY %d STORE %d EXPUNGE %d MOVE %d, want 2 1 1 0", c, s, x, m)
+	}
+	checkExactlyOnce(t, e, raws)
+}
