@@ -8,13 +8,10 @@ package mailconn
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"golang.org/x/oauth2"
 
 	"wfe/mailbox"
 	"wfe/store"
@@ -36,8 +33,8 @@ func Usable(cfg *store.MailConfig, emp *store.Employee) error {
 		return fmt.Errorf("mail configuration %s was locked automatically%s: %s; change its credentials to unlock it: %w",
 			cfg.MatchCode, since(cfg.AutoLockedAt), cfg.AutoLockedReason, ErrLocked)
 	}
-	if emp != nil && store.EffectiveCredentials(cfg, emp).FromEmployee && emp.Locked {
-		return fmt.Errorf("mail configuration %s uses the groupware login of employee %s, which was locked%s: %s; change the employee's groupware password to unlock it: %w",
+	if usesEmployee(cfg, emp) && emp.Locked {
+		return fmt.Errorf("mail configuration %s uses the login of employee %s, which was locked%s: %s; change the employee's groupware password or sign in again to unlock it: %w",
 			cfg.MatchCode, emp.Login, since(emp.LockedAt), emp.LockedReason, ErrLocked)
 	}
 	return nil
@@ -52,9 +49,10 @@ func since(t *time.Time) string {
 
 // IMAP returns the IMAP endpoint and credentials of cfg run as emp (nil
 // when no employee is known): the configuration's user name and password,
-// or when they are empty the employee's groupware login (SPEC R23); an
-// OAuth configuration with a stored token signs in with XOAUTH2, saving
-// refreshed tokens in st.
+// or when they are empty the employee's groupware login (SPEC R23). An
+// OAuth configuration signs in with XOAUTH2 using its own token, else the
+// employee's (SPEC R51), and saves every refreshed token back where it
+// came from in st.
 func IMAP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee) (mailbox.Endpoint, mailbox.Auth, error) {
 	sec, err := mailbox.ParseSecurity(cfg.IMAPSecurity)
 	if err != nil {
@@ -87,31 +85,11 @@ func SMTP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *stor
 }
 
 func credentials(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee) (mailbox.Auth, error) {
+	if cfg.HasOAuth() {
+		return oauthAuth(ctx, st, cfg, emp)
+	}
 	cred := store.EffectiveCredentials(cfg, emp)
 	auth := mailbox.Auth{Username: cred.UserName, Password: cred.Password}
-	if cfg.HasOAuth() && cfg.OAuthToken != "" {
-		var tok oauth2.Token
-		if err := json.Unmarshal([]byte(cfg.OAuthToken), &tok); err != nil {
-			return mailbox.Auth{}, fmt.Errorf("mail configuration %s: stored OAuth token is not readable (sign in again): %w", cfg.MatchCode, err)
-		}
-		if auth.Username == "" {
-			auth.Username = cfg.UserName
-		}
-		auth.Password = ""
-		id := cfg.ID
-		save := func(t *oauth2.Token) error {
-			b, err := json.Marshal(t)
-			if err != nil {
-				return err
-			}
-			if st == nil {
-				return nil
-			}
-			return st.SaveOAuthToken(context.WithoutCancel(ctx), id, string(b))
-		}
-		auth.TokenSource = mailbox.NewTokenSource(context.WithoutCancel(ctx), OAuthConfig(cfg), &tok, save)
-		return auth, nil
-	}
 	if auth.Username == "" {
 		who := "the configuration"
 		if emp != nil {
@@ -171,20 +149,5 @@ func DialIMAP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *
 	if !errors.Is(err, mailbox.ErrAuth) || opts.NoLock || st == nil {
 		return nil, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
 	}
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
-	reason := fmt.Sprintf("authentication failed at %s: %v", now().UTC().Format(time.RFC3339), err)
-	lctx := context.WithoutCancel(ctx)
-	if store.EffectiveCredentials(cfg, emp).FromEmployee && emp != nil {
-		if lerr := st.LockEmployee(lctx, emp.ID, reason); lerr != nil {
-			return nil, fmt.Errorf("mail configuration %s: %w (locking employee %s failed: %v)", cfg.MatchCode, err, emp.Login, lerr)
-		}
-		return nil, fmt.Errorf("mail configuration %s: %w; employee %s's groupware login is locked until its password changes (%w)", cfg.MatchCode, err, emp.Login, ErrLocked)
-	}
-	if lerr := st.SetAutoLock(lctx, cfg.ID, reason); lerr != nil {
-		return nil, fmt.Errorf("mail configuration %s: %w (locking the configuration failed: %v)", cfg.MatchCode, err, lerr)
-	}
-	return nil, fmt.Errorf("mail configuration %s: %w; the configuration is locked until its credentials change (%w)", cfg.MatchCode, err, ErrLocked)
+	return nil, lockAfterAuthFailure(ctx, st, cfg, emp, err, opts.Now)
 }
