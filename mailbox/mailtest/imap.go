@@ -5,13 +5,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"log"
 	"net"
+	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -73,6 +72,8 @@ type IMAPServer struct {
 	admin     *imapserver.Server
 	adminAddr string
 
+	tmpDir string // holds the CA files of a TLS server; removed by Close
+
 	mu       sync.Mutex
 	logins   int
 	commands map[string]int
@@ -81,82 +82,10 @@ type IMAPServer struct {
 // StartIMAP starts a server that lives until the end of the test.
 func StartIMAP(t testing.TB, opts IMAPOptions) *IMAPServer {
 	t.Helper()
-	if len(opts.Users) == 0 {
-		opts.Users = map[string]string{"alice": "secret"}
-	}
-	s := &IMAPServer{
-		Security:  opts.TLS.Security(),
-		opts:      opts,
-		mem:       imapmemserver.New(),
-		users:     map[string]*imapmemserver.User{},
-		passwords: map[string]string{},
-		commands:  map[string]int{},
-	}
-	for name, pw := range opts.Users {
-		u := imapmemserver.NewUser(name, pw)
-		if err := u.Create("INBOX", nil); err != nil {
-			t.Fatalf("create INBOX of %s: %v", name, err)
-		}
-		s.mem.AddUser(u)
-		s.users[name] = u
-		s.passwords[name] = pw
-	}
-	logw := opts.Log
-	if logw == nil {
-		logw = io.Discard
-	}
-	logger := log.New(logw, "imapserver: ", 0)
-
-	caps := imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}
-	if opts.NoMove {
-		caps = imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapUIDPlus: {}, imap.CapNamespace: {}}
-	}
-	sopts := &imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			sess := &session{srv: s}
-			if opts.NoMove {
-				return sess, nil, nil
-			}
-			return &moveSession{sess}, nil, nil
-		},
-		Caps:         caps,
-		Logger:       logger,
-		InsecureAuth: opts.TLS == TLSNone,
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := NewIMAPServer(opts)
 	if err != nil {
 		t.Fatalf("imap test server: %v", err)
 	}
-	if opts.TLS != TLSNone {
-		s.CA = NewTestCA(t)
-		s.CAFile = s.CA.CAFile
-		switch opts.TLS {
-		case TLSStartTLS:
-			sopts.TLSConfig = s.CA.ServerTLSConfig()
-		case TLSImplicit:
-			ln = newTLSListener(ln, s.CA)
-		}
-	}
-	s.Addr = ln.Addr().String()
-	s.srv = imapserver.New(sopts)
-	go s.srv.Serve(ln)
-
-	// The admin listener serves the same users with plain LOGIN, uncounted,
-	// for the Folder helper.
-	aln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("imap test server: %v", err)
-	}
-	s.adminAddr = aln.Addr().String()
-	s.admin = imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return s.mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		Logger:       logger,
-		InsecureAuth: true,
-	})
-	go s.admin.Serve(aln)
 	t.Cleanup(s.Close)
 	return s
 }
@@ -165,6 +94,9 @@ func StartIMAP(t testing.TB, opts IMAPOptions) *IMAPServer {
 func (s *IMAPServer) Close() {
 	s.srv.Close()
 	s.admin.Close()
+	if s.tmpDir != "" {
+		os.RemoveAll(s.tmpDir)
+	}
 }
 
 func (s *IMAPServer) count(cmd string) {
@@ -214,16 +146,8 @@ func (s *IMAPServer) user(t testing.TB, name string) *imapmemserver.User {
 // touching the command counters.
 func (s *IMAPServer) Append(t testing.TB, user, folder string, raw []byte, flags ...string) {
 	t.Helper()
-	u := s.user(t, user)
-	if err := u.Create(folder, nil); err != nil && !isCode(err, imap.ResponseCodeAlreadyExists) {
-		t.Fatalf("imap test server: create %q: %v", folder, err)
-	}
-	opts := &imap.AppendOptions{Time: time.Now()}
-	for _, f := range flags {
-		opts.Flags = append(opts.Flags, imap.Flag(f))
-	}
-	if _, err := u.Append(folder, literal{bytes.NewReader(raw)}, opts); err != nil {
-		t.Fatalf("imap test server: append to %q: %v", folder, err)
+	if err := s.AppendMessage(user, folder, raw, flags...); err != nil {
+		t.Fatalf("imap test server: %v", err)
 	}
 }
 
