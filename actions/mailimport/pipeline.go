@@ -60,6 +60,9 @@ type Deps struct {
 	Progress func(done, total int)
 	// IMAPOptions are passed to mailbox.DialIMAP (e.g. WithoutMove).
 	IMAPOptions []mailbox.IMAPOption
+	// Node names this process as the holder of import leases (lease.go;
+	// "" = hostname:pid).
+	Node string
 }
 
 func (d Deps) now() time.Time {
@@ -245,6 +248,23 @@ func (p *Pipeline) Run(ctx context.Context, req Request) (*Result, error) {
 	if p.Mapper == nil {
 		return res, engine.Permanent(fmt.Errorf("mail import of %s: no mapper", cfg.MatchCode))
 	}
+	if req.DryRun {
+		return p.fetchAll(ctx, req, res)
+	}
+	// The import lease (lease.go): runs against one configuration never
+	// overlap, whichever node or workflow starts them.
+	lctx, release, err := p.Deps.takeLease(ctx, cfg)
+	if err != nil {
+		return res, err
+	}
+	defer release()
+	res, err = p.fetchAll(lctx, req, res)
+	return res, leaseLost(lctx, err)
+}
+
+// fetchAll connects and imports for Run (req has its defaults).
+func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Result, error) {
+	cfg, st := req.Config, p.Deps.Store
 	c, err := mailconn.DialIMAP(ctx, st, cfg, req.RunAs, mailconn.DialOptions{Now: p.Deps.Now, NoLock: req.DryRun, IMAP: p.Deps.IMAPOptions})
 	if err != nil {
 		return res, classify(err)
@@ -302,6 +322,7 @@ type run struct {
 	settings    store.Settings
 	known       map[uint32]string
 	uidValidity uint32
+	blobs       *store.BlobBatch // this batch's blobs, synced before its commit
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -352,6 +373,7 @@ func (r *run) errorFolder() string {
 
 func (r *run) batch(ctx context.Context, uids []uint32) error {
 	cfg := r.req.Config
+	r.blobs = r.st.NewBlobBatch()
 	var msgs []*msg
 	var fetch []uint32
 	for _, uid := range uids {
@@ -413,6 +435,9 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 			r.account(m)
 		}
 		return nil
+	}
+	if err := r.blobs.Sync(); err != nil {
+		return engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
 	}
 	if len(items) > 0 {
 		results, err := r.st.CommitImport(ctx, items)
@@ -482,11 +507,11 @@ func (r *run) destForKnown(ctx context.Context, uid uint32, outcome string) stri
 }
 
 // spool writes the message body to disk, hashing it: straight into the
-// blob store (the raw .eml is kept anyway, and the blob is durable before
-// anything refers to it), or in a dry run into a temporary file.
+// blob store (the raw .eml is kept anyway; the batch's blobs are synced
+// before its commit), or in a dry run into a temporary file.
 func (r *run) spool(ctx context.Context, m *msg, body io.Reader) error {
 	if !r.req.DryRun {
-		sha, size, err := r.st.PutBlob(ctx, body)
+		sha, size, err := r.blobs.Put(ctx, body)
 		if err != nil {
 			return engine.Retryable(fmt.Errorf("store UID %d: %w", m.uid, err))
 		}
@@ -617,7 +642,7 @@ func (r *run) parse(ctx context.Context, m *msg) error {
 	var opts mailparse.Options
 	if !r.req.DryRun {
 		opts.Attachment = func(a *mailparse.Attachment, content io.Reader) error {
-			sha, size, err := r.st.PutBlob(ctx, content)
+			sha, size, err := r.blobs.Put(ctx, content)
 			if err != nil {
 				return fmt.Errorf("store attachment %q: %w", a.Name, err)
 			}
