@@ -4,7 +4,9 @@ import (
 	"log/slog"
 
 	"wfe/actions/basic"
+	"wfe/actions/bccimport"
 	"wfe/actions/mailimport"
+	"wfe/actions/sendmail"
 	"wfe/conditions"
 	"wfe/engine"
 	"wfe/store"
@@ -30,5 +32,7 @@ func newRunRegistry(d runtimeDeps) *engine.Registry {
 	conditions.Register(reg)
 	basic.Register(reg)
 	mailimport.Register(reg, mailimport.Deps{Store: d.Store, Logger: d.Logger})
+	sendmail.Register(reg, sendmail.Deps{Store: d.Store, Logger: d.Logger})
+	bccimport.Register(reg, mailimport.Deps{Store: d.Store, Logger: d.Logger})
 	return reg
 }

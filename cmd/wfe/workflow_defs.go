@@ -52,7 +52,7 @@ as its origin (or name it with --derived-from).`,
 			if err != nil {
 				return err
 			}
-			res, err := s.ImportWorkflows(ctx, files, validateDefinition, store.ImportOptions{Activate: activate, DerivedFrom: derivedFrom})
+			res, err := s.ImportWorkflows(ctx, files, storeValidator(s), store.ImportOptions{Activate: activate, DerivedFrom: derivedFrom})
 			if err != nil {
 				return fileErrors(env.Stderr, err)
 			}
@@ -110,7 +110,7 @@ survives releases. Deactivate the original and point the timer at the copy.`,
 			if err != nil {
 				return err
 			}
-			d, err := s.DuplicateWorkflow(ctx, args[0], args[1], description, validateDefinition)
+			d, err := s.DuplicateWorkflow(ctx, args[0], args[1], description, storeValidator(s))
 			if err != nil {
 				return fileErrors(env.Stderr, err)
 			}
