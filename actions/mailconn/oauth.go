@@ -91,12 +91,19 @@ func oauthAuth(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp 
 	}
 	bg := context.WithoutCancel(ctx)
 	persist := func(t *oauth2.Token) error {
-		if st == nil {
-			return nil
-		}
 		b, err := json.Marshal(t)
 		if err != nil {
 			return err
+		}
+		// The refresh token rotates: whoever builds credentials from this
+		// cfg or emp next must start from the new one.
+		if owner == TokenConfig {
+			cfg.OAuthToken = string(b)
+		} else {
+			emp.OAuthToken = string(b)
+		}
+		if st == nil {
+			return nil
 		}
 		return save(bg, string(b))
 	}
@@ -145,4 +152,125 @@ func lockAfterAuthFailure(ctx context.Context, st *store.Store, cfg *store.MailC
 		return fmt.Errorf("mail configuration %s: %w (locking the configuration failed: %v)", cfg.MatchCode, err, lerr)
 	}
 	return fmt.Errorf("mail configuration %s: %w; the configuration is locked until its credentials change or it signs in again (%w)", cfg.MatchCode, err, ErrLocked)
+}
+
+// SignInOptions tune SignIn.
+type SignInOptions struct {
+	// Listen is the address the callback is served on (default
+	// 127.0.0.1:8400).
+	Listen string
+	// RedirectURL overrides http://<listen address>/oauth/authorization/callback
+	// (it must be registered with the app and reach Listen).
+	RedirectURL string
+	// Show receives the URL the user has to open.
+	Show func(authURL string)
+}
+
+// DefaultOAuthListen is where `wfe oauth login` serves the callback.
+const DefaultOAuthListen = "127.0.0.1:8400"
+
+// SignInResult tells what SignIn stored.
+type SignInResult struct {
+	// Owner is TokenConfig or TokenEmployee.
+	Owner TokenOwner
+	// Expiry of the access token.
+	Expiry time.Time
+	// Warnings: no refresh token (offline_access missing), or the
+	// employee's sign-in is not used because the configuration has its own.
+	Warnings []string
+}
+
+// SignIn runs the interactive OAuth2 sign-in with the app registration of
+// cfg and stores the token (encrypted): in cfg when emp is nil (shared
+// mailboxes), else in emp. Storing it clears the automatic lock of cfg,
+// or the lock of emp. cfg and emp are updated in memory too.
+func SignIn(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee, opts SignInOptions) (*SignInResult, error) {
+	if !cfg.HasOAuth() {
+		return nil, fmt.Errorf("mail configuration %s has no OAuth2 app registration: set it with wfe mailconfig set %s --oauth-client-id ID --oauth-tenant TENANT --oauth-client-secret-env VAR", cfg.MatchCode, cfg.MatchCode)
+	}
+	if opts.Listen == "" {
+		opts.Listen = DefaultOAuthListen
+	}
+	if opts.Show == nil {
+		opts.Show = func(string) {}
+	}
+	oc := OAuthConfig(cfg)
+	oc.RedirectURL = opts.RedirectURL
+	tok, err := mailbox.OAuthLogin(ctx, oc, opts.Listen, opts.Show)
+	if err != nil {
+		return nil, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
+	}
+	b, err := json.Marshal(tok)
+	if err != nil {
+		return nil, err
+	}
+	res := &SignInResult{Owner: TokenConfig, Expiry: tok.Expiry}
+	if emp != nil {
+		res.Owner = TokenEmployee
+		if err := st.SaveEmployeeOAuthToken(ctx, emp.ID, string(b)); err != nil {
+			return nil, err
+		}
+		emp.OAuthToken, emp.Locked, emp.LockedReason, emp.LockedAt = string(b), false, "", nil
+		if cfg.OAuthToken != "" {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("mail configuration %s holds a sign-in of its own, which takes precedence over employee %s's", cfg.MatchCode, emp.Login))
+		}
+	} else {
+		if err := st.SaveOAuthToken(ctx, cfg.ID, string(b)); err != nil {
+			return nil, err
+		}
+		cfg.OAuthToken, cfg.AutoLocked, cfg.AutoLockedReason, cfg.AutoLockedAt = string(b), false, "", nil
+	}
+	if tok.RefreshToken == "" {
+		res.Warnings = append(res.Warnings, "the provider gave no refresh token (scope offline_access missing?): background jobs need a new sign-in once the access token expires")
+	}
+	return res, nil
+}
+
+// RefreshOAuth forces a refresh of the token cfg uses when run as emp
+// (checking that the stored refresh token still works), saves the new
+// one and returns the new access token's expiry. It locks nothing; a
+// refused refresh token is an error matching mailbox.ErrSignInNeeded.
+func RefreshOAuth(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee) (time.Time, error) {
+	owner := OAuthTokenOwner(cfg, emp)
+	raw := cfg.OAuthToken
+	if owner == TokenEmployee {
+		raw = emp.OAuthToken
+	}
+	if _, err := oauthAuth(ctx, nil, cfg, emp); err != nil {
+		return time.Time{}, err
+	}
+	var tok oauth2.Token
+	if err := json.Unmarshal([]byte(raw), &tok); err != nil {
+		return time.Time{}, err
+	}
+	tok.Expiry = time.Now().Add(-time.Minute) // expired: the next Token() refreshes
+	tok.AccessToken = ""
+	forced, err := json.Marshal(&tok)
+	if err != nil {
+		return time.Time{}, err
+	}
+	c, e := *cfg, emp
+	if owner == TokenEmployee {
+		ec := *emp
+		ec.OAuthToken = string(forced)
+		e = &ec
+	} else {
+		c.OAuthToken = string(forced)
+	}
+	auth, err := oauthAuth(ctx, st, &c, e)
+	if err != nil {
+		return time.Time{}, err
+	}
+	src := auth.TokenSource.(*mailbox.OAuthTokenSource)
+	fresh, err := src.Token()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
+	}
+	// hand the new token to the caller's copies as well
+	if owner == TokenEmployee {
+		emp.OAuthToken = e.OAuthToken
+	} else {
+		cfg.OAuthToken = c.OAuthToken
+	}
+	return fresh.Expiry, nil
 }

@@ -480,6 +480,9 @@ func mailConfigTest(ctx context.Context, env *Env, st *store.Store, matchCode, a
 		fmt.Fprintf(env.Stdout, "note automatic lock: %s\n", s)
 	}
 	lines := &checkLines{w: env.Stdout}
+	if cfg.HasOAuth() {
+		testOAuth(ctx, st, cfg, emp, lines)
+	}
 	testIMAP(ctx, st, cfg, emp, lines)
 	testSMTP(ctx, st, cfg, emp, lines)
 	if lines.failed {

@@ -17,6 +17,7 @@ import (
 type runtimeDeps struct {
 	Store  *store.Store
 	Logger *slog.Logger // nil: slog.Default()
+	Node   string       // holder name of import leases ("" = hostname:pid)
 }
 
 // newRegistry returns the registry every command compiles workflows with
@@ -31,8 +32,8 @@ func newRunRegistry(d runtimeDeps) *engine.Registry {
 	reg := engine.NewRegistry()
 	conditions.Register(reg)
 	basic.Register(reg)
-	mailimport.Register(reg, mailimport.Deps{Store: d.Store, Logger: d.Logger})
+	mailimport.Register(reg, mailimport.Deps{Store: d.Store, Logger: d.Logger, Node: d.Node})
 	sendmail.Register(reg, sendmail.Deps{Store: d.Store, Logger: d.Logger})
-	bccimport.Register(reg, mailimport.Deps{Store: d.Store, Logger: d.Logger})
+	bccimport.Register(reg, mailimport.Deps{Store: d.Store, Logger: d.Logger, Node: d.Node})
 	return reg
 }
