@@ -1,0 +1,320 @@
+// Command benchimport measures the mail import against a private Dovecot in
+// one run: it loads N generated mails into a Maildir, lets Dovecot index
+// them, then times (a) a raw IMAP loop that fetches every unseen message
+// through mailbox.DialIMAP + FetchStream and discards the bodies, and (b)
+// `wfe import-mail` (a separate process, fresh SQLite database) importing
+// the same mails. It prints mails/s of both, their ratio and the peak RSS
+// of the wfe process. scripts/bench-import.sh builds and runs it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"wfe/actions/mailparse"
+	"wfe/mailbox"
+	"wfe/mailbox/mailtest"
+)
+
+const (
+	benchUser     = "bench"
+	benchPassword = "bench-password"
+	mib           = 1 << 20
+)
+
+type options struct {
+	n           int
+	wfe         string
+	security    string
+	largeEvery  int
+	batch       int
+	keep        bool
+	seed        uint64
+	wfeProgress bool
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.n, "n", 10000, "number of mails")
+	flag.StringVar(&o.wfe, "wfe", "wfe", "path of the wfe binary to measure")
+	flag.StringVar(&o.security, "security", "starttls", "IMAP security for both measurements: none, starttls or tls")
+	flag.IntVar(&o.largeEvery, "large-every", 100, "every Nth mail carries a 1-5 MiB attachment (0: none)")
+	flag.IntVar(&o.batch, "batch", 100, "wfe import-mail --batch")
+	flag.BoolVar(&o.keep, "keep", false, "keep the Dovecot directory and database")
+	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated mails")
+	flag.BoolVar(&o.wfeProgress, "progress", false, "show wfe's progress on stderr")
+	flag.Parse()
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintf(os.Stderr, "benchimport: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	if o.n < 1 {
+		return fmt.Errorf("-n must be at least 1")
+	}
+	sec, err := mailbox.ParseSecurity(o.security)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(mailtest.DovecotBinary); err != nil {
+		return fmt.Errorf("dovecot is not installed (apt-get install dovecot-imapd): %w", err)
+	}
+	dir, err := os.MkdirTemp("", "wfe-bench-")
+	if err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, 0o711); err != nil { // Dovecot's unprivileged processes pass through it
+		return err
+	}
+	if o.keep {
+		fmt.Printf("work directory %s (kept)\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	dc, err := mailtest.StartDovecotDir(filepath.Join(dir, "dovecot"), mailtest.DovecotOptions{Users: map[string]string{benchUser: benchPassword}})
+	if err != nil {
+		return err
+	}
+	defer dc.Stop()
+	ep := mailbox.Endpoint{Addr: dc.Addr, Security: sec, CAFile: dc.CAFile, Timeout: 5 * time.Minute}
+	if sec == mailbox.SecurityTLS {
+		ep.Addr = dc.TLSAddr
+	}
+
+	start := time.Now()
+	st, err := loadMails(dc, o)
+	if err != nil {
+		return err
+	}
+	if _, err := dc.Count(benchUser, "INBOX"); err != nil { // Dovecot indexes the Maildir now
+		return fmt.Errorf("index the mailbox: %w", err)
+	}
+	fmt.Printf("loaded %d mails (%.1f MiB, average %.1f KiB, %d with a large attachment, largest %.1f MiB) in %s\n",
+		o.n, float64(st.bytes)/mib, float64(st.bytes)/float64(o.n)/1024, st.large, float64(st.largest)/mib,
+		time.Since(start).Round(time.Millisecond))
+
+	raw, err := rawLoop(ctx, ep)
+	if err != nil {
+		return fmt.Errorf("raw IMAP loop: %w", err)
+	}
+	if raw.n != o.n {
+		return fmt.Errorf("raw IMAP loop fetched %d of %d mails", raw.n, o.n)
+	}
+	rawRate := float64(raw.n) / raw.d.Seconds()
+	fmt.Printf("raw IMAP fetch   %6d mails in %8s  %8.0f mails/s  (%.0f MiB/s)\n", raw.n, raw.d.Round(time.Millisecond), rawRate,
+		float64(raw.bytes)/mib/raw.d.Seconds())
+
+	imp, err := wfeImport(ctx, o, dir, ep)
+	if err != nil {
+		return err
+	}
+	moved, err := dc.Count(benchUser, "CRM/Aktivitäten")
+	if err != nil {
+		return fmt.Errorf("count the import folder: %w", err)
+	}
+	left, err := dc.Count(benchUser, "INBOX")
+	if err != nil {
+		return err
+	}
+	wfeRate := float64(o.n) / imp.d.Seconds()
+	ratio := wfeRate / rawRate
+	fmt.Printf("wfe import-mail  %6d mails in %8s  %8.0f mails/s  (peak RSS %.1f MiB)\n", o.n, imp.d.Round(time.Millisecond), wfeRate, float64(imp.maxRSS)/mib)
+	fmt.Printf("import folder %d mails, INBOX %d left\n", moved, left)
+	fmt.Printf("ratio wfe/raw    %.2f  (target >= 0.50: %s)\n", ratio, verdict(ratio >= 0.5))
+	rssLimit := 64*mib + st.largest
+	fmt.Printf("peak RSS         %.1f MiB  (target <= 64 MiB + largest attachment = %.1f MiB: %s)\n",
+		float64(imp.maxRSS)/mib, float64(rssLimit)/mib, verdict(imp.maxRSS <= rssLimit))
+	if int(moved) != o.n || left != 0 {
+		return fmt.Errorf("wfe import-mail moved %d of %d mails, %d left in INBOX", moved, o.n, left)
+	}
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+type loadStats struct {
+	bytes, largest int64
+	large          int
+}
+
+// loadMails writes the generated mails into the Maildir in chunks, so the
+// loader never holds more than a chunk.
+func loadMails(dc *mailtest.Dovecot, o options) (loadStats, error) {
+	var st loadStats
+	rng := rand.New(rand.NewPCG(o.seed, 0x77666562))
+	const chunk = 200
+	var raws [][]byte
+	for i := 0; i < o.n; i++ {
+		var raw []byte
+		if o.largeEvery > 0 && i%o.largeEvery == o.largeEvery-1 {
+			size := int64(1*mib) + rng.Int64N(4*mib) + int64(i) // distinct sizes: distinct mails
+			var b bytes.Buffer
+			if err := mailparse.GenerateLargeMail(&b, size); err != nil {
+				return st, err
+			}
+			raw = b.Bytes()
+			st.large++
+			st.largest = max(st.largest, size)
+		} else {
+			raw = benchMail(rng, i)
+		}
+		st.bytes += int64(len(raw))
+		raws = append(raws, raw)
+		if len(raws) == chunk || i == o.n-1 {
+			if err := dc.WriteMaildir(benchUser, raws); err != nil {
+				return st, err
+			}
+			raws = raws[:0]
+		}
+	}
+	return st, nil
+}
+
+var senders = []string{
+	`Juergen Mueller <j.mueller@kunde-mueller.example>`,
+	`Petra Schmidt <p.schmidt@lieferant-schmidt.example>`,
+	`Klaus Meier <k.meier@kunde-meier.example>`,
+	`"Müller, Jürgen" <j.mueller@kunde-mueller.example>`,
+	`Support <support@partner.example>`,
+}
+
+const loremWords = "Guten Tag bitte senden Sie uns ein Angebot für den Wartungsvertrag unserer Druckerflotte " +
+	"Lieferung Bestellung Rechnung Termin Rückfrage Standort Köln Grüße Ansprechpartner Preis Menge Artikel"
+
+// benchMail is a realistic business mail of 4-40 KiB: plain text, or a
+// multipart/mixed with a small base64 attachment every third mail.
+func benchMail(rng *rand.Rand, i int) []byte {
+	words := strings.Fields(loremWords)
+	var body strings.Builder
+	target := 2048 + rng.IntN(18*1024)
+	for body.Len() < target {
+		body.WriteString(words[rng.IntN(len(words))])
+		if rng.IntN(12) == 0 {
+			body.WriteString(".\r\n")
+		} else {
+			body.WriteByte(' ')
+		}
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: %s\r\nTo: info@firma.example\r\nSubject: Vorgang %d: Anfrage\r\n"+
+		"Date: Mon, 04 Mar 2024 %02d:%02d:00 +0100\r\nMessage-ID: <bench-%d@firma.example>\r\nMIME-Version: 1.0\r\n",
+		senders[i%len(senders)], i, 8+i%10, i%60, i)
+	if i%3 != 0 {
+		fmt.Fprintf(&b, "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s\r\n", body.String())
+		return b.Bytes()
+	}
+	const boundary = "bench-boundary"
+	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=%q\r\n\r\n--%s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"+
+		"--%s\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"Angebot-%d.pdf\"\r\n"+
+		"Content-Transfer-Encoding: base64\r\n\r\n", boundary, boundary, body.String(), boundary, i)
+	att := make([]byte, 4096+rng.IntN(16*1024))
+	for k := range att {
+		att[k] = byte(rng.IntN(256))
+	}
+	writeBase64Lines(&b, att)
+	fmt.Fprintf(&b, "--%s--\r\n", boundary)
+	return b.Bytes()
+}
+
+func writeBase64Lines(b *bytes.Buffer, data []byte) {
+	const line = 57 // 76 base64 characters
+	enc := make([]byte, 76)
+	for len(data) > 0 {
+		n := min(line, len(data))
+		base64.StdEncoding.Encode(enc, data[:n])
+		b.Write(enc[:base64.StdEncoding.EncodedLen(n)])
+		b.WriteString("\r\n")
+		data = data[n:]
+	}
+}
+
+type rawResult struct {
+	n     int
+	bytes int64
+	d     time.Duration
+}
+
+// rawLoop is the baseline: log in, select INBOX, search the unseen UIDs
+// and stream every message, discarding the bodies.
+func rawLoop(ctx context.Context, ep mailbox.Endpoint) (rawResult, error) {
+	var r rawResult
+	start := time.Now()
+	c, err := mailbox.DialIMAP(ctx, ep, mailbox.Auth{Username: benchUser, Password: benchPassword})
+	if err != nil {
+		return r, err
+	}
+	defer c.Close()
+	if _, err := c.Select(ctx, "INBOX"); err != nil {
+		return r, err
+	}
+	uids, err := c.SearchUnseen(ctx, time.Time{})
+	if err != nil {
+		return r, err
+	}
+	err = c.FetchStream(ctx, uids, func(m *mailbox.Message) error {
+		n, err := io.Copy(io.Discard, m.Body)
+		r.bytes += n
+		r.n++
+		return err
+	})
+	r.d = time.Since(start)
+	return r, errors.Join(err, c.Logout(ctx))
+}
+
+type importResult struct {
+	d      time.Duration
+	maxRSS int64 // bytes
+}
+
+// wfeImport configures a fresh database with `wfe mailconfig set` and
+// times `wfe import-mail` as a child process.
+func wfeImport(ctx context.Context, o options, dir string, ep mailbox.Endpoint) (importResult, error) {
+	var r importResult
+	db := filepath.Join(dir, "wfe.db")
+	env := append(os.Environ(), "BENCH_IMAP_PASSWORD="+benchPassword)
+	set := exec.CommandContext(ctx, o.wfe, "--db", db, "mailconfig", "set", "BENCH", "--user", benchUser,
+		"--password-env", "BENCH_IMAP_PASSWORD", "--imap", ep.Addr, "--imap-security", string(ep.Security), "--ca-file", ep.CAFile)
+	set.Env = env
+	if out, err := set.CombinedOutput(); err != nil {
+		return r, fmt.Errorf("wfe mailconfig set: %w\n%s", err, out)
+	}
+	args := []string{"--db", db, "import-mail", "BENCH", "--batch", fmt.Sprint(o.batch)}
+	if o.wfeProgress {
+		args = append(args, "--progress")
+	}
+	imp := exec.CommandContext(ctx, o.wfe, args...)
+	imp.Env = env
+	var out bytes.Buffer
+	imp.Stdout = &out
+	imp.Stderr = os.Stderr
+	start := time.Now()
+	err := imp.Run()
+	r.d = time.Since(start)
+	if err != nil {
+		return r, fmt.Errorf("wfe import-mail: %w\n%s", err, out.String())
+	}
+	fmt.Print("wfe: ", out.String())
+	if ru, ok := imp.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return r, nil
+}
