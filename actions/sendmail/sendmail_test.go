@@ -61,6 +61,11 @@ func TestSendMailActionSecurityModes(t *testing.T) {
 			if !strings.Contains(strings.Join(rec.Log, "\n"), id) {
 				t.Fatalf("run log does not name the Message-ID: %q", rec.Log)
 			}
+			recJSON, err := json.Marshal(rec)
+			must(t, err)
+			if !strings.Contains(f.logs.String(), id) || strings.Contains(f.logs.String()+string(recJSON), smtpPass) {
+				t.Fatalf("log %q: want the Message-ID and no password", f.logs.String())
+			}
 		})
 	}
 }
