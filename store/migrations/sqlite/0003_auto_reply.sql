@@ -1,0 +1,11 @@
+-- Automatic answers sent by mailbox rules (AutoReplyAction): at most one
+-- per sender and mail configuration within a day (RFC 3834).
+CREATE TABLE auto_reply (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    mail_config_id INTEGER NOT NULL,
+    recipient      TEXT NOT NULL,
+    message_id     TEXT NOT NULL DEFAULT '',
+    activity_id    INTEGER,
+    sent_at        DATETIME NOT NULL
+);
+CREATE INDEX si_auto_reply ON auto_reply (mail_config_id, recipient, sent_at);
