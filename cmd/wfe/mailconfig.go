@@ -467,11 +467,9 @@ func mailConfigTest(ctx context.Context, env *Env, st *store.Store, matchCode, a
 	if err != nil {
 		return err
 	}
-	var emp *store.Employee
-	if as != "" {
-		if emp, err = st.EmployeeByLogin(ctx, as); err != nil {
-			return fmt.Errorf("--as %s: %w", as, err)
-		}
+	emp, err := employeeFlag(ctx, st, "as", as)
+	if err != nil {
+		return err
 	}
 	if cfg.IsLocked {
 		fmt.Fprintf(env.Stdout, "note the configuration is locked by hand (\"is locked\"); imports skip it\n")

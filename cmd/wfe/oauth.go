@@ -75,13 +75,9 @@ func oauthLogin(ctx context.Context, env *Env, st *store.Store, args []string, l
 		}
 		cfg = c
 	}
-	var emp *store.Employee
-	if login != "" {
-		e, err := st.EmployeeByLogin(ctx, login)
-		if err != nil {
-			return fmt.Errorf("--employee %s: %w", login, err)
-		}
-		emp = e
+	emp, err := employeeFlag(ctx, st, "employee", login)
+	if err != nil {
+		return err
 	}
 	opts.Show = func(u string) {
 		fmt.Fprintf(env.Stdout, "Open this URL in a browser to sign in:\n\n  %s\n\n", u)

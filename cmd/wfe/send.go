@@ -52,11 +52,9 @@ login locks the configuration (or the employee) like an import does.`,
 			if err != nil {
 				return err
 			}
-			var emp *store.Employee
-			if as != "" {
-				if emp, err = st.EmployeeByLogin(ctx, as); err != nil {
-					return fmt.Errorf("--as %s: %w", as, err)
-				}
+			emp, err := employeeFlag(ctx, st, "as", as)
+			if err != nil {
+				return err
 			}
 			res, err := sendmail.Send(ctx, sendmail.Deps{Store: st, Logger: envLogger(env)}, sendmail.Request{
 				ActivityID: id, MatchCode: config, RunAs: emp, FaxNumber: faxNumber, DryRun: dryRun,
@@ -79,4 +77,17 @@ login locks the configuration (or the employee) like an import does.`,
 			return nil
 		},
 	})
+}
+
+// employeeFlag looks up the employee named by flag --NAME (nil when the
+// flag is empty).
+func employeeFlag(ctx context.Context, st *store.Store, name, login string) (*store.Employee, error) {
+	if login == "" {
+		return nil, nil
+	}
+	emp, err := st.EmployeeByLogin(ctx, login)
+	if err != nil {
+		return nil, fmt.Errorf("--%s %s: %w", name, login, err)
+	}
+	return emp, nil
 }
