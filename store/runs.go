@@ -268,10 +268,12 @@ func (s *Store) DeleteTimer(ctx context.Context, name string) error {
 	return rowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("remove timer %q", name))
 }
 
-// RecordTimerRun notes the last run of a timer task.
+// RecordTimerRun notes the last run of a timer task. It leaves updated_at
+// alone: that marks changes of the task itself, which schedulers watch
+// (TimerStamp).
 func (s *Store) RecordTimerRun(ctx context.Context, name, runID, outcome string, at time.Time) error {
 	res := s.db.WithContext(ctx).Model(&TimerTask{}).Where("name = ?", name).
-		Updates(map[string]any{"last_run_id": runID, "last_outcome": outcome, "last_run_at": at.UTC(), "updated_at": s.now()})
+		UpdateColumns(map[string]any{"last_run_id": runID, "last_outcome": outcome, "last_run_at": at.UTC()})
 	return rowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("timer %q", name))
 }
 

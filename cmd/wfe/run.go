@@ -31,6 +31,18 @@ var ErrWorkflowInactive = errors.New("workflow is not active")
 // returned also when the run failed; the error is then the run's failure.
 // Loading or compiling problems return a nil record.
 func runWorkflow(ctx context.Context, env *Env, st *store.Store, workflowID string, opts engine.RunOptions) (*engine.RunRecord, error) {
+	return runWorkflowOn(ctx, env, st, workflowID, opts, runSite{Node: nodeName()})
+}
+
+// runSite is where and for which tick a run happens, as its run record
+// keeps it: `wfe serve` passes its --node and the timer's scheduled time.
+type runSite struct {
+	Node        string
+	ScheduledAt *time.Time
+}
+
+// runWorkflowOn is runWorkflow for a node and tick (serve's timers).
+func runWorkflowOn(ctx context.Context, env *Env, st *store.Store, workflowID string, opts engine.RunOptions, site runSite) (*engine.RunRecord, error) {
 	def, err := st.GetWorkflow(ctx, workflowID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("workflow %q is not installed ('wfe workflow list' shows the installed ones): %w", workflowID, err)
@@ -42,7 +54,7 @@ func runWorkflow(ctx context.Context, env *Env, st *store.Store, workflowID stri
 		return nil, fmt.Errorf("workflow %s (version %d) is not active; activate it with 'wfe workflow activate %s': %w",
 			workflowID, def.Version, workflowID, ErrWorkflowInactive)
 	}
-	reg := newRunRegistry(runtimeDeps{Store: st, Logger: envLogger(env)})
+	reg := newRunRegistry(runtimeDeps{Store: st, Logger: envLogger(env), Node: site.Node})
 	name := def.FileName
 	if name == "" {
 		name = workflowID + ".xml"
@@ -58,21 +70,21 @@ func runWorkflow(ctx context.Context, env *Env, st *store.Store, workflowID stri
 	if rec == nil || opts.DryRun {
 		return rec, runErr
 	}
-	if err := saveRunRecord(context.WithoutCancel(ctx), st, rec); err != nil {
+	if err := saveRunRecord(context.WithoutCancel(ctx), st, rec, site); err != nil {
 		return rec, errors.Join(runErr, fmt.Errorf("save run record %s: %w", rec.ID, err))
 	}
 	return rec, runErr
 }
 
 // saveRunRecord stores rec in the run history.
-func saveRunRecord(ctx context.Context, st *store.Store, rec *engine.RunRecord) error {
+func saveRunRecord(ctx context.Context, st *store.Store, rec *engine.RunRecord, site runSite) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
 	finished := rec.FinishedAt
 	r := &store.Run{
-		ID: rec.ID, WorkflowID: rec.WorkflowID, RunAs: rec.RunAs, Node: nodeName(),
+		ID: rec.ID, WorkflowID: rec.WorkflowID, RunAs: rec.RunAs, Node: site.Node, ScheduledAt: site.ScheduledAt,
 		StartedAt: rec.StartedAt, FinishedAt: &finished, Status: runStatus(rec.Status),
 		Error: rec.Error, Record: data,
 	}
