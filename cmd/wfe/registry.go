@@ -6,6 +6,7 @@ import (
 	"wfe/actions/basic"
 	"wfe/actions/bccimport"
 	"wfe/actions/mailimport"
+	"wfe/actions/rules"
 	"wfe/actions/sendmail"
 	"wfe/conditions"
 	"wfe/engine"
@@ -35,5 +36,6 @@ func newRunRegistry(d runtimeDeps) *engine.Registry {
 	mailimport.Register(reg, mailimport.Deps{Store: d.Store, Logger: d.Logger, Node: d.Node})
 	sendmail.Register(reg, sendmail.Deps{Store: d.Store, Logger: d.Logger})
 	bccimport.Register(reg, mailimport.Deps{Store: d.Store, Logger: d.Logger, Node: d.Node})
+	rules.Register(reg, mailimport.Deps{Store: d.Store, Logger: d.Logger, Node: d.Node})
 	return reg
 }
