@@ -218,3 +218,30 @@ func shippedBCC(t *testing.T) []byte {
 	t.Fatal("WKF_ImportMailsByBCC.xml is not shipped")
 	return nil
 }
+
+func TestDemoRunsBCCImporter(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	if code := Execute(context.Background(), root, env, []string{"demo"}); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	got := out.String()
+	for _, want := range []string{
+		"of WKF_ImportMailsByBCC as demo: ok",
+		"3 unseen, 3 imported",
+		"BCC activities (3):",
+		"MAILAUS  E",
+		"(match explanation)",
+		"  sender anna.schmidt@firma.example: employee anna",
+		"  linked k.meier@kunde-meier.example: contact",
+		"  not linked thomas.weber@firma.example: internal address",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(got)
+	}
+}

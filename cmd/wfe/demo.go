@@ -78,7 +78,10 @@ activity list' and friends.`,
 				return err
 			}
 			defer d.close()
-			return d.runImport(ctx)
+			if err := d.runImport(ctx); err != nil {
+				return err
+			}
+			return d.runBCC(ctx)
 		},
 	})
 }
