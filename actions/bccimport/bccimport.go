@@ -153,30 +153,20 @@ func (a *Action) Run(ctx context.Context, call *engine.Call) error {
 		call.Warnf("no run-as employee: the imported activities are not delegated to anyone")
 	}
 	p := &mailimport.Pipeline{Deps: a.Deps, Mapper: m}
-	req := mailimport.Request{
-		Config:    cfg,
-		RunAs:     emp,
-		Delegate:  emp, // SPEC R11: delegated to the run-as user
-		Folder:    call.String("Folder"),
-		BatchSize: int(call.Int("BatchSize")),
-		DryRun:    call.DryRun() || call.Bool("DryRun"),
-		Logf:      call.Logf,
-	}
-	res, err := p.Run(ctx, req)
+	res, err := mailimport.RunForCall(ctx, call, p, mailimport.Request{
+		Config:   cfg,
+		RunAs:    emp,
+		Delegate: emp, // SPEC R11: delegated to the run-as user
+	})
 	if err != nil {
 		return err
 	}
-	call.Logf("%s", res.Summary())
 	for _, mo := range res.Mails {
 		switch mo.Outcome {
 		case store.OutcomeQuarantined, mailimport.OutcomeSkipped:
 			call.Logf("UID %d %q from %s: %s: %s", mo.UID, mo.Subject, mo.From, mo.Outcome, mo.Reason)
 		}
 	}
-	if res.Unseen == 0 {
-		return nil
-	}
-	call.SetOutput("ImportResult", mailimport.NewWorkSpace(st, res))
 	return nil
 }
 

@@ -74,23 +74,8 @@ func (a *ImportMails) Run(ctx context.Context, call *engine.Call) error {
 		call.Warnf("no run-as employee: the imported activities are not delegated to anyone")
 	}
 	p := &Pipeline{Deps: a.Deps, Mapper: IncomingMapper{Type: call.String("ActivityType"), Status: call.String("ActivityStatus")}}
-	res, err := p.Run(ctx, Request{
-		Config:    cfg,
-		RunAs:     emp,
-		Folder:    call.String("Folder"),
-		BatchSize: int(call.Int("BatchSize")),
-		DryRun:    call.DryRun() || call.Bool("DryRun"),
-		Logf:      call.Logf,
-	})
-	if err != nil {
-		return err
-	}
-	call.Logf("%s", res.Summary())
-	if res.Unseen == 0 {
-		return nil
-	}
-	call.SetOutput("ImportResult", NewWorkSpace(st, res))
-	return nil
+	_, err = RunForCall(ctx, call, p, Request{Config: cfg, RunAs: emp})
+	return err
 }
 
 // Summary is a one-line account of the result.

@@ -192,23 +192,8 @@ func (b *base) run(ctx context.Context, j *job) error {
 		return dec, nil
 	})
 	p := &mailimport.Pipeline{Deps: b.Deps, Mapper: m}
-	res, err := p.Run(ctx, mailimport.Request{
-		Config:    j.cfg,
-		RunAs:     j.emp,
-		Folder:    call.String("Folder"),
-		BatchSize: int(call.Int("BatchSize")),
-		DryRun:    call.DryRun() || call.Bool("DryRun"),
-		Logf:      call.Logf,
-	})
-	if err != nil {
-		return err
-	}
-	call.Logf("%s", res.Summary())
-	if res.Unseen == 0 {
-		return nil
-	}
-	call.SetOutput("ImportResult", mailimport.NewWorkSpace(b.Deps.Store, res))
-	return nil
+	_, err = mailimport.RunForCall(ctx, call, p, mailimport.Request{Config: j.cfg, RunAs: j.emp})
+	return err
 }
 
 var importOutputs = []engine.Output{{Name: "ImportResult", Type: engine.TypeWorkSpace, Description: "the imported activities and per-mail outcomes; close it with CloseWorkSpaceAction"}}
