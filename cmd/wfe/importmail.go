@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,6 +22,7 @@ func init() {
 		dryRun, asJSON, progress, verbose bool
 		batch                             int
 		folder                            string
+		cpuProfile, memProfile            string
 	)
 	root.Add(&Command{
 		Name:  "import-mail",
@@ -45,6 +48,8 @@ is a terminal, or always with --progress.`,
 			fs.BoolVar(&progress, "progress", false, "print progress to stderr also when it is not a terminal")
 			fs.BoolVar(&verbose, "verbose", false, "print the importer's log lines to stderr")
 			fs.BoolVar(&asJSON, "json", false, "print the results as JSON")
+			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the import to `FILE` (go tool pprof)")
+			fs.StringVar(&memProfile, "memprofile", "", "write a heap profile taken after the import to `FILE`")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 1 {
@@ -74,8 +79,15 @@ is a terminal, or always with --progress.`,
 				pr = &progressPrinter{w: env.Stderr, terminal: isTerminal(env.Stderr), start: time.Now()}
 				deps.Progress = pr.update
 			}
+			stopProfile, err := startProfiles(cpuProfile, memProfile)
+			if err != nil {
+				return err
+			}
 			results, err := mailimport.ImportAll(ctx, deps, login, opts)
 			pr.finish()
+			if perr := stopProfile(); perr != nil {
+				fmt.Fprintf(env.Stderr, "warning: %v\n", perr)
+			}
 			if asJSON {
 				if perr := printJSON(env.Stdout, nonNil(results)); perr != nil {
 					return perr
@@ -143,6 +155,36 @@ func printImportResults(w io.Writer, results []mailimport.Result) {
 			}
 		}
 	}
+}
+
+// startProfiles starts a CPU profile into cpuFile (when given); the
+// returned stop ends it and writes a heap profile into memFile (when given).
+func startProfiles(cpuFile, memFile string) (stop func() error, err error) {
+	var cpu *os.File
+	if cpuFile != "" {
+		if cpu, err = os.Create(cpuFile); err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+		if err = pprof.StartCPUProfile(cpu); err != nil {
+			cpu.Close()
+			return nil, fmt.Errorf("cpu profile %s: %w", cpuFile, err)
+		}
+	}
+	return func() error {
+		var errs []error
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			errs = append(errs, cpu.Close())
+		}
+		if memFile != "" {
+			f, err := os.Create(memFile)
+			if err != nil {
+				return errors.Join(append(errs, fmt.Errorf("heap profile: %w", err))...)
+			}
+			errs = append(errs, pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
+		}
+		return errors.Join(errs...)
+	}, nil
 }
 
 // progressPrinter shows done/total and the rate of an import.
