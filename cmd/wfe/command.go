@@ -19,8 +19,8 @@ type Command struct {
 	Args  string // synopsis of the positional arguments, e.g. "FILE..."
 	Short string // one line for listings
 	Long  string // paragraph(s) for --help
-	// Flags declares the command's flags on fs; it may return a value that
-	// Run receives through Env.Flags (commonly a pointer to an options struct).
+	// Flags declares the command's flags on fs (bound to variables the
+	// command's Run reads).
 	Flags func(fs *flag.FlagSet)
 	Run   func(ctx context.Context, env *Env, args []string) error
 	Subs  []*Command
@@ -117,7 +117,7 @@ func Execute(ctx context.Context, root *Command, env *Env, args []string) int {
 	for len(args) > 0 && len(cmd.Subs) > 0 {
 		next := findSub(cmd, args[0])
 		if next == nil {
-			if args[0] == "help" {
+			if isHelpArg(args[0]) {
 				printHelp(env.Stdout, cmd, gfs)
 				return 0
 			}
@@ -133,7 +133,7 @@ func Execute(ctx context.Context, root *Command, env *Env, args []string) int {
 		return 0
 	}
 	if cmd.Run == nil {
-		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+		if len(args) > 0 && isHelpArg(args[0]) {
 			printHelp(env.Stdout, cmd, gfs)
 			return 0
 		}
@@ -202,6 +202,10 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		rest = append(rest, args[0])
 		args = args[1:]
 	}
+}
+
+func isHelpArg(a string) bool {
+	return a == "--help" || a == "-help" || a == "-h" || a == "help"
 }
 
 func findSub(c *Command, name string) *Command {
@@ -282,7 +286,7 @@ func printCommandHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
 			name = " " + name
 		}
 		def := ""
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" && f.DefValue != "[]" {
 			def = fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		fmt.Fprintf(w, "  --%s%s\n        %s%s\n", f.Name, name, usage, def)

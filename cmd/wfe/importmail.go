@@ -30,7 +30,7 @@ func init() {
 		Short: "import the unseen mail of mail configurations now, without a workflow",
 		Long: `import-mail imports the unseen mail of the INBOX of the mail configuration
 MATCHCODE, or of every usable configuration flagged "import automatically"
-when no MATCHCODE is given, as activities (SPEC R18, R19): delegated to the
+when no MATCHCODE is given, as activities: delegated to the
 configuration's responsible employee, else to the employee given with --as
 (optional when exactly one employee exists). Imported mail moves to the
 configuration's import folder, mail that cannot be imported to its error

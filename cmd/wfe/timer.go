@@ -189,8 +189,8 @@ func localTime(t *time.Time) string {
 
 func init() {
 	g := root.Sub("timer", "manage timer tasks (run by 'wfe serve')")
-	g.Long = `Timer tasks fire workflows on a schedule (SPEC R40) or run the built-in
-automatic mail import (R18). 'wfe serve' runs them; on several nodes sharing one
+	g.Long = `Timer tasks fire workflows on a schedule or run the built-in
+automatic mail import. 'wfe serve' runs them; on several nodes sharing one
 PostgreSQL database every scheduled time runs exactly once.`
 
 	var (
