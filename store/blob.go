@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // blobDir is a content-addressed directory: <dir>/<sha[:2]>/<sha>.
@@ -39,52 +40,16 @@ func (s *Store) BlobPath(sha string) (string, error) {
 // and size. The content is written to a temporary file, fsynced, renamed to
 // its content address and the directory fsynced, so the blob is durable
 // when PutBlob returns: commit the row that refers to it afterwards.
-// Memory use does not depend on the size of r.
+// Memory use does not depend on the size of r. To store many blobs, use a
+// BlobBatch.
 func (s *Store) PutBlob(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
-	if err := os.MkdirAll(s.blobs.dir, 0o700); err != nil {
-		return "", 0, fmt.Errorf("blob dir %s: %w", s.blobs.dir, err)
+	b := s.NewBlobBatch()
+	defer b.Discard()
+	if sha, size, err = b.Put(ctx, r); err != nil {
+		return "", 0, err
 	}
-	tmp, err := os.CreateTemp(s.blobs.dir, ".tmp-*")
-	if err != nil {
-		return "", 0, fmt.Errorf("blob dir %s: %w", s.blobs.dir, err)
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	h := sha256.New()
-	size, err = io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
-	if err != nil {
-		return "", 0, fmt.Errorf("write blob: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return "", 0, fmt.Errorf("write blob %s: %w", tmpName, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return "", 0, fmt.Errorf("write blob %s: %w", tmpName, err)
-	}
-	sha = hex.EncodeToString(h.Sum(nil))
-	final, _ := s.BlobPath(sha)
-	sub := filepath.Dir(final)
-	if err = os.MkdirAll(sub, 0o700); err != nil {
-		return "", 0, fmt.Errorf("blob dir %s: %w", sub, err)
-	}
-	if _, statErr := os.Stat(final); statErr == nil {
-		// same content already stored
-		os.Remove(tmpName)
-		return sha, size, nil
-	}
-	if err = os.Rename(tmpName, final); err != nil {
-		return "", 0, fmt.Errorf("store blob %s: %w", sha, err)
-	}
-	if err = syncDir(sub); err != nil {
-		return "", 0, fmt.Errorf("store blob %s: %w", sha, err)
-	}
-	if err = syncDir(s.blobs.dir); err != nil {
-		return "", 0, fmt.Errorf("store blob %s: %w", sha, err)
+	if err = b.Sync(); err != nil {
+		return "", 0, err
 	}
 	return sha, size, nil
 }
@@ -102,6 +67,58 @@ func (s *Store) OpenBlob(sha string) (io.ReadCloser, error) {
 	return f, err
 }
 
+// blobBufSize is the unit in which blob contents are read, hashed and
+// written: one write system call per 64 KiB whatever the reader returns.
+const blobBufSize = 64 << 10
+
+var blobBufs = sync.Pool{New: func() any { b := make([]byte, blobBufSize); return &b }}
+
+// writeTemp streams r into a new temporary file in d (not fsynced) and
+// returns its name, the SHA-256 (hex) and size of the content. On error
+// no file is left behind.
+func (d *blobDir) writeTemp(ctx context.Context, r io.Reader) (name, sha string, size int64, err error) {
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return "", "", 0, fmt.Errorf("blob dir %s: %w", d.dir, err)
+	}
+	f, err := os.CreateTemp(d.dir, ".tmp-*")
+	if err != nil {
+		return "", "", 0, fmt.Errorf("blob dir %s: %w", d.dir, err)
+	}
+	name = f.Name()
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("write blob %s: %w", name, cerr)
+		}
+		if err != nil {
+			os.Remove(name)
+		}
+	}()
+	bp := blobBufs.Get().(*[]byte)
+	defer blobBufs.Put(bp)
+	buf := *bp
+	h := sha256.New()
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", "", 0, fmt.Errorf("write blob: %w", err)
+		}
+		n, rerr := io.ReadFull(r, buf)
+		if n > 0 {
+			h.Write(buf[:n])
+			if _, err := f.Write(buf[:n]); err != nil {
+				return "", "", 0, fmt.Errorf("write blob %s: %w", name, err)
+			}
+			size += int64(n)
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return "", "", 0, fmt.Errorf("write blob: %w", rerr)
+		}
+	}
+	return name, hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -111,15 +128,14 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// ctxReader stops a long copy when ctx is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
+func syncFile(name string) error {
+	f, err := os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		return err
 	}
-	return c.r.Read(p)
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -2,93 +2,160 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 )
 
-// BlobBatch stores blobs like PutBlob but leaves the directory fsyncs to
-// Sync: n blobs cost n file fsyncs and one fsync per touched directory
-// instead of 2n directory fsyncs (an importer stores every message this
-// way). A blob of the batch is durable only when Sync has returned: commit
-// the rows that refer to it afterwards. Safe for concurrent use.
+// BlobBatch stores many blobs with few fsyncs (an importer stores every
+// message this way). Put writes a blob's content into a temporary file of
+// the blob directory; Sync makes all of them durable in one step, renames
+// them to their content addresses and fsyncs each touched directory once.
+// Before Sync a blob is readable through Open only; after Sync it is
+// durable at its address: commit the rows that refer to it afterwards.
+//
+// A file at a content address is therefore always complete and durable:
+// a crash before Sync leaves only temporary files, never a truncated blob
+// at an address a later Put would take for the same content.
+// Safe for concurrent use.
 type BlobBatch struct {
-	s    *Store
-	mu   sync.Mutex
-	dirs map[string]bool
+	s       *Store
+	mu      sync.Mutex
+	pending map[string]string // SHA-256 -> temporary file, not yet durable
+	dirs    map[string]bool   // directories whose entries Sync must make durable
 }
 
 // NewBlobBatch starts a batch of blob writes.
-func (s *Store) NewBlobBatch() *BlobBatch { return &BlobBatch{s: s, dirs: map[string]bool{}} }
+func (s *Store) NewBlobBatch() *BlobBatch {
+	return &BlobBatch{s: s, pending: map[string]string{}, dirs: map[string]bool{}}
+}
 
-// Put streams r into the blob directory (content written and fsynced,
-// renamed to its content address) and returns its SHA-256 (hex) and size.
+// Put streams r into a temporary file of the blob directory and returns
+// the content's SHA-256 (hex) and size. Memory use does not depend on the
+// size of r.
 func (b *BlobBatch) Put(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
-	root := b.s.blobs.dir
-	if err := os.MkdirAll(root, 0o700); err != nil {
-		return "", 0, fmt.Errorf("blob dir %s: %w", root, err)
-	}
-	tmp, err := os.CreateTemp(root, ".tmp-*")
+	tmp, sha, size, err := b.s.blobs.writeTemp(ctx, r)
 	if err != nil {
-		return "", 0, fmt.Errorf("blob dir %s: %w", root, err)
+		return "", 0, err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	h := sha256.New()
-	if size, err = io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r}); err != nil {
-		return "", 0, fmt.Errorf("write blob: %w", err)
-	}
-	if err = tmp.Sync(); err == nil {
-		err = tmp.Close()
-	}
-	if err != nil {
-		return "", 0, fmt.Errorf("write blob %s: %w", tmp.Name(), err)
-	}
-	sha = hex.EncodeToString(h.Sum(nil))
 	final, _ := b.s.BlobPath(sha)
-	sub := filepath.Dir(final)
-	if err = os.MkdirAll(sub, 0o700); err != nil {
-		return "", 0, fmt.Errorf("blob dir %s: %w", sub, err)
-	}
-	// also when the content is there already: its directory entry may
-	// come from a batch that has not synced yet
 	b.mu.Lock()
-	b.dirs[sub] = true
-	b.mu.Unlock()
-	if _, statErr := os.Stat(final); statErr == nil {
-		os.Remove(tmp.Name())
+	defer b.mu.Unlock()
+	if _, ok := b.pending[sha]; ok {
+		os.Remove(tmp)
 		return sha, size, nil
 	}
-	if err = os.Rename(tmp.Name(), final); err != nil {
-		return "", 0, fmt.Errorf("store blob %s: %w", sha, err)
+	if _, statErr := os.Stat(final); statErr == nil {
+		// stored before; its directory entry may come from a batch that
+		// has not synced its directories yet
+		os.Remove(tmp)
+		b.dirs[filepath.Dir(final)] = true
+		return sha, size, nil
 	}
+	b.pending[sha] = tmp
 	return sha, size, nil
 }
 
-// Sync makes every blob Put so far durable (fsyncs the touched
-// directories and the blob root).
+// Open opens a blob Put into this batch (before or after Sync) or stored
+// before.
+func (b *BlobBatch) Open(sha string) (*os.File, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if tmp, ok := b.pending[sha]; ok {
+		return os.Open(tmp)
+	}
+	p, err := b.s.BlobPath(sha)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("blob %s: %w", sha, ErrNotFound)
+	}
+	return f, err
+}
+
+// Sync makes every blob Put so far durable at its content address: the
+// temporary files are fsynced, renamed into place and the touched
+// directories fsynced.
 func (b *BlobBatch) Sync() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.dirs) == 0 {
+	if len(b.pending) == 0 && len(b.dirs) == 0 {
 		return nil
 	}
+	tmps := make([]string, 0, len(b.pending))
+	for _, tmp := range b.pending {
+		tmps = append(tmps, tmp)
+	}
+	if err := syncFiles(b.s.blobs.dir, tmps); err != nil {
+		return fmt.Errorf("sync blobs in %s: %w", b.s.blobs.dir, err)
+	}
+	for sha, tmp := range b.pending {
+		final, _ := b.s.BlobPath(sha)
+		sub := filepath.Dir(final)
+		if !b.dirs[sub] {
+			if err := os.MkdirAll(sub, 0o700); err != nil {
+				return fmt.Errorf("blob dir %s: %w", sub, err)
+			}
+			b.dirs[sub] = true
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			return fmt.Errorf("store blob %s: %w", sha, err)
+		}
+		delete(b.pending, sha)
+	}
+	b.dirs[b.s.blobs.dir] = true // new subdirectories
 	for d := range b.dirs {
 		if err := syncDir(d); err != nil {
 			return fmt.Errorf("sync blob dir %s: %w", d, err)
 		}
 	}
-	if err := syncDir(b.s.blobs.dir); err != nil {
-		return fmt.Errorf("sync blob dir %s: %w", b.s.blobs.dir, err)
-	}
 	clear(b.dirs)
 	return nil
+}
+
+// Discard removes the temporary files of blobs not synced yet (a batch
+// given up). Blobs already synced stay.
+func (b *BlobBatch) Discard() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for sha, tmp := range b.pending {
+		os.Remove(tmp)
+		delete(b.pending, sha)
+	}
+	clear(b.dirs)
+}
+
+// syncFiles fsyncs the files, several at a time: the file system can
+// write them out together.
+func syncFiles(dir string, names []string) error {
+	if len(names) == 1 {
+		return syncFile(names[0])
+	}
+	workers := min(len(names), max(4, 2*runtime.GOMAXPROCS(0)))
+	work := make(chan string)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range work {
+				if err := syncFile(name); err != nil && errs[i] == nil {
+					errs[i] = err
+				}
+			}
+		}()
+	}
+	for _, name := range names {
+		work <- name
+	}
+	close(work)
+	wg.Wait()
+	return errors.Join(errs...)
 }

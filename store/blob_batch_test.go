@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -58,4 +59,91 @@ func TestBlobBatch(t *testing.T) {
 	if err := b.Sync(); err != nil {
 		t.Errorf("second Sync: %v", err)
 	}
+}
+
+// Before Sync a blob is readable through the batch only: a crash then
+// leaves no file at its content address. Discard removes the temporary
+// files.
+func TestBlobBatchNothingAtAddressBeforeSync(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	b := st.NewBlobBatch()
+	sha, _, err := b.Put(ctx, strings.NewReader("pending content"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc, err := st.OpenBlob(sha); err == nil {
+		rc.Close()
+		t.Fatalf("blob %s is at its address before Sync", sha)
+	}
+	f, err := b.Open(sha)
+	if err != nil {
+		t.Fatalf("open through the batch before Sync: %v", err)
+	}
+	data, _ := io.ReadAll(f)
+	f.Close()
+	if string(data) != "pending content" {
+		t.Errorf("batch Open before Sync read %q", data)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if rc, err := st.OpenBlob(sha); err != nil {
+		t.Errorf("after Sync: %v", err)
+	} else {
+		rc.Close()
+	}
+	b2 := st.NewBlobBatch()
+	third, _, err := b2.Put(ctx, strings.NewReader("never synced"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2.Discard()
+	if _, err := b2.Open(third); err == nil {
+		t.Errorf("discarded blob %s still readable", third)
+	}
+	entries, err := os.ReadDir(st.BlobDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left in the blob directory", e.Name())
+		}
+	}
+}
+
+// A large blob is written in bounded pieces and read back whole.
+func TestBlobBatchLarge(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	b := st.NewBlobBatch()
+	const size = 3<<20 + 17
+	sha, n, err := b.Put(ctx, io.LimitReader(byteReader('x'), size))
+	if err != nil || n != size {
+		t.Fatalf("put: %v (size %d)", err, n)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := st.OpenBlob(sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := io.Copy(io.Discard, rc)
+	if err != nil || got != size {
+		t.Errorf("read back %d bytes (%v), want %d", got, err, size)
+	}
+}
+
+// byteReader is an endless stream of one byte, returned in small reads.
+type byteReader byte
+
+func (c byteReader) Read(p []byte) (int, error) {
+	n := min(len(p), 100)
+	for i := range n {
+		p[i] = byte(c)
+	}
+	return n, nil
 }

@@ -339,8 +339,7 @@ func (r *run) key(uid uint32) store.LedgerKey {
 type msg struct {
 	uid      uint32
 	internal time.Time
-	file     string // the raw message on disk: its blob, or a temporary spool file
-	temp     bool   // file is a spool file to remove after the batch
+	file     string // a dry run's temporary spool file, removed after the batch
 	sha      string
 	size     int64
 	mail     *mailparse.Mail
@@ -388,8 +387,9 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		fetch = append(fetch, uid)
 	}
 	defer func() {
+		r.blobs.Discard()
 		for _, m := range msgs {
-			if m.temp {
+			if m.file != "" {
 				os.Remove(m.file)
 			}
 		}
@@ -515,18 +515,14 @@ func (r *run) spool(ctx context.Context, m *msg, body io.Reader) error {
 		if err != nil {
 			return engine.Retryable(fmt.Errorf("store UID %d: %w", m.uid, err))
 		}
-		path, err := r.st.BlobPath(sha)
-		if err != nil {
-			return err
-		}
-		m.file, m.sha, m.size, m.rawBlob = path, sha, size, sha
+		m.sha, m.size, m.rawBlob = sha, size, sha
 		return nil
 	}
 	f, err := os.CreateTemp(r.p.Deps.TempDir, "wfe-mail-*.eml")
 	if err != nil {
 		return fmt.Errorf("spool UID %d: %w", m.uid, err)
 	}
-	m.file, m.temp = f.Name(), true
+	m.file = f.Name()
 	h := mailparse.NewHashingReader(body)
 	_, err = io.Copy(f, h)
 	if cerr := f.Close(); err == nil {
@@ -574,7 +570,7 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 	m.out.MessageID, m.out.Subject, m.out.From = mail.MessageID, mail.Subject, mail.From.Addr
 	in := &Input{Mail: mail, UID: m.uid, InternalDate: m.internal, ContentSHA256: m.sha, Config: cfg,
 		RunAs: r.req.RunAs, Delegate: r.req.Delegate, Settings: r.settings, Store: r.st, Folder: r.req.Folder, DryRun: r.req.DryRun,
-		OpenRaw: func() (io.ReadCloser, error) { return os.Open(m.file) }}
+		OpenRaw: r.opener(m)}
 	if mail.MessageID != "" {
 		rel, err := r.st.LedgerByContent(ctx, cfg.ID, mail.MessageID, "")
 		if err != nil {
@@ -631,10 +627,26 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 	return nil
 }
 
+// opener opens m's raw message: its blob (synced with the batch or not),
+// or in a dry run its spool file.
+func (r *run) opener(m *msg) func() (io.ReadCloser, error) {
+	if m.file != "" {
+		return func() (io.ReadCloser, error) { return os.Open(m.file) }
+	}
+	b := r.blobs
+	return func() (io.ReadCloser, error) {
+		f, err := b.Open(m.sha)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+}
+
 // parse reads the spooled message; outside a dry run attachments and the
 // raw message go into the blob store.
 func (r *run) parse(ctx context.Context, m *msg) error {
-	f, err := os.Open(m.file)
+	f, err := r.opener(m)()
 	if err != nil {
 		return fmt.Errorf("read spooled message: %w", err)
 	}
