@@ -119,17 +119,9 @@ func (d *blobDir) writeTemp(ctx context.Context, r io.Reader) (name, sha string,
 	return name, hex.EncodeToString(h.Sum(nil)), size, nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-func syncFile(name string) error {
-	f, err := os.OpenFile(name, os.O_RDWR, 0)
+// syncPath fsyncs a file or directory.
+func syncPath(name string) error {
+	f, err := os.Open(name)
 	if err != nil {
 		return err
 	}

@@ -110,10 +110,12 @@ func (b *BlobBatch) Sync() error {
 		delete(b.pending, sha)
 	}
 	b.dirs[b.s.blobs.dir] = true // new subdirectories
+	dirs := make([]string, 0, len(b.dirs))
 	for d := range b.dirs {
-		if err := syncDir(d); err != nil {
-			return fmt.Errorf("sync blob dir %s: %w", d, err)
-		}
+		dirs = append(dirs, d)
+	}
+	if err := syncFiles(b.s.blobs.dir, dirs); err != nil {
+		return fmt.Errorf("sync blob dirs in %s: %w", b.s.blobs.dir, err)
 	}
 	clear(b.dirs)
 	return nil
@@ -135,7 +137,7 @@ func (b *BlobBatch) Discard() {
 // write them out together.
 func syncFiles(dir string, names []string) error {
 	if len(names) == 1 {
-		return syncFile(names[0])
+		return syncPath(names[0])
 	}
 	workers := min(len(names), max(4, 2*runtime.GOMAXPROCS(0)))
 	work := make(chan string)
@@ -146,7 +148,7 @@ func syncFiles(dir string, names []string) error {
 		go func() {
 			defer wg.Done()
 			for name := range work {
-				if err := syncFile(name); err != nil && errs[i] == nil {
+				if err := syncPath(name); err != nil && errs[i] == nil {
 					errs[i] = err
 				}
 			}
