@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"wfe/actions/mailconn"
@@ -354,6 +355,7 @@ type msg struct {
 	quarErr  string
 	relIDs   []int64
 	finished bool // nothing more to do before the commit
+	parseErr error
 }
 
 func (r *run) importFolder() string {
@@ -386,7 +388,12 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		}
 		fetch = append(fetch, uid)
 	}
+	// Each fetched message is parsed (its attachments stored) by a worker
+	// while the next ones are fetched; the Mapper runs afterwards, in UID
+	// order.
+	parsers := newParsers()
 	defer func() {
+		parsers.wait()
 		r.blobs.Discard()
 		for _, m := range msgs {
 			if m.file != "" {
@@ -399,8 +406,13 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		m := &msg{uid: fm.UID, internal: fm.InternalDate, item: -1, out: MailOutcome{UID: fm.UID}}
 		msgs = append(msgs, m)
 		byUID[fm.UID] = m
-		return r.spool(ctx, m, fm.Body)
+		if err := r.spool(ctx, m, fm.Body); err != nil {
+			return err
+		}
+		parsers.do(func() { m.parseErr = r.parse(ctx, m) })
+		return nil
 	})
+	parsers.wait()
 	if err != nil {
 		return fmt.Errorf("mail configuration %s folder %q: %w", cfg.MatchCode, r.req.Folder, err)
 	}
@@ -559,7 +571,7 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 		return nil
 	}
 
-	if err := r.parse(ctx, m); err != nil {
+	if err := m.parseErr; err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -626,6 +638,31 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 	}
 	return nil
 }
+
+// parserCount is how many fetched messages are parsed at the same time
+// (parsing and storing attachments waits on the disk as much as on the CPU).
+const parserCount = 4
+
+// parsers runs parse jobs on at most parserCount goroutines.
+type parsers struct {
+	sem chan struct{}
+	wg  sync.WaitGroup
+}
+
+func newParsers() *parsers { return &parsers{sem: make(chan struct{}, parserCount)} }
+
+// do runs job on a worker, waiting for a free one.
+func (p *parsers) do(job func()) {
+	p.sem <- struct{}{}
+	p.wg.Add(1)
+	go func() {
+		defer func() { <-p.sem; p.wg.Done() }()
+		job()
+	}()
+}
+
+// wait waits for every job started.
+func (p *parsers) wait() { p.wg.Wait() }
 
 // opener opens m's raw message: its blob (synced with the batch or not),
 // or in a dry run its spool file.
