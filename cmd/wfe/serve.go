@@ -28,6 +28,7 @@ type serveOptions struct {
 	grace     time.Duration
 	reload    time.Duration
 	tz        string
+	dbConns   int
 
 	// ready, when set, is called once the scheduler runs (tests).
 	ready func(node string)
@@ -38,6 +39,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&o.grace, "grace", timer.DefaultGracePeriod, "on SIGINT/SIGTERM, how long running timers may finish before they are cancelled")
 	fs.DurationVar(&o.reload, "reload", timer.DefaultReloadInterval, "how often the timer tasks are read again")
+	fs.IntVar(&o.dbConns, "db-conns", defaultDBConns, "at most `N` open PostgreSQL connections of this node")
 	fs.StringVar(&o.tz, "tz", "", "time `ZONE` of cron expressions, e.g. Europe/Berlin (default WFE_TZ, else local); the same on every node")
 }
 
@@ -84,6 +86,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if o.reload <= 0 {
 		return usagef("--reload must be positive")
 	}
+	if o.dbConns < 1 {
+		return usagef("--db-conns must be at least 1")
+	}
 	loc, err := cronLocation(env, o.tz)
 	if err != nil {
 		return err
@@ -104,6 +109,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 			return err
 		}
 		env.OnClose(unlock)
+	} else if err := limitConns(ctx, st, o.dbConns); err != nil {
+		return err
 	}
 	if err := ensureBuiltinTimers(ctx, st); err != nil {
 		return fmt.Errorf("create the built-in timer %s: %w", builtinAutoImport, err)
@@ -149,6 +156,22 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return silentError{err}
 	}
 	log.Info("serve stopped")
+	return nil
+}
+
+// defaultDBConns bounds the PostgreSQL connections of one serve. Without a
+// bound, a burst of ticks opens one connection per tick and PostgreSQL
+// refuses them beyond max_connections (100 by default): claims then fail.
+const defaultDBConns = 10
+
+// limitConns bounds the store's connection pool.
+func limitConns(ctx context.Context, st *store.Store, n int) error {
+	db, err := st.DB(ctx).DB()
+	if err != nil {
+		return fmt.Errorf("database pool: %w", err)
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
 	return nil
 }
 
