@@ -60,6 +60,13 @@ func TestTimerStamp(t *testing.T) {
 		if stamp() != one {
 			t.Fatal("stamp changed without a change")
 		}
+		// a run of the timer is no change of the timer
+		if err := s.RecordTimerRun(ctx, "a", "run-1", store.RunSucceeded, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if stamp() != one {
+			t.Fatal("stamp changed by RecordTimerRun")
+		}
 		if err := s.SetTimerActive(ctx, "a", false); err != nil {
 			t.Fatal(err)
 		}
