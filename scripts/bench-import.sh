@@ -6,6 +6,7 @@
 # <= 64 MiB + the largest attachment). Needs dovecot-imapd.
 #
 #   scripts/bench-import.sh [N] [benchimport flags, e.g. -security none]
+#   WFE_BENCH_CPUPROFILE=/tmp/cpu.prof scripts/bench-import.sh 2000   # profile wfe
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}

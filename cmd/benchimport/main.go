@@ -307,6 +307,9 @@ func wfeImport(ctx context.Context, o options, dir string, ep mailbox.Endpoint) 
 	}
 	rssFile := filepath.Join(dir, "wfe-maxrss")
 	args := []string{measureRSSArg, rssFile, o.wfe, "--db", db, "import-mail", "BENCH", "--batch", fmt.Sprint(o.batch)}
+	if p := os.Getenv("WFE_BENCH_CPUPROFILE"); p != "" {
+		args = append(args, "--cpuprofile", p)
+	}
 	if o.wfeProgress {
 		args = append(args, "--progress")
 	}
