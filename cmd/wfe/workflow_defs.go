@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"wfe/schema"
@@ -40,11 +41,14 @@ as its origin (or name it with --derived-from).`,
 			if len(args) == 0 {
 				return usagef("import needs at least one FILE")
 			}
+			// an unreadable file is refused like an invalid one, so that
+			// every problem of every file is reported and nothing stored
 			var files []store.WorkflowFile
+			unreadable := map[string]error{}
 			for _, name := range args {
 				b, err := os.ReadFile(name)
 				if err != nil {
-					return err
+					unreadable[name] = pathErr(err)
 				}
 				files = append(files, store.WorkflowFile{Name: name, Data: b})
 			}
@@ -52,7 +56,14 @@ as its origin (or name it with --derived-from).`,
 			if err != nil {
 				return err
 			}
-			res, err := s.ImportWorkflows(ctx, files, storeValidator(s), store.ImportOptions{Activate: activate, DerivedFrom: derivedFrom})
+			validate := storeValidator(s)
+			checked := func(name string, data []byte) (store.WorkflowMeta, error) {
+				if err := unreadable[name]; err != nil {
+					return store.WorkflowMeta{}, err
+				}
+				return validate(name, data)
+			}
+			res, err := s.ImportWorkflows(ctx, files, checked, store.ImportOptions{Activate: activate, DerivedFrom: derivedFrom})
 			if err != nil {
 				return fileErrors(env.Stderr, err)
 			}
@@ -137,6 +148,16 @@ func activation(name string, active bool) *Command {
 			return nil
 		},
 	}
+}
+
+// pathErr drops the repeated file name of an *fs.PathError for output
+// as FILE: message.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("cannot %s: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
 // fileErrors prints every problem of every refused file (diagnostics as
