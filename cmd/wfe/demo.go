@@ -29,7 +29,7 @@ var demoMails embed.FS
 
 // The demo's fixed names.
 const (
-	demoMatchCode = "123" // as in the seed's example workflow
+	demoMatchCode = "123" // as in the CRM documentation's example workflow
 	demoMailbox   = "info@firma.example"
 	demoRunAs     = "demo"
 	demoWorkflow  = "ImportMails"
@@ -59,7 +59,7 @@ func init() {
 SQLite database with a secret key, starts an IMAP server in this process
 holding a dozen sample mails for info@firma.example, creates employees,
 business partners and contacts that match the mails, a mail configuration
-with match code "123" (as in the seed's example workflow) that points at the
+with match code "123" (as in the CRM documentation's example) that points at the
 server, and runs the shipped workflow ImportMails as the employee "demo". It
 prints the activities created and where the mails went.
 

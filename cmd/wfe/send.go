@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -60,6 +61,9 @@ login locks the configuration (or the employee) like an import does.`,
 				ActivityID: id, MatchCode: config, RunAs: emp, FaxNumber: faxNumber, DryRun: dryRun,
 			})
 			if err != nil {
+				if errors.Is(err, sendmail.ErrNoFaxNumber) && faxNumber == "" {
+					return fmt.Errorf("%w (give the number with --fax-number NUMBER)", err)
+				}
 				return err
 			}
 			for _, w := range res.Warnings {

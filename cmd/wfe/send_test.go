@@ -41,6 +41,13 @@ func TestSendCommandAndFaxSettings(t *testing.T) {
 	must(t, s.CreateActivity(ctx, mail))
 	fax := &store.Activity{Type: "FAX", Subject: "Auftrag", Text: "not sent", ContactIDs: []int64{k.ID}}
 	must(t, s.CreateActivity(ctx, fax))
+	// a fax whose contact and partner have no number
+	q := &store.BusinessPartner{Name: "Ohne Fax KG"}
+	must(t, s.CreatePartner(ctx, q))
+	kq := &store.Contact{PartnerID: q.ID, FirstName: "Eva", LastName: "Ohnefax", Email: "eva@ohnefax.example"}
+	must(t, s.CreateContact(ctx, kq))
+	nofax := &store.Activity{Type: "FAX", Subject: "Ohne Nummer", ContactIDs: []int64{kq.ID}}
+	must(t, s.CreateActivity(ctx, nofax))
 
 	out := c.ok("send", fmt.Sprint(mail.ID), "--config", "OUT")
 	id := strings.TrimSpace(out)
@@ -83,6 +90,7 @@ func TestSendCommandAndFaxSettings(t *testing.T) {
 		{[]string{"send", fmt.Sprint(mail.ID)}, 1, "name one"},
 		{[]string{"send", fmt.Sprint(mail.ID), "--config", "NOPE"}, 1, `"NOPE"`},
 		{[]string{"send", fmt.Sprint(mail.ID), "--config", "OUT", "--as", "ghost"}, 1, "ghost"},
+		{[]string{"send", fmt.Sprint(nofax.ID), "--config", "OUT"}, 1, "give the number with --fax-number NUMBER"},
 	} {
 		out, errs, code := c.run(tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {
