@@ -15,7 +15,10 @@ import (
 )
 
 // blobDir is a content-addressed directory: <dir>/<sha[:2]>/<sha>.
-type blobDir struct{ dir string }
+type blobDir struct {
+	dir   string
+	fault func() error // WithBlobWriteFault
+}
 
 // BlobDir is the directory holding document contents.
 func (s *Store) BlobDir() string { return s.blobs.dir }
@@ -104,8 +107,8 @@ func (d *blobDir) writeTemp(ctx context.Context, r io.Reader) (name, sha string,
 		n, rerr := io.ReadFull(r, buf)
 		if n > 0 {
 			h.Write(buf[:n])
-			if _, err := f.Write(buf[:n]); err != nil {
-				return "", "", 0, fmt.Errorf("write blob %s: %w", name, err)
+			if err := d.write(f, buf[:n]); err != nil {
+				return "", "", 0, fmt.Errorf("write blob in %s: %w", d.dir, err)
 			}
 			size += int64(n)
 		}
@@ -117,6 +120,17 @@ func (d *blobDir) writeTemp(ctx context.Context, r io.Reader) (name, sha string,
 		}
 	}
 	return name, hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+// write writes p to f, failing as WithBlobWriteFault says.
+func (d *blobDir) write(f *os.File, p []byte) error {
+	if d.fault != nil {
+		if err := d.fault(); err != nil {
+			return &fs.PathError{Op: "write", Path: f.Name(), Err: err}
+		}
+	}
+	_, err := f.Write(p)
+	return err
 }
 
 // syncPath fsyncs a file or directory.

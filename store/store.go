@@ -73,6 +73,7 @@ type options struct {
 	getenv     func(string) string
 	now        func() time.Time
 	maxVersion int // for tests: pretend to know only up to this version
+	blobFault  func() error
 }
 
 // Option configures Open.
@@ -89,6 +90,11 @@ func WithKeyFile(path string) Option { return func(o *options) { o.keyFile = pat
 // WithBlobDir sets the directory of document contents (default for SQLite:
 // "<db>.blobs"; for PostgreSQL: WFE_BLOB_DIR, else "./wfe-blobs").
 func WithBlobDir(dir string) Option { return func(o *options) { o.blobDir = dir } }
+
+// WithBlobWriteFault is for tests that simulate a failing disk: f is
+// asked before every write of blob content, and an error it returns fails
+// that write as the file system would (syscall.ENOSPC for a full disk).
+func WithBlobWriteFault(f func() error) Option { return func(o *options) { o.blobFault = f } }
 
 // WithGetenv replaces os.Getenv for WFE_SECRET_KEY and WFE_BLOB_DIR.
 func WithGetenv(f func(string) string) Option { return func(o *options) { o.getenv = f } }
@@ -168,7 +174,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	s.blobs = &blobDir{dir: s.opts.blobDir}
+	s.blobs = &blobDir{dir: s.opts.blobDir, fault: s.opts.blobFault}
 	return s, nil
 }
 

@@ -575,6 +575,11 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if errors.As(err, new(*storageError)) {
+			// the disk failed, not the mail: nothing of the batch is
+			// committed or moved, a later run imports it
+			return engine.Retryable(fmt.Errorf("mail configuration %s UID %d: %w", cfg.MatchCode, m.uid, err))
+		}
 		r.quarantine(m, err.Error())
 		return nil
 	}
@@ -680,12 +685,20 @@ func (r *run) opener(m *msg) func() (io.ReadCloser, error) {
 	}
 }
 
+// storageError is a failure of the local disk while a message is parsed
+// (a full blob directory, say): unlike a broken mail it is no reason to
+// quarantine the message.
+type storageError struct{ err error }
+
+func (e *storageError) Error() string { return e.err.Error() }
+func (e *storageError) Unwrap() error { return e.err }
+
 // parse reads the spooled message; outside a dry run attachments and the
 // raw message go into the blob store.
 func (r *run) parse(ctx context.Context, m *msg) error {
 	f, err := r.opener(m)()
 	if err != nil {
-		return fmt.Errorf("read spooled message: %w", err)
+		return &storageError{fmt.Errorf("read spooled message: %w", err)}
 	}
 	defer f.Close()
 	var opts mailparse.Options
@@ -693,7 +706,7 @@ func (r *run) parse(ctx context.Context, m *msg) error {
 		opts.Attachment = func(a *mailparse.Attachment, content io.Reader) error {
 			sha, size, err := r.blobs.Put(ctx, content)
 			if err != nil {
-				return fmt.Errorf("store attachment %q: %w", a.Name, err)
+				return &storageError{fmt.Errorf("store attachment %q: %w", a.Name, err)}
 			}
 			m.docs = append(m.docs, &store.Document{Name: a.Name, ContentType: a.ContentType, Size: size, SHA256: sha})
 			return nil
