@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -147,7 +148,28 @@ func DialIMAP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *
 		return c, nil
 	}
 	if !errors.Is(err, mailbox.ErrAuth) || opts.NoLock || st == nil {
-		return nil, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
+		return nil, withHint(cfg, "--imap", "--imap-security", err)
 	}
 	return nil, lockAfterAuthFailure(ctx, st, cfg, emp, err, opts.Now)
+}
+
+// withHint names the configuration in a failed connection's error and
+// tells what to do about a network or TLS failure. Such failures never
+// lock the configuration: only a rejected login does.
+func withHint(cfg *store.MailConfig, addrFlag, securityFlag string, err error) error {
+	var hint string
+	var dns *net.DNSError
+	var cert *mailbox.CertError
+	switch kind := mailbox.KindOf(err); {
+	case kind == mailbox.KindNetwork && errors.As(err, &dns) && dns.IsNotFound:
+		hint = fmt.Sprintf("check the server's host name (wfe mailconfig set %s %s HOST:PORT)", cfg.MatchCode, addrFlag)
+	case kind == mailbox.KindNetwork:
+		hint = fmt.Sprintf("check that the server is running and reachable from here and its address is right (wfe mailconfig set %s %s HOST:PORT)", cfg.MatchCode, addrFlag)
+	case kind == mailbox.KindTLS && !errors.As(err, &cert):
+		hint = fmt.Sprintf("check that the transport security matches the server's port (wfe mailconfig set %s %s none|starttls|tls)", cfg.MatchCode, securityFlag)
+	}
+	if hint == "" {
+		return fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
+	}
+	return fmt.Errorf("mail configuration %s: %w; %s", cfg.MatchCode, err, hint)
 }

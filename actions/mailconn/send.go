@@ -3,7 +3,6 @@ package mailconn
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"wfe/mailbox"
@@ -39,7 +38,7 @@ func Send(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *stor
 		return id, nil
 	}
 	if !errors.Is(err, mailbox.ErrAuth) || st == nil {
-		return "", fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
+		return "", withHint(cfg, "--smtp", "--smtp-security", err)
 	}
 	return "", lockAfterAuthFailure(ctx, st, cfg, emp, err, opts.Now)
 }

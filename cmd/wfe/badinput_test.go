@@ -1,10 +1,16 @@
 package main
 
 import (
+	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"wfe/engine"
+	"wfe/mailbox/mailtest"
+	"wfe/store"
 )
 
 // A batch with a broken, an empty, a missing file and a directory among a
@@ -60,5 +66,78 @@ func mustWrite(t *testing.T, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A mail server that cannot be reached (closed port, unknown host) or
+// whose certificate is not trusted: the run record's error names the
+// server and what to do, the class is retryable for the network and
+// permanent for TLS, and the configuration is not locked. Only a rejected
+// login locks it.
+func TestImportServerFailuresInRunRecord(t *testing.T) {
+	tlsSrv := mailtest.StartIMAP(t, mailtest.IMAPOptions{TLS: mailtest.TLSImplicit, Users: map[string]string{"info": testPassword}})
+	plainSrv := mailtest.StartIMAP(t, mailtest.IMAPOptions{Users: map[string]string{"info": testPassword}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+
+	for _, tc := range []struct {
+		name, addr, security, password string
+		class                          engine.ErrorClass
+		want                           []string
+		locked                         bool
+	}{
+		{"closed port", closed, "none", testPassword, engine.ClassRetryable,
+			[]string{"network " + closed, "connection refused", "check that the server is running", "wfe mailconfig set 123 --imap HOST:PORT"}, false},
+		{"unknown host", "mail.wfe-test.invalid:993", "tls", testPassword, engine.ClassRetryable,
+			[]string{"network mail.wfe-test.invalid:993", "wfe mailconfig set 123 --imap HOST:PORT"}, false},
+		{"unknown CA", tlsSrv.Addr, "tls", testPassword, engine.ClassPermanent,
+			[]string{"tls " + tlsSrv.Addr, mailtest.CAName, "add the issuing CA to the CA file"}, false},
+		{"TLS to a plain port", plainSrv.Addr, "tls", testPassword, engine.ClassPermanent,
+			[]string{"tls " + plainSrv.Addr, "wfe mailconfig set 123 --imap-security none|starttls|tls"}, false},
+		{"wrong password", plainSrv.Addr, "none", "wrong-" + testPassword, engine.ClassPermanent,
+			[]string{"authentication " + plainSrv.Addr}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newStoreCLI(t)
+			c.env["PW"] = tc.password
+			c.ok("employee", "add", "anna", "--email", "anna@firma.example")
+			c.ok("mailconfig", "set", "123", "--user", "info", "--password-env", "PW", "--imap", tc.addr, "--imap-security", tc.security)
+			out, errs, code := c.run("run", "ImportMails", "--as", "anna")
+			if code != 1 {
+				t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errs)
+			}
+			var runs []store.Run
+			if err := json.Unmarshal([]byte(c.ok("runs", "list", "--json")), &runs); err != nil || len(runs) != 1 {
+				t.Fatalf("runs list: %v %d", err, len(runs))
+			}
+			var rec engine.RunRecord
+			if err := json.Unmarshal(runs[0].Record, &rec); err != nil {
+				t.Fatal(err)
+			}
+			if runs[0].Status != "failed" || rec.ErrorClass != tc.class {
+				t.Errorf("run %s, class %q; want failed, %q: %s", runs[0].Status, rec.ErrorClass, tc.class, rec.Error)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(runs[0].Error, want) || !strings.Contains(rec.Error, want) {
+					t.Errorf("run error lacks %q:\n%s", want, runs[0].Error)
+				}
+			}
+			if strings.Contains(out+errs+runs[0].Error, testPassword) {
+				t.Errorf("the password appears in the output or run record")
+			}
+			var cfgs []struct {
+				AutoLocked bool `json:"auto_locked"`
+			}
+			if err := json.Unmarshal([]byte(c.ok("mailconfig", "list", "--json")), &cfgs); err != nil || len(cfgs) != 1 {
+				t.Fatalf("mailconfig list: %v", err)
+			}
+			if cfgs[0].AutoLocked != tc.locked {
+				t.Errorf("configuration auto-locked %v, want %v", cfgs[0].AutoLocked, tc.locked)
+			}
+		})
 	}
 }
