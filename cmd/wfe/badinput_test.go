@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"os"
@@ -139,5 +140,67 @@ func TestImportServerFailuresInRunRecord(t *testing.T) {
 				t.Errorf("configuration auto-locked %v, want %v", cfgs[0].AutoLocked, tc.locked)
 			}
 		})
+	}
+}
+
+// A wrong WFE_SECRET_KEY, a malformed one and a key file deleted after
+// secrets were stored: every command that needs a secret fails naming
+// the key's source, nothing is decrypted with the wrong key, no new key
+// file appears and the stored password is not overwritten.
+func TestWrongOrMissingSecretKey(t *testing.T) {
+	c := newStoreCLI(t)
+	delete(c.env, "WFE_SECRET_KEY") // the key file beside the database
+	c.env["PW"] = testPassword
+	c.ok("employee", "add", "anna", "--email", "anna@firma.example")
+	c.ok("mailconfig", "set", "123", "--user", "info", "--password-env", "PW", "--imap", "127.0.0.1:1", "--imap-security", "none")
+	keyFile := c.db + ".key"
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatalf("key file: %v", err)
+	}
+	c.env["PW"] = "a-new-password"
+
+	try := func(want string) {
+		t.Helper()
+		for _, args := range [][]string{
+			{"import-mail", "123", "--as", "anna"},
+			{"mailconfig", "set", "123", "--password-env", "PW"},
+			{"mailconfig", "set", "123", "--imap", "127.0.0.1:2"},
+			{"employee", "add", "bob", "--email", "bob@firma.example", "--groupware-password-env", "PW"},
+		} {
+			out, errs, code := c.run(args...)
+			if code != 1 || !strings.Contains(errs, want) {
+				t.Errorf("wfe %s: exit %d, stderr lacks %q:\n%s%s", strings.Join(args, " "), code, want, out, errs)
+			}
+		}
+	}
+	c.env["WFE_SECRET_KEY"] = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=" // 32 other bytes
+	try("WFE_SECRET_KEY is not the key this database's secrets were written with")
+	c.env["WFE_SECRET_KEY"] = "not-a-key"
+	try("WFE_SECRET_KEY: secret key: the key must be base64 or hex of 32 bytes")
+	delete(c.env, "WFE_SECRET_KEY")
+	if err := os.Remove(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	try("key file " + keyFile + " is missing but the database holds encrypted secrets")
+	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
+		t.Fatalf("a new key file was created: %v", err)
+	}
+
+	// the right key back: the configuration is as it was
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), c.db, store.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cfg, err := s.MailConfigByMatchCode(context.Background(), "123")
+	if err != nil || cfg.Password != testPassword || cfg.IMAPAddr != "127.0.0.1:1" {
+		t.Fatalf("configuration after the refused changes: %v %+v", err, cfg)
+	}
+	if _, err := s.EmployeeByLogin(context.Background(), "bob"); err == nil {
+		t.Fatal("employee bob was created without his password")
 	}
 }
