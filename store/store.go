@@ -161,7 +161,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	}
 	db, err := gorm.Open(dial, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", redactDSN(dsn), err)
+		return nil, fmt.Errorf("open store %s: %w", RedactDSN(dsn), err)
 	}
 	s.db = db
 	if s.dialect == SQLite {
@@ -182,14 +182,19 @@ func isPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-// redactDSN removes a password from a postgres URL for messages.
-func redactDSN(dsn string) string {
+// RedactDSN returns dsn fit for messages and help texts: a postgres URL
+// without its password (in the user part or as a query parameter).
+func RedactDSN(dsn string) string {
 	if !isPostgres(dsn) {
 		return dsn
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "postgres://…"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

@@ -12,6 +12,7 @@ import (
 	"wfe/engine"
 	"wfe/mailbox/mailtest"
 	"wfe/store"
+	"wfe/store/storetest"
 )
 
 // A batch with a broken, an empty, a missing file and a directory among a
@@ -202,5 +203,43 @@ func TestWrongOrMissingSecretKey(t *testing.T) {
 	}
 	if _, err := s.EmployeeByLogin(context.Background(), "bob"); err == nil {
 		t.Fatal("employee bob was created without his password")
+	}
+}
+
+// An unreachable PostgreSQL (a closed port): the error names host:port,
+// and the password of the URL (user part or query parameter) appears
+// neither there nor in the help showing WFE_DB as the default.
+func TestUnreachablePostgresHidesPassword(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	const pw = "Pg-S3cret-Pass"
+	for _, dsn := range []string{
+		"postgres://wfe:" + pw + "@" + closed + "/wfe?sslmode=disable",
+		"postgresql://wfe@" + closed + "/wfe?password=" + pw + "&sslmode=disable",
+	} {
+		var out, errb strings.Builder
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+			Getenv: func(k string) string { return map[string]string{"WFE_SECRET_KEY": storetest.TestKey}[k] }}
+		code := Execute(context.Background(), root, env, []string{"--db", dsn, "runs", "list"})
+		if code != 1 || !strings.Contains(errb.String(), "open store") || !strings.Contains(errb.String(), closed) {
+			t.Errorf("%s: exit %d, stderr does not name %s:\n%s", closed, code, closed, errb.String())
+		}
+		if strings.Contains(out.String()+errb.String(), pw) {
+			t.Errorf("the database password is printed:\n%s%s", out.String(), errb.String())
+		}
+
+		out.Reset()
+		errb.Reset()
+		env.Getenv = func(k string) string { return map[string]string{"WFE_DB": dsn}[k] }
+		if code := Execute(context.Background(), root, env, []string{"runs", "list", "--help"}); code != 0 {
+			t.Fatalf("runs list --help: exit %d", code)
+		}
+		if !strings.Contains(out.String(), closed) || strings.Contains(out.String(), pw) {
+			t.Errorf("help with WFE_DB=%s shows the password or no default:\n%s", dsn, out.String())
+		}
 	}
 }

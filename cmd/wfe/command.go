@@ -9,6 +9,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"wfe/store"
 )
 
 // Command is one node of the command tree. Leaf commands have Run; group
@@ -144,6 +146,7 @@ func Execute(ctx context.Context, root *Command, env *Env, args []string) int {
 	fs.SetOutput(io.Discard)
 	// --db is accepted after the command words as well.
 	fs.StringVar(&env.DB, "db", env.DB, "database: SQLite file path or postgres:// URL (env WFE_DB)")
+	fs.Lookup("db").DefValue = store.RedactDSN(env.DB) // help shows no password
 	if cmd.Flags != nil {
 		cmd.Flags(fs)
 	}
