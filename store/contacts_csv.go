@@ -42,12 +42,12 @@ func (s *Store) ImportContactsCSV(ctx context.Context, r io.Reader) (*ContactImp
 	}
 	text := strings.TrimPrefix(string(data), "\ufeff")
 	first, _, _ := strings.Cut(text, "\n")
-	cr := csv.NewReader(strings.NewReader(text))
+	cr := &csvRows{text: text, comma: ','}
 	if strings.Count(first, ";") > strings.Count(first, ",") {
-		cr.Comma = ';'
+		cr.comma = ';'
 	}
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	cr.restart(0)
+	header, _, err := cr.read()
 	if err != nil {
 		return nil, fmt.Errorf("contacts CSV: header: %w", err)
 	}
@@ -69,19 +69,18 @@ func (s *Store) ImportContactsCSV(ctx context.Context, r io.Reader) (*ContactImp
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		partners := map[string]*BusinessPartner{}
 		for {
-			rec, err := cr.Read()
+			rec, line, err := cr.read()
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if err != nil {
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
-					res.Rejected = append(res.Rejected, RejectedRow{Line: pe.StartLine, Reason: pe.Err.Error()})
+					res.Rejected = append(res.Rejected, RejectedRow{Line: line, Reason: pe.Err.Error()})
 					continue
 				}
 				return fmt.Errorf("contacts CSV: %w", err)
 			}
-			line, _ := cr.FieldPos(0)
 			get := func(name string) string {
 				if i, ok := col[name]; ok && i < len(rec) {
 					return strings.TrimSpace(rec[i])
@@ -105,6 +104,53 @@ func (s *Store) ImportContactsCSV(ctx context.Context, r io.Reader) (*ContactImp
 		return nil, err
 	}
 	return res, nil
+}
+
+// csvRows reads CSV records with their line numbers. A quote that is
+// not closed would swallow every following line into one field: after
+// such an error reading starts again on the line after the one where the
+// record began, so that the rows after a broken one are not lost.
+type csvRows struct {
+	text  string
+	comma rune
+	base  int // lines of text before r's input
+	r     *csv.Reader
+}
+
+// restart reads on from the line after line (1-based; 0: the start).
+func (c *csvRows) restart(line int) {
+	off := 0
+	for range line {
+		n := strings.IndexByte(c.text[off:], '\n')
+		if n < 0 {
+			off = len(c.text)
+			break
+		}
+		off += n + 1
+	}
+	c.r = csv.NewReader(strings.NewReader(c.text[off:]))
+	c.r.Comma = c.comma
+	c.r.FieldsPerRecord = -1
+	c.base = line
+}
+
+// read returns the next record and its line; a *csv.ParseError comes
+// with the line where the broken record began.
+func (c *csvRows) read() ([]string, int, error) {
+	rec, err := c.r.Read()
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		start := c.base + pe.StartLine
+		if pe.Line > pe.StartLine {
+			c.restart(start)
+		}
+		return nil, start, err
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	line, _ := c.r.FieldPos(0)
+	return rec, c.base + line, nil
 }
 
 // importContactRow stores one row; a non-empty reason rejects it.

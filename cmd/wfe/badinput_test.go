@@ -243,3 +243,48 @@ func TestUnreachablePostgresHidesPassword(t *testing.T) {
 		}
 	}
 }
+
+// A contacts CSV with wrong field counts and bad quoting, among them a
+// quote that is never closed: every bad row is reported with its line,
+// exit 1, and every good row is imported, also those after the quote.
+func TestContactsImportBadRows(t *testing.T) {
+	c := newStoreCLI(t)
+	file := filepath.Join(t.TempDir(), "contacts.csv")
+	mustWrite(t, file, "partner;partner_roles;partner_fax;first_name;last_name;email;fax\n"+
+		"ACME AG;Kunde;;Erika;Muster;erika@acme.example;\n"+
+		"ACME AG;Ku\"nde;;Bad;Quote;bad@acme.example;\n"+ // 3: bare quote
+		"ACME AG;Kunde;;Too;Few\n"+ // 4: 5 fields
+		"\"ACME AG;Kunde;;Open;Quote;open@acme.example;\n"+ // 5: quote never closed
+		"Beta GmbH;Kunde;;Max;Gut;max@beta.example;\n"+
+		"\"Gamma\";Kunde;;\"Zwei\nZeilen\";Ok;zz@gamma.example;\n"+ // 7-8: one record
+		"Delta;Kunde;;Eva;\"Ok\"x;eva@delta.example;\n"+ // 9: text after the closing quote
+		"Eps;Kunde;;Eva;Ok;eva@eps.example;\n")
+	out, errs, code := c.run("contacts", "import", file)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if !strings.Contains(out, "4 contacts imported, 4 business partners created, 4 rows rejected") {
+		t.Errorf("summary: %s", out)
+	}
+	for _, want := range []string{
+		file + ":3: bare \" in non-quoted-field",
+		file + ":4: 5 fields, the header has 7",
+		file + ":5: extraneous or missing \" in quoted-field",
+		file + ":9: extraneous or missing \" in quoted-field",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	list := c.ok("contacts", "list")
+	for _, email := range []string{"erika@acme.example", "max@beta.example", "zz@gamma.example", "eva@eps.example"} {
+		if !strings.Contains(list, email) {
+			t.Errorf("good row %s was not imported:\n%s", email, list)
+		}
+	}
+	for _, email := range []string{"bad@acme.example", "open@acme.example", "eva@delta.example"} {
+		if strings.Contains(list, email) {
+			t.Errorf("bad row %s was imported", email)
+		}
+	}
+}
