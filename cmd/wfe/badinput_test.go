@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -287,4 +288,94 @@ func TestContactsImportBadRows(t *testing.T) {
 			t.Errorf("bad row %s was imported", email)
 		}
 	}
+}
+
+// Mail passwords, an OAuth client secret and a groupware password set
+// through the command line, an import that fails on the wrong password
+// and a serve tick that fails again: no secret appears in any output,
+// --json listing, export, run record, log line, blob or database file.
+func TestSecretsAbsentEverywhere(t *testing.T) {
+	srv := mailtest.StartIMAP(t, mailtest.IMAPOptions{Users: map[string]string{"info": "the-servers-own-password"}})
+	srv.Append(t, "info", "INBOX", simpleTestMail())
+	c := newStoreCLI(t)
+	secrets := []string{"Mail-Pass-One-7781", "Mail-Pass-Two-9902", "OAuth-Client-Secret-5523", "Groupware-Pass-3318"}
+	c.env["PW1"], c.env["PW2"], c.env["CS"], c.env["GW"] = secrets[0], secrets[1], secrets[2], secrets[3]
+	var all strings.Builder
+	run := func(wantCode int, args ...string) string {
+		t.Helper()
+		out, errs, code := c.run(args...)
+		if code != wantCode {
+			t.Fatalf("wfe %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, wantCode, out, errs)
+		}
+		all.WriteString(out + errs)
+		return out + errs
+	}
+	run(0, "employee", "add", "anna", "--email", "anna@firma.example", "--groupware-login", "anna", "--groupware-password-env", "GW")
+	run(0, "mailconfig", "set", "123", "--user", "info", "--password-env", "PW1", "--imap", srv.Addr, "--imap-security", "none")
+	run(0, "mailconfig", "set", "456", "--user", "info", "--password-env", "PW1", "--imap", srv.Addr, "--imap-security", "none",
+		"--oauth-tenant", "t1", "--oauth-client-id", "app-1", "--oauth-client-secret-env", "CS", "--oauth-token-url", "http://127.0.0.1:1/token")
+
+	if out := run(1, "import-mail", "123", "--as", "anna", "--verbose", "--json"); !strings.Contains(out, "authentication "+srv.Addr) {
+		t.Fatalf("import with the wrong password:\n%s", out)
+	}
+	run(1, "import-mail", "456", "--as", "anna", "--verbose")
+	run(1, "run", "ImportMails", "--as", "anna", "--json")
+	// a new (still wrong) password clears the lock; serve fails on it once more
+	run(0, "mailconfig", "set", "123", "--password-env", "PW2")
+	run(0, "timer", "add", "Imp", "--workflow", "ImportMails", "--as", "anna", "--every", "1s")
+	st := c.store()
+	for i, format := range []string{"text", "json"} {
+		srvd := c.startServe("--log-format", format, "--reload", "100ms")
+		c.waitRuns(st, "a failed serve run", store.RunFilter{Timer: "Imp"}, func(r []store.Run) bool {
+			return len(r) > i && r[0].Status == store.RunFailed
+		})
+		if code := srvd.stop(t); code != 0 {
+			t.Fatalf("serve exit %d", code)
+		}
+		all.WriteString(srvd.stderr.String())
+	}
+	if !strings.Contains(all.String(), "authentication") {
+		t.Fatal("no authentication failure was produced: the check proves little")
+	}
+	for _, args := range [][]string{
+		{"mailconfig", "list"}, {"mailconfig", "list", "--json"}, {"runs", "list"}, {"runs", "list", "--json"},
+		{"employee", "list", "--json"}, {"timer", "list", "--json"}, {"settings", "list", "--json"},
+		{"activity", "list", "--json"}, {"workflow", "export", "ImportMails"}, {"workflow", "list", "--json"},
+	} {
+		run(0, args...)
+	}
+	runs, err := st.ListRuns(context.Background(), store.RunFilter{})
+	if err != nil || len(runs) < 3 {
+		t.Fatalf("%d runs: %v", len(runs), err)
+	}
+	for _, r := range runs {
+		all.WriteString(r.Error)
+		all.Write(r.Record)
+	}
+	text := all.String()
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			t.Errorf("a secret (%s...) appears in output, logs or run records", s[:8])
+		}
+	}
+	files := []string{c.db, c.db + "-wal", c.db + "-shm"}
+	filepath.WalkDir(st.BlobDir(), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, s := range secrets {
+			if strings.Contains(string(b), s) {
+				t.Errorf("%s holds a secret (%s...) in plain text", f, s[:8])
+			}
+		}
+	}
+}
+
+func simpleTestMail() []byte {
+	return []byte("From: kunde@kunde.example\r\nTo: info@firma.example\r\nSubject: Hallo\r\n" +
+		"Message-ID: <hallo@kunde.example>\r\nDate: Mon, 04 Mar 2024 09:15:00 +0100\r\n\r\nText\r\n")
 }
