@@ -140,6 +140,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 				return nil, fmt.Errorf("open store %s: %w", dsn, err)
 			}
 		}
+		if fi, err := os.Stat(dsn); err == nil && fi.IsDir() {
+			return nil, fmt.Errorf("open store %s: is a directory, not a SQLite database file: %w", dsn, ErrInvalid)
+		}
 		q := url.Values{}
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Add("_pragma", "journal_mode(WAL)")

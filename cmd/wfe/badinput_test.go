@@ -379,3 +379,21 @@ func simpleTestMail() []byte {
 	return []byte("From: kunde@kunde.example\r\nTo: info@firma.example\r\nSubject: Hallo\r\n" +
 		"Message-ID: <hallo@kunde.example>\r\nDate: Mon, 04 Mar 2024 09:15:00 +0100\r\n\r\nText\r\n")
 }
+
+// --db naming a directory, a file that is no database or a path in a
+// missing directory: exit 1 with the path and the problem.
+func TestBadSQLitePath(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "notes.txt")
+	mustWrite(t, notDB, "not a database\n")
+	for db, want := range map[string]string{
+		dir:                                   "open store " + dir + ": is a directory, not a SQLite database file",
+		notDB:                                 "open store " + notDB + ": file is not a database",
+		filepath.Join(dir, "missing", "x.db"): "open store " + filepath.Join(dir, "missing", "x.db") + ": stat " + filepath.Join(dir, "missing") + ": no such file or directory",
+	} {
+		c := &storeCLI{t: t, db: db, env: map[string]string{"WFE_SECRET_KEY": storetest.TestKey}}
+		if _, errs, code := c.run("runs", "list"); code != 1 || !strings.Contains(errs, want) {
+			t.Errorf("--db %s: exit %d, stderr lacks %q:\n%s", db, code, want, errs)
+		}
+	}
+}
