@@ -8,6 +8,7 @@ package mailconn
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -159,14 +160,16 @@ func DialIMAP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *
 func withHint(cfg *store.MailConfig, addrFlag, securityFlag string, err error) error {
 	var hint string
 	var dns *net.DNSError
-	var cert *mailbox.CertError
+	var notTLS tls.RecordHeaderError
 	switch kind := mailbox.KindOf(err); {
 	case kind == mailbox.KindNetwork && errors.As(err, &dns) && dns.IsNotFound:
 		hint = fmt.Sprintf("check the server's host name (wfe mailconfig set %s %s HOST:PORT)", cfg.MatchCode, addrFlag)
 	case kind == mailbox.KindNetwork:
 		hint = fmt.Sprintf("check that the server is running and reachable from here and its address is right (wfe mailconfig set %s %s HOST:PORT)", cfg.MatchCode, addrFlag)
-	case kind == mailbox.KindTLS && !errors.As(err, &cert):
+	case kind == mailbox.KindTLS && errors.As(err, &notTLS):
 		hint = fmt.Sprintf("check that the transport security matches the server's port (wfe mailconfig set %s %s none|starttls|tls)", cfg.MatchCode, securityFlag)
+	case kind == mailbox.KindTLS && cfg.CAFile != "" && strings.Contains(err.Error(), "CA file"):
+		hint = fmt.Sprintf("fix or replace the CA file (wfe mailconfig set %s --ca-file FILE)", cfg.MatchCode)
 	}
 	if hint == "" {
 		return fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)

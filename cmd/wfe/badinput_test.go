@@ -86,29 +86,38 @@ func TestImportServerFailuresInRunRecord(t *testing.T) {
 	}
 	closed := ln.Addr().String()
 	ln.Close()
+	junkCA := filepath.Join(t.TempDir(), "ca.pem")
+	mustWrite(t, junkCA, "not a certificate\n")
 
 	for _, tc := range []struct {
 		name, addr, security, password string
 		class                          engine.ErrorClass
 		want                           []string
 		locked                         bool
+		ca                             string
 	}{
 		{"closed port", closed, "none", testPassword, engine.ClassRetryable,
-			[]string{"network " + closed, "connection refused", "check that the server is running", "wfe mailconfig set 123 --imap HOST:PORT"}, false},
+			[]string{"network " + closed, "connection refused", "check that the server is running", "wfe mailconfig set 123 --imap HOST:PORT"}, false, ""},
 		{"unknown host", "mail.wfe-test.invalid:993", "tls", testPassword, engine.ClassRetryable,
-			[]string{"network mail.wfe-test.invalid:993", "wfe mailconfig set 123 --imap HOST:PORT"}, false},
+			[]string{"network mail.wfe-test.invalid:993", "wfe mailconfig set 123 --imap HOST:PORT"}, false, ""},
 		{"unknown CA", tlsSrv.Addr, "tls", testPassword, engine.ClassPermanent,
-			[]string{"tls " + tlsSrv.Addr, mailtest.CAName, "add the issuing CA to the CA file"}, false},
+			[]string{"tls " + tlsSrv.Addr, mailtest.CAName, "add the issuing CA to the CA file"}, false, ""},
 		{"TLS to a plain port", plainSrv.Addr, "tls", testPassword, engine.ClassPermanent,
-			[]string{"tls " + plainSrv.Addr, "wfe mailconfig set 123 --imap-security none|starttls|tls"}, false},
+			[]string{"tls " + plainSrv.Addr, "wfe mailconfig set 123 --imap-security none|starttls|tls"}, false, ""},
+		{"CA file without a certificate", tlsSrv.Addr, "tls", testPassword, engine.ClassPermanent,
+			[]string{"tls " + tlsSrv.Addr, "CA file " + junkCA + ": no PEM certificate found", "wfe mailconfig set 123 --ca-file FILE"}, false, junkCA},
 		{"wrong password", plainSrv.Addr, "none", "wrong-" + testPassword, engine.ClassPermanent,
-			[]string{"authentication " + plainSrv.Addr}, true},
+			[]string{"authentication " + plainSrv.Addr}, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newStoreCLI(t)
 			c.env["PW"] = tc.password
 			c.ok("employee", "add", "anna", "--email", "anna@firma.example")
-			c.ok("mailconfig", "set", "123", "--user", "info", "--password-env", "PW", "--imap", tc.addr, "--imap-security", tc.security)
+			args := []string{"mailconfig", "set", "123", "--user", "info", "--password-env", "PW", "--imap", tc.addr, "--imap-security", tc.security}
+			if tc.ca != "" {
+				args = append(args, "--ca-file", tc.ca)
+			}
+			c.ok(args...)
 			out, errs, code := c.run("run", "ImportMails", "--as", "anna")
 			if code != 1 {
 				t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errs)
