@@ -71,16 +71,19 @@ func ImportAll(ctx context.Context, deps Deps, runAs string, opts ImportOptions)
 		p := &Pipeline{Deps: deps, Mapper: IncomingMapper{}}
 		res, err := p.Run(ctx, Request{Config: cfg, RunAs: emp, Delegate: delegate, Folder: opts.Folder,
 			BatchSize: opts.BatchSize, DryRun: opts.DryRun, Logf: opts.Logf})
+		if err != nil && !strings.Contains(err.Error(), "mail configuration "+cfg.MatchCode) {
+			err = wrapClass(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err), err)
+		}
 		if res != nil {
+			if err != nil {
+				res.Error = err.Error()
+			}
 			results = append(results, *res)
 			if opts.Logf != nil && err == nil {
 				opts.Logf("%s", res.Summary())
 			}
 		}
 		if err != nil {
-			if !strings.Contains(err.Error(), "mail configuration "+cfg.MatchCode) {
-				err = wrapClass(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err), err)
-			}
 			errs = append(errs, err)
 		}
 	}

@@ -199,6 +199,9 @@ type Result struct {
 	Recovered    int           `json:"recovered"`
 	ActivityIDs  []int64       `json:"activity_ids"`
 	Mails        []MailOutcome `json:"mails"`
+	// Error is set by ImportAll when this configuration's import failed;
+	// the counts then say what was done before the failure.
+	Error string `json:"error,omitempty"`
 }
 
 // Pipeline is the fetch/spool/ledger/commit/move machinery shared by all

@@ -120,6 +120,14 @@ func optionalRunAs(ctx context.Context, st *store.Store, login string) (string, 
 func printImportResults(w io.Writer, results []mailimport.Result) {
 	for i := range results {
 		r := &results[i]
+		if r.Error != "" && r.Unseen == 0 && len(r.Mails) == 0 {
+			// failed before it saw any mail (e.g. the server is
+			// unreachable): the error on stderr says it all
+			continue
+		}
+		if r.Error != "" {
+			fmt.Fprintf(w, "%s: failed after this much was done:\n", r.MatchCode)
+		}
 		if r.DryRun {
 			fmt.Fprintln(w, r.Summary())
 			if len(r.Mails) == 0 {
