@@ -146,9 +146,15 @@ func transferDecoder(cte string, r io.Reader, part string, m *Mail) (io.Reader, 
 // base64Reader decodes base64 leniently: characters outside the alphabet
 // are skipped (and counted), padding ends a quantum wherever it appears, and
 // a trailing partial quantum is decoded as far as possible.
+//
+// Well-formed input is decoded in bulk by encoding/base64: whole lines are
+// kept together across reads, a chunk of complete lines is decoded in one
+// call, and only a chunk (then a line) the strict decoder rejects goes
+// through the character-by-character lenient path.
 type base64Reader struct {
 	r       io.Reader
 	in      [4096]byte
+	nin     int // bytes of an incomplete line kept at the start of in
 	quad    [4]byte
 	nq      int
 	out     []byte
@@ -162,23 +168,18 @@ func (b *base64Reader) Read(p []byte) (int, error) {
 		if b.err != nil {
 			return 0, b.err
 		}
-		n, err := b.r.Read(b.in[:])
-		out := b.outBuf[:0]
-		for _, c := range b.in[:n] {
-			switch {
-			case isB64(c):
-				b.quad[b.nq] = c
-				b.nq++
-				if b.nq == 4 {
-					out = b.flushQuad(out)
-				}
-			case c == '=':
-				out = b.flushQuad(out)
-			case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			default:
-				b.Invalid++
+		n, err := b.r.Read(b.in[b.nin:])
+		data := b.in[:b.nin+n]
+		var rest []byte
+		if err == nil {
+			// Keep an incomplete last line for the next read so that lines
+			// are decoded whole.
+			if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+				data, rest = data[:i+1], data[i+1:]
 			}
 		}
+		out := b.decode(b.outBuf[:0], data)
+		b.nin = copy(b.in[:], rest)
 		if err != nil {
 			out = b.flushQuad(out)
 			b.err = err
@@ -188,6 +189,51 @@ func (b *base64Reader) Read(p []byte) (int, error) {
 	n := copy(p, b.out)
 	b.out = b.out[n:]
 	return n, nil
+}
+
+// decode appends the decoded form of data to out: in bulk where the strict
+// decoder accepts it, leniently otherwise.
+func (b *base64Reader) decode(out, data []byte) []byte {
+	if b.nq == 0 {
+		if n, err := base64.StdEncoding.Decode(out[len(out):cap(out)], data); err == nil {
+			return out[:len(out)+n]
+		}
+	}
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line = data[:i+1]
+		}
+		data = data[len(line):]
+		if b.nq == 0 {
+			if n, err := base64.StdEncoding.Decode(out[len(out):cap(out)], line); err == nil {
+				out = out[:len(out)+n]
+				continue
+			}
+		}
+		out = b.lenient(out, line)
+	}
+	return out
+}
+
+// lenient decodes data character by character.
+func (b *base64Reader) lenient(out, data []byte) []byte {
+	for _, c := range data {
+		switch {
+		case isB64(c):
+			b.quad[b.nq] = c
+			b.nq++
+			if b.nq == 4 {
+				out = b.flushQuad(out)
+			}
+		case c == '=':
+			out = b.flushQuad(out)
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		default:
+			b.Invalid++
+		}
+	}
+	return out
 }
 
 // flushQuad decodes the pending 0..4 alphabet characters.
