@@ -176,6 +176,10 @@ func (s *Store) CommitImport(ctx context.Context, items []ImportItem) ([]ImportI
 		if err != nil {
 			return err
 		}
+		if r, ok, err := s.commitBulk(tx, b, items); err != nil || ok {
+			results = r
+			return err
+		}
 		results = make([]ImportItemResult, 0, len(items))
 		for _, it := range items {
 			r, err := s.commitItem(tx, b, it)

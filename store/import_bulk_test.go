@@ -1,0 +1,118 @@
+package store_test
+
+import (
+	"testing"
+
+	"gorm.io/gorm"
+
+	"wfe/store"
+	"wfe/store/storetest"
+)
+
+// One batch with every outcome CommitImport knows, decided among the items
+// of the batch itself: the multi-row inserts must give what item-by-item
+// commits give.
+func TestCommitImportBatchOutcomes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := crmFixture(t, s)
+		a := mailItem(t, s, f, 1, "<m@x>", "mail one")
+		b := mailItem(t, s, f, 2, "<m@x>", "mail two, same Message-ID")
+		sameContent := mailItem(t, s, f, 3, "<c@x>", "mail one")
+		sameKey := mailItem(t, s, f, 1, "<k@x>", "mail one under its key again")
+		quarantine := store.ImportItem{Key: store.LedgerKey{MailConfigID: f.cfg.ID, Mailbox: "INBOX", UIDValidity: 1, UID: 4},
+			ContentSHA256: a.RawBlob, RawBlob: a.RawBlob, QuarantineError: "unreadable"}
+		twoDocs := mailItem(t, s, f, 5, "<d@x>", "mail with two documents")
+		twoDocs.Activity.ContactIDs = []int64{f.kunde.Contact.ID, f.supplier.Contact.ID, f.kunde.Contact.ID}
+		twoDocs.Activity.PartnerIDs = []int64{f.kunde.Partner.ID, f.supplier.Partner.ID}
+		twoDocs.Documents = append(twoDocs.Documents, &store.Document{Name: "b.pdf", ContentType: "application/pdf", Size: 3, SHA256: a.RawBlob})
+		res, err := s.CommitImport(ctx, []store.ImportItem{a, b, sameContent, sameKey, quarantine, quarantine, twoDocs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		idA, idB, idD := res[0].ActivityID, res[1].ActivityID, res[6].ActivityID
+		want := []store.ImportItemResult{
+			{Key: a.Key, Outcome: store.OutcomeImported, ActivityID: idA},
+			{Key: b.Key, Outcome: store.OutcomeImported, ActivityID: idB, RelatedActivityID: idA},
+			{Key: sameContent.Key, Outcome: store.OutcomeDuplicate, ActivityID: idA, DuplicateReason: "content"},
+			{Key: sameKey.Key, Outcome: store.OutcomeDuplicate, ActivityID: idA, DuplicateReason: "ledger key"},
+			{Key: quarantine.Key, Outcome: store.OutcomeQuarantined},
+			{Key: quarantine.Key, Outcome: store.OutcomeDuplicate, DuplicateReason: "ledger key"},
+			{Key: twoDocs.Key, Outcome: store.OutcomeImported, ActivityID: idD},
+		}
+		if idA == 0 || idB == 0 || idD == 0 || idA == idB || idB == idD || idA == idD {
+			t.Fatalf("activity ids %d %d %d", idA, idB, idD)
+		}
+		for i := range want {
+			if res[i] != want[i] {
+				t.Fatalf("item %d: %+v, want %+v", i, res[i], want[i])
+			}
+		}
+		rowB, err := s.LedgerByKey(ctx, b.Key)
+		if err != nil || rowB.ActivityID == nil || *rowB.ActivityID != idB || rowB.RelatedActivityID == nil || *rowB.RelatedActivityID != idA {
+			t.Fatalf("ledger row of the reused Message-ID: %+v %v", rowB, err)
+		}
+		rowQ, err := s.LedgerByKey(ctx, quarantine.Key)
+		if err != nil || rowQ.ActivityID != nil || rowQ.Outcome != store.OutcomeQuarantined || rowQ.Error != "unreadable" {
+			t.Fatalf("quarantine row: %+v %v", rowQ, err)
+		}
+		if rows, err := s.LedgerByContent(ctx, f.cfg.ID, "", a.ContentSHA256); err != nil || len(rows) != 2 {
+			t.Fatalf("ledger rows with the content of mail one: %d %v, want the import and the quarantine", len(rows), err)
+		}
+		d, err := s.GetActivity(ctx, idD)
+		if err != nil || len(d.Contacts) != 2 || len(d.Documents) != 2 {
+			t.Fatalf("activity with two contacts and documents: %+v %v", d, err)
+		}
+		for _, doc := range d.Documents {
+			if doc.ActivityID != idD || doc.BlobKey != doc.SHA256 {
+				t.Fatalf("document %+v", doc)
+			}
+		}
+		if list, err := s.ListActivities(ctx, store.ActivityFilter{}); err != nil || len(list) != 3 {
+			t.Fatalf("%d activities, want 3 (%v)", len(list), err)
+		}
+	})
+}
+
+// A key another writer records after the prefetch: the batch commits item
+// by item, that item is a duplicate without an activity of its own, the
+// others are imported once.
+func TestCommitImportKeyRecordedAfterPrefetch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := crmFixture(t, s)
+		items := []store.ImportItem{
+			mailItem(t, s, f, 1, "<1@x>", "mail 1"),
+			mailItem(t, s, f, 2, "<2@x>", "mail 2"),
+			mailItem(t, s, f, 3, "<3@x>", "mail 3"),
+		}
+		raced := items[1].Key
+		defer store.SetBeforeBulkInsert(func(tx *gorm.DB) {
+			e := store.LedgerEntry{MailConfigID: raced.MailConfigID, Mailbox: raced.Mailbox, UIDValidity: int64(raced.UIDValidity),
+				UID: int64(raced.UID), Outcome: store.OutcomeQuarantined, Error: "recorded by another writer"}
+			if err := tx.Omit("id").Create(&e).Error; err != nil {
+				t.Errorf("recording the key: %v", err)
+			}
+		})()
+		res, err := s.CommitImport(ctx, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Outcome != store.OutcomeImported || res[2].Outcome != store.OutcomeImported ||
+			res[1].Outcome != store.OutcomeDuplicate || res[1].DuplicateReason != "ledger key" || res[1].ActivityID != 0 {
+			t.Fatalf("results %+v", res)
+		}
+		list, err := s.ListActivities(ctx, store.ActivityFilter{})
+		if err != nil || len(list) != 2 {
+			t.Fatalf("%d activities, want 2 (%v)", len(list), err)
+		}
+		for _, it := range []store.ImportItem{items[0], items[2]} {
+			row, err := s.LedgerByKey(ctx, it.Key)
+			if err != nil || row.Outcome != store.OutcomeImported || row.ActivityID == nil {
+				t.Fatalf("ledger row %s: %+v %v", it.Key, row, err)
+			}
+		}
+		row, err := s.LedgerByKey(ctx, raced)
+		if err != nil || row.Error != "recorded by another writer" {
+			t.Fatalf("raced ledger row: %+v %v", row, err)
+		}
+	})
+}
