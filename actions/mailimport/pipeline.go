@@ -426,13 +426,17 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 	}
 	sort.Slice(msgs, func(i, j int) bool { return msgs[i].uid < msgs[j].uid })
 
+	known, err := r.ledgerMatches(ctx, msgs)
+	if err != nil {
+		return err
+	}
 	var items []store.ImportItem
 	batchIDs := map[string]uint32{}
 	for _, m := range msgs {
 		if m.finished {
 			continue
 		}
-		if err := r.prepare(ctx, m, batchIDs); err != nil {
+		if err := r.prepare(ctx, m, known, batchIDs); err != nil {
 			return err
 		}
 		if m.item == -2 {
@@ -550,16 +554,35 @@ func (r *run) spool(ctx context.Context, m *msg, body io.Reader) error {
 	return nil
 }
 
-// prepare runs the ledger checks, the parse and the Mapper for one message.
-// It sets m.item to -2 when the message needs a commit item.
-func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) error {
+// ledgerMatches looks up, with one query per batch, the earlier ledger rows
+// prepare checks: those with the content hash of a message of the batch and
+// those with the Message-ID of a parsed one. Nothing writes ledger rows
+// between this lookup and the commit, which checks again for other writers.
+func (r *run) ledgerMatches(ctx context.Context, msgs []*msg) (store.LedgerMatches, error) {
+	var hashes, ids []string
+	for _, m := range msgs {
+		if m.finished {
+			continue
+		}
+		hashes = append(hashes, m.sha)
+		if m.parseErr == nil && m.mail != nil {
+			ids = append(ids, m.mail.MessageID)
+		}
+	}
+	known, err := r.st.LedgerByContents(ctx, r.req.Config.ID, hashes, ids)
+	if err != nil {
+		return known, engine.Retryable(err)
+	}
+	return known, nil
+}
+
+// prepare runs the ledger checks, the parse and the Mapper for one message,
+// with the batch's earlier ledger rows in known. It sets m.item to -2 when
+// the message needs a commit item.
+func (r *run) prepare(ctx context.Context, m *msg, known store.LedgerMatches, batchIDs map[string]uint32) error {
 	cfg := r.req.Config
 	// identical content imported before: a duplicate, nothing twice
-	prev, err := r.st.LedgerByContent(ctx, cfg.ID, "", m.sha)
-	if err != nil {
-		return engine.Retryable(err)
-	}
-	for _, e := range prev {
+	for _, e := range known.ByContent[m.sha] {
 		if e.Outcome != store.OutcomeImported {
 			continue
 		}
@@ -592,11 +615,7 @@ func (r *run) prepare(ctx context.Context, m *msg, batchIDs map[string]uint32) e
 		RunAs: r.req.RunAs, Delegate: r.req.Delegate, Settings: r.settings, Store: r.st, Folder: r.req.Folder, DryRun: r.req.DryRun,
 		OpenRaw: r.opener(m)}
 	if mail.MessageID != "" {
-		rel, err := r.st.LedgerByContent(ctx, cfg.ID, mail.MessageID, "")
-		if err != nil {
-			return engine.Retryable(err)
-		}
-		for _, e := range rel {
+		for _, e := range known.ByMessageID[mail.MessageID] {
 			if e.Outcome == store.OutcomeImported && e.ContentSHA256 != m.sha {
 				in.Related = append(in.Related, e)
 			}
