@@ -725,13 +725,14 @@ func (r *run) parse(ctx context.Context, m *msg) error {
 	defer f.Close()
 	var opts mailparse.Options
 	if !r.req.DryRun {
-		opts.Attachment = func(a *mailparse.Attachment, content io.Reader) error {
+		// the blob store hashes what it writes: the attachment's hash
+		opts.StoreAttachment = func(a *mailparse.Attachment, content io.Reader) (string, int64, error) {
 			sha, size, err := r.blobs.Put(ctx, content)
 			if err != nil {
-				return &storageError{fmt.Errorf("store attachment %q: %w", a.Name, err)}
+				return "", 0, &storageError{fmt.Errorf("store attachment %q: %w", a.Name, err)}
 			}
 			m.docs = append(m.docs, &store.Document{Name: a.Name, ContentType: a.ContentType, Size: size, SHA256: sha})
-			return nil
+			return sha, size, nil
 		}
 	}
 	mail, err := mailparse.Parse(f, opts)

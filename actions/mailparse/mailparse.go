@@ -44,6 +44,14 @@ type Options struct {
 	// discarded after hashing.
 	Attachment func(a *Attachment, content io.Reader) error
 
+	// StoreAttachment, when set, is called instead of Attachment for a
+	// callback that hashes anyway (a content-addressed blob store): it
+	// reads content to its end and returns the hex SHA-256 and size of
+	// what it read, which become a.SHA256 and a.Size without Parse hashing
+	// the content a second time. Content left unread or a size other than
+	// the bytes read is an error, as is any error it returns.
+	StoreAttachment func(a *Attachment, content io.Reader) (sha string, size int64, err error)
+
 	// MaxText and MaxHTML cap Mail.Text and Mail.HTML in bytes
 	// (DefaultMaxBody when zero). Longer bodies are cut and a problem noted.
 	MaxText int

@@ -191,19 +191,57 @@ func (p *parser) attachment(h header, ctype, disp, filename, cte string, body io
 	if a.Name == "" {
 		a.Name = fmt.Sprintf("attachment-%d%s", p.nAttach, extensionFor(ctype))
 	}
-	hr := NewHashingReader(content)
-	if p.opts.Attachment != nil {
-		if err := p.opts.Attachment(a, hr); err != nil {
-			return fmt.Errorf("attachment %q (%s): %w", a.Name, partName(part), err)
+	if p.opts.StoreAttachment != nil {
+		if err := p.storeAttachment(a, content, part); err != nil {
+			return err
 		}
+	} else {
+		hr := NewHashingReader(content)
+		if p.opts.Attachment != nil {
+			if err := p.opts.Attachment(a, hr); err != nil {
+				return fmt.Errorf("attachment %q (%s): %w", a.Name, partName(part), err)
+			}
+		}
+		if _, err := io.Copy(io.Discard, hr); err != nil {
+			return err
+		}
+		a.Size, a.SHA256 = hr.Size(), hr.Sum()
 	}
-	if _, err := io.Copy(io.Discard, hr); err != nil {
-		return err
-	}
-	a.Size, a.SHA256 = hr.Size(), hr.Sum()
 	p.base64Problem(b64, part)
 	p.m.Attachments = append(p.m.Attachments, a)
 	return nil
+}
+
+// storeAttachment hands content to Options.StoreAttachment and takes the
+// hash and size it reports, after checking that they cover all of content.
+func (p *parser) storeAttachment(a *Attachment, content io.Reader, part string) error {
+	cr := &countingReader{r: content}
+	sha, size, err := p.opts.StoreAttachment(a, cr)
+	if err != nil {
+		return fmt.Errorf("attachment %q (%s): %w", a.Name, partName(part), err)
+	}
+	read := cr.n
+	left, err := io.Copy(io.Discard, cr)
+	if err != nil {
+		return err
+	}
+	if left > 0 || size != read {
+		return fmt.Errorf("attachment %q (%s): stored %d bytes (reported %d) of %d", a.Name, partName(part), read, size, read+left)
+	}
+	a.Size, a.SHA256 = size, sha
+	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // nestedSubject reads the Subject of an attached message from the buffered
