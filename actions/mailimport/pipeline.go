@@ -723,7 +723,8 @@ func (r *run) parse(ctx context.Context, m *msg) error {
 		return &storageError{fmt.Errorf("read spooled message: %w", err)}
 	}
 	defer f.Close()
-	var opts mailparse.Options
+	// the spooled message was hashed while it was written: m.sha
+	opts := mailparse.Options{SkipContentHash: true}
 	if !r.req.DryRun {
 		// the blob store hashes what it writes: the attachment's hash
 		opts.StoreAttachment = func(a *mailparse.Attachment, content io.Reader) (string, int64, error) {
@@ -739,6 +740,7 @@ func (r *run) parse(ctx context.Context, m *msg) error {
 	if err != nil {
 		return fmt.Errorf("parse: %w", err)
 	}
+	mail.ContentHash = m.sha
 	m.mail = mail
 	return nil
 }

@@ -42,6 +42,9 @@ func TestMapperContract(t *testing.T) {
 		if contentHash(raw) != in.ContentSHA256 {
 			return mailimport.Decision{}, errors.New("OpenRaw does not give the fetched message")
 		}
+		if in.Mail.ContentHash != in.ContentSHA256 || in.Mail.Size != int64(len(raw)) {
+			return mailimport.Decision{}, errors.New("the parsed mail's content hash or size is not the fetched message's")
+		}
 		after := func(ctx context.Context, id int64) error {
 			mu.Lock()
 			defer mu.Unlock()

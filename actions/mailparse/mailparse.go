@@ -56,6 +56,10 @@ type Options struct {
 	// (DefaultMaxBody when zero). Longer bodies are cut and a problem noted.
 	MaxText int
 	MaxHTML int
+
+	// SkipContentHash leaves Mail.ContentHash empty, for a caller that
+	// hashed the raw input already (Mail.Size is counted all the same).
+	SkipContentHash bool
 }
 
 // Address is one mailbox: display name and lower-cased addr-spec.
@@ -157,7 +161,8 @@ func (m *Mail) problemf(format string, args ...any) {
 const maxProblems = 50
 
 // Parse reads one message from r. It always reads r to its end, so
-// Mail.Size and Mail.ContentHash cover the whole input. Read errors of r and
+// Mail.Size and Mail.ContentHash (unless SkipContentHash) cover the whole
+// input. Read errors of r and
 // errors returned by Options.Attachment are returned as they are; input
 // without a header block yields an error wrapping ErrUnparseable.
 func Parse(r io.Reader, opts Options) (*Mail, error) {
@@ -167,11 +172,16 @@ func Parse(r io.Reader, opts Options) (*Mail, error) {
 	if opts.MaxHTML <= 0 {
 		opts.MaxHTML = DefaultMaxBody
 	}
-	hr := NewHashingReader(r)
+	var hr *HashingReader
+	if !opts.SkipContentHash {
+		hr = NewHashingReader(r)
+		r = hr
+	}
+	cr := &countingReader{r: r}
 	m := &Mail{}
 	p := &parser{m: m, opts: opts}
 
-	br := bufio.NewReaderSize(hr, 16<<10)
+	br := bufio.NewReaderSize(cr, 16<<10)
 	in, err := prepareInput(br, m)
 	if err != nil {
 		return nil, err
@@ -181,7 +191,7 @@ func Parse(r io.Reader, opts Options) (*Mail, error) {
 		return nil, err
 	}
 	if len(hdr) == 0 {
-		if _, err := io.Copy(io.Discard, hr); err != nil {
+		if _, err := io.Copy(io.Discard, cr); err != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w: no header fields found", ErrUnparseable)
@@ -193,12 +203,14 @@ func Parse(r io.Reader, opts Options) (*Mail, error) {
 		return nil, err
 	}
 	// Drain anything left (epilogues, bytes after a broken structure).
-	if _, err := io.Copy(io.Discard, hr); err != nil {
+	if _, err := io.Copy(io.Discard, cr); err != nil {
 		return nil, err
 	}
 	p.finish()
-	m.Size = hr.Size()
-	m.ContentHash = hr.Sum()
+	m.Size = cr.n
+	if hr != nil {
+		m.ContentHash = hr.Sum()
+	}
 	return m, nil
 }
 

@@ -35,7 +35,8 @@ func parseFile(t *testing.T, path string, opts Options) *Mail {
 }
 
 // With StoreAttachment every fixture parses to the attachments (names,
-// sizes, hashes) and problems the hashing Attachment path gives.
+// sizes, hashes) and problems the hashing Attachment path gives; with
+// SkipContentHash to the same mail without Mail.ContentHash.
 func TestStoreAttachmentSameAsHashing(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(repoRoot(t), "testdata", "mails", "*.eml"))
 	if err != nil || len(files) == 0 {
@@ -53,6 +54,22 @@ func TestStoreAttachmentSameAsHashing(t *testing.T) {
 			t.Errorf("%s: %d calls, attachments %+v problems %q, want %+v %q", filepath.Base(file), calls, got.Attachments, got.Problems, want.Attachments, want.Problems)
 		}
 		seen += calls
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum := sha256.Sum256(raw); want.ContentHash != hex.EncodeToString(sum[:]) || want.Size != int64(len(raw)) {
+			t.Errorf("%s: content hash %s size %d, want the file's", filepath.Base(file), want.ContentHash, want.Size)
+		}
+		// SkipContentHash: the same mail, without the content hash
+		skip := parseFile(t, file, Options{SkipContentHash: true})
+		if skip.ContentHash != "" {
+			t.Errorf("%s: content hash %q despite SkipContentHash", filepath.Base(file), skip.ContentHash)
+		}
+		skip.ContentHash = want.ContentHash
+		if !reflect.DeepEqual(skip, want) {
+			t.Errorf("%s: with SkipContentHash %+v, want %+v", filepath.Base(file), skip, want)
+		}
 	}
 	if seen == 0 {
 		t.Fatal("no fixture has an attachment")
