@@ -22,25 +22,7 @@ func runWFE(t *testing.T, args ...string) (int, string, string) {
 func TestValidate(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.xml")
-	if err := os.WriteFile(good, []byte(`<?xml version="1.0" encoding="UTF-8"?>
-<WorkFlowMapping WorkFlowID="Hello" Description="hello" ExecutionType="100">
-<InternalDescription>Logs a line.</InternalDescription>
-<Step No="1">
-<Event Name="TimerWFEvent">
-<EventToContextMap/>
-</Event>
-<Actions>
-<Action Name="LogAction">
-<ContextToActionMap>
-<ValueMapping Name="Message">
-<Parameter Name="Message" DataType="java.lang.String" Value="hello"/>
-</ValueMapping>
-</ContextToActionMap>
-</Action>
-</Actions>
-</Step>
-</WorkFlowMapping>
-`), 0o644); err != nil {
+	if err := os.WriteFile(good, []byte(helloWorkflow), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := runWFE(t, "workflow", "validate", good)
