@@ -31,7 +31,9 @@ func validSHA(sha string) bool {
 	return err == nil && strings.ToLower(sha) == sha
 }
 
-// BlobPath is the file of the blob with the given SHA-256 (hex).
+// BlobPath is the file of the blob with the given SHA-256 (hex) when it has
+// a file of its own (PutBlob, or larger than a pack takes); a packed blob
+// has none (OpenBlob reads either).
 func (s *Store) BlobPath(sha string) (string, error) {
 	if !validSHA(sha) {
 		return "", fmt.Errorf("blob %q: not a SHA-256 hex digest: %w", sha, ErrInvalid)
@@ -39,14 +41,15 @@ func (s *Store) BlobPath(sha string) (string, error) {
 	return filepath.Join(s.blobs.dir, sha[:2], sha), nil
 }
 
-// PutBlob streams r into the blob directory and returns its SHA-256 (hex)
-// and size. The content is written to a temporary file, fsynced, renamed to
+// PutBlob streams r into a file of its own in the blob directory and
+// returns its SHA-256 (hex) and size. The content is written to a temporary file, fsynced, renamed to
 // its content address and the directory fsynced, so the blob is durable
 // when PutBlob returns: commit the row that refers to it afterwards.
 // Memory use does not depend on the size of r. To store many blobs, use a
 // BlobBatch.
 func (s *Store) PutBlob(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
 	b := s.NewBlobBatch()
+	b.loose = true
 	defer b.Discard()
 	if sha, size, err = b.Put(ctx, r); err != nil {
 		return "", 0, err
@@ -57,17 +60,25 @@ func (s *Store) PutBlob(ctx context.Context, r io.Reader) (sha string, size int6
 	return sha, size, nil
 }
 
-// OpenBlob opens the blob with the given SHA-256 for reading.
+// OpenBlob opens the blob with the given SHA-256 for reading: its own
+// file or its place in a pack.
 func (s *Store) OpenBlob(sha string) (io.ReadCloser, error) {
 	p, err := s.BlobPath(sha)
 	if err != nil {
 		return nil, err
 	}
 	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return f, err
+	}
+	e, ok, err := s.packedBlob(context.Background(), sha)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, fmt.Errorf("blob %s: %w", sha, ErrNotFound)
 	}
-	return f, err
+	return s.openPacked(e)
 }
 
 // blobBufSize is the unit in which blob contents are read, hashed and

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,49 +14,159 @@ import (
 	"sync"
 )
 
-// BlobBatch stores many blobs with few fsyncs (an importer stores every
-// message this way). Put writes a blob's content into a temporary file of
-// the blob directory; Sync makes all of them durable in one step, renames
-// them to their content addresses and fsyncs each touched directory once.
-// Before Sync a blob is readable through Open only; after Sync it is
-// durable at its address: commit the rows that refer to it afterwards.
+// BlobBatch stores many blobs with few files and fsyncs (an importer
+// stores every message this way). Put appends a blob of at most packMax
+// bytes to the batch's pack file (blob_pack.go) and streams a larger one
+// into a temporary file of the blob directory; Sync makes all of them
+// durable in one step: it fsyncs the pack and the temporary files, renames
+// the latter to their content addresses, fsyncs each touched directory
+// once and then records the packed blobs in the database. Before Sync a
+// blob is readable through Open only; after Sync it is durable and
+// OpenBlob finds it: commit the rows that refer to it afterwards.
 //
-// A file at a content address is therefore always complete and durable:
-// a crash before Sync leaves only temporary files, never a truncated blob
-// at an address a later Put would take for the same content.
+// A blob is therefore found at its address (a file, or a pack entry) only
+// when it is complete and durable: a crash before Sync leaves temporary
+// files or an unreferenced pack, never a truncated blob a later Put would
+// take for the same content.
 // Safe for concurrent use.
 type BlobBatch struct {
-	s       *Store
-	mu      sync.Mutex
-	pending map[string]string // SHA-256 -> temporary file, not yet durable
-	dirs    map[string]bool   // directories whose entries Sync must make durable
+	s     *Store
+	loose bool // every blob gets a file of its own (PutBlob)
+
+	mu       sync.Mutex
+	pending  map[string]string    // SHA-256 -> temporary file, not yet durable
+	dirs     map[string]bool      // directories whose entries Sync must make durable
+	pack     *packFile            // nil until the first packed Put
+	packDir  bool                 // the pack is new: packs/ and its entry need a directory sync
+	packed   map[string]packEntry // blobs in pack (synced or not)
+	toIndex  []packEntry          // packed blobs Sync has not recorded yet
+	packSync int64                // pack bytes made durable
 }
 
 // NewBlobBatch starts a batch of blob writes.
 func (s *Store) NewBlobBatch() *BlobBatch {
-	return &BlobBatch{s: s, pending: map[string]string{}, dirs: map[string]bool{}}
+	return &BlobBatch{s: s, pending: map[string]string{}, dirs: map[string]bool{}, packed: map[string]packEntry{}}
 }
 
-// Put streams r into a temporary file of the blob directory and returns
-// the content's SHA-256 (hex) and size. Memory use does not depend on the
-// size of r.
+// packBufs hold a blob while Put decides whether it fits into the pack.
+var packBufs = sync.Pool{New: func() any { b := make([]byte, packMax+1); return &b }}
+
+// Put stores the content of r and returns its SHA-256 (hex) and size.
+// Memory use does not depend on the size of r: up to packMax bytes are
+// held while hashing, anything larger is streamed into its own file.
 func (b *BlobBatch) Put(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
+	if b.loose {
+		return b.putFile(ctx, r)
+	}
+	bp := packBufs.Get().(*[]byte)
+	defer packBufs.Put(bp)
+	buf := *bp
+	n, err := readUpTo(ctx, r, buf)
+	if err != nil {
+		return "", 0, err
+	}
+	if n > packMax {
+		return b.putFile(ctx, io.MultiReader(bytes.NewReader(buf[:n]), r))
+	}
+	sum := sha256.Sum256(buf[:n])
+	sha = hex.EncodeToString(sum[:])
+	if b.known(sha) {
+		return sha, int64(n), nil
+	}
+	stored, err := b.storedBefore(ctx, sha)
+	if err != nil {
+		return "", 0, err
+	}
+	if stored {
+		return sha, int64(n), nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.packed[sha]; ok {
+		return sha, int64(n), nil
+	}
+	if b.pack == nil {
+		if b.pack, err = b.s.blobs.createPack(); err != nil {
+			return "", 0, err
+		}
+		b.packDir = true
+	}
+	off, err := b.pack.append(b.s.blobs, buf[:n])
+	if err != nil {
+		return "", 0, fmt.Errorf("write blob in %s: %w", b.s.blobs.dir, err)
+	}
+	e := packEntry{SHA256: sha, Pack: b.pack.name, PackOffset: off, Size: int64(n)}
+	b.packed[sha] = e
+	b.toIndex = append(b.toIndex, e)
+	return sha, int64(n), nil
+}
+
+// readUpTo fills buf from r until buf is full or r ends and returns how
+// many bytes it read.
+func readUpTo(ctx context.Context, r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		if err := ctx.Err(); err != nil {
+			return n, fmt.Errorf("write blob: %w", err)
+		}
+		m, err := r.Read(buf[n:min(len(buf), n+blobBufSize)])
+		n += m
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("write blob: %w", err)
+		}
+	}
+	return n, nil
+}
+
+// known reports whether this batch holds sha already.
+func (b *BlobBatch) known(sha string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.pending[sha]; ok {
+		return true
+	}
+	_, ok := b.packed[sha]
+	return ok
+}
+
+// storedBefore reports whether sha is stored already, as a file or in a
+// pack. A file's directory entry may come from a batch that has not synced
+// its directories yet: Sync syncs that directory too.
+func (b *BlobBatch) storedBefore(ctx context.Context, sha string) (bool, error) {
+	final, _ := b.s.BlobPath(sha)
+	if _, err := os.Stat(final); err == nil {
+		b.mu.Lock()
+		b.dirs[filepath.Dir(final)] = true
+		b.mu.Unlock()
+		return true, nil
+	}
+	_, ok, err := b.s.packedBlob(ctx, sha)
+	return ok, err
+}
+
+// putFile streams r into a temporary file of the blob directory; Sync
+// renames it to its content address.
+func (b *BlobBatch) putFile(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
 	tmp, sha, size, err := b.s.blobs.writeTemp(ctx, r)
 	if err != nil {
 		return "", 0, err
 	}
-	final, _ := b.s.BlobPath(sha)
+	if b.known(sha) {
+		os.Remove(tmp)
+		return sha, size, nil
+	}
+	stored, err := b.storedBefore(ctx, sha)
+	if err != nil || stored {
+		os.Remove(tmp)
+		return sha, size, err
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.pending[sha]; ok {
 		os.Remove(tmp)
-		return sha, size, nil
-	}
-	if _, statErr := os.Stat(final); statErr == nil {
-		// stored before; its directory entry may come from a batch that
-		// has not synced its directories yet
-		os.Remove(tmp)
-		b.dirs[filepath.Dir(final)] = true
 		return sha, size, nil
 	}
 	b.pending[sha] = tmp
@@ -62,37 +175,42 @@ func (b *BlobBatch) Put(ctx context.Context, r io.Reader) (sha string, size int6
 
 // Open opens a blob Put into this batch (before or after Sync) or stored
 // before.
-func (b *BlobBatch) Open(sha string) (*os.File, error) {
+func (b *BlobBatch) Open(sha string) (io.ReadCloser, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if tmp, ok := b.pending[sha]; ok {
+	tmp, isTmp := b.pending[sha]
+	e, isPacked := b.packed[sha]
+	var packPath string
+	if isPacked {
+		packPath = b.pack.path
+	}
+	b.mu.Unlock()
+	switch {
+	case isTmp:
 		return os.Open(tmp)
+	case isPacked:
+		return openSection(packPath, e)
 	}
-	p, err := b.s.BlobPath(sha)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("blob %s: %w", sha, ErrNotFound)
-	}
-	return f, err
+	return b.s.OpenBlob(sha)
 }
 
-// Sync makes every blob Put so far durable at its content address: the
-// temporary files are fsynced, renamed into place and the touched
-// directories fsynced.
+// Sync makes every blob Put so far durable and findable at its content
+// address: the pack and the temporary files are fsynced, the files renamed
+// into place, the touched directories fsynced and the packed blobs
+// recorded in the database.
 func (b *BlobBatch) Sync() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.pending) == 0 && len(b.dirs) == 0 {
+	if len(b.pending) == 0 && len(b.dirs) == 0 && len(b.toIndex) == 0 {
 		return nil
 	}
-	tmps := make([]string, 0, len(b.pending))
+	files := make([]string, 0, len(b.pending)+1)
 	for _, tmp := range b.pending {
-		tmps = append(tmps, tmp)
+		files = append(files, tmp)
 	}
-	if err := syncFiles(b.s.blobs.dir, tmps); err != nil {
+	if b.pack != nil && b.pack.size > b.packSync {
+		files = append(files, b.pack.path)
+	}
+	if err := syncFiles(b.s.blobs.dir, files); err != nil {
 		return fmt.Errorf("sync blobs in %s: %w", b.s.blobs.dir, err)
 	}
 	for sha, tmp := range b.pending {
@@ -110,6 +228,9 @@ func (b *BlobBatch) Sync() error {
 		delete(b.pending, sha)
 	}
 	b.dirs[b.s.blobs.dir] = true // new subdirectories
+	if b.packDir {
+		b.dirs[filepath.Join(b.s.blobs.dir, packDirName)] = true
+	}
 	dirs := make([]string, 0, len(b.dirs))
 	for d := range b.dirs {
 		dirs = append(dirs, d)
@@ -118,11 +239,23 @@ func (b *BlobBatch) Sync() error {
 		return fmt.Errorf("sync blob dirs in %s: %w", b.s.blobs.dir, err)
 	}
 	clear(b.dirs)
+	b.packDir = false
+	if b.pack != nil {
+		b.packSync = b.pack.size
+	}
+	if len(b.toIndex) > 0 {
+		if err := b.s.indexPacked(context.Background(), b.toIndex); err != nil {
+			return fmt.Errorf("record packed blobs of %s: %w", b.pack.path, err)
+		}
+		b.pack.indexed = true
+		b.toIndex = nil
+	}
 	return nil
 }
 
-// Discard removes the temporary files of blobs not synced yet (a batch
-// given up). Blobs already synced stay.
+// Discard ends the batch: it removes the temporary files of blobs not
+// synced yet and closes the pack (removed when none of its blobs was
+// synced). Blobs already synced stay.
 func (b *BlobBatch) Discard() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -131,11 +264,23 @@ func (b *BlobBatch) Discard() {
 		delete(b.pending, sha)
 	}
 	clear(b.dirs)
+	if b.pack != nil {
+		b.pack.size = b.packSync // what was appended after Sync is not referenced
+		b.pack.close()
+		b.pack = nil
+	}
+	clear(b.packed)
+	b.toIndex = nil
+	b.packDir = false
+	b.packSync = 0
 }
 
 // syncFiles fsyncs the files, several at a time: the file system can
 // write them out together.
 func syncFiles(dir string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
 	if len(names) == 1 {
 		return syncPath(names[0])
 	}

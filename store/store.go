@@ -64,6 +64,8 @@ type Store struct {
 
 	searchMu    sync.Mutex
 	searchCache map[string]*ContactMatcher
+
+	packLookup packLookup // blob_pack.go
 }
 
 type options struct {
@@ -229,6 +231,7 @@ func (s *Store) Close() error {
 	if err != nil {
 		return err
 	}
+	s.packLookup.close()
 	return sqlDB.Close()
 }
 

@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Pack files: a BlobBatch appends every blob of at most packMax bytes to
+// one file of the batch, packs/NAME in the blob directory, instead of
+// creating a file per blob (creating and syncing thousands of small files
+// is what an import spends most of its time on). The table
+// blob_pack_entry maps each packed blob's SHA-256 to its pack, offset and
+// size; its rows are written after the pack is fsynced, so a row always
+// points at durable bytes. Larger blobs keep a file of their own at their
+// content address. OpenBlob finds a blob either way.
+
+// packDirName is the subdirectory of the blob directory holding the packs.
+const packDirName = "packs"
+
+// packMax is the largest blob appended to a pack; larger blobs, and blobs
+// of unknown size beyond it, are streamed into a file of their own.
+const packMax = 512 << 10
+
+// packEntry is a row of blob_pack_entry.
+type packEntry struct {
+	SHA256     string `gorm:"column:sha256;primaryKey"`
+	Pack       string `gorm:"column:pack"`
+	PackOffset int64  `gorm:"column:pack_offset"`
+	Size       int64  `gorm:"column:size"`
+}
+
+func (packEntry) TableName() string { return "blob_pack_entry" }
+
+// packFile is the pack a BlobBatch appends to.
+type packFile struct {
+	name    string // base name in packs/
+	path    string
+	f       *os.File
+	size    int64 // bytes appended
+	indexed bool  // some of its blobs are in blob_pack_entry: keep the file
+}
+
+// createPack creates a new, empty pack file.
+func (d *blobDir) createPack() (*packFile, error) {
+	dir := filepath.Join(d.dir, packDirName)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("blob dir %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, "*.pack")
+	if err != nil {
+		return nil, fmt.Errorf("blob dir %s: %w", dir, err)
+	}
+	return &packFile{name: filepath.Base(f.Name()), path: f.Name(), f: f}, nil
+}
+
+// append writes data at the end of the pack and returns its offset. A
+// failed write leaves the pack's logical size as it was: the next append
+// overwrites what the failed one left.
+func (p *packFile) append(d *blobDir, data []byte) (int64, error) {
+	if d.fault != nil {
+		if err := d.fault(); err != nil {
+			return 0, &fs.PathError{Op: "write", Path: p.path, Err: err}
+		}
+	}
+	off := p.size
+	if _, err := p.f.WriteAt(data, off); err != nil {
+		return 0, err
+	}
+	p.size += int64(len(data))
+	return off, nil
+}
+
+// close closes the pack; a pack none of whose blobs was indexed is
+// removed, an indexed one is cut back to what was appended (a failed
+// write may have left bytes beyond).
+func (p *packFile) close() {
+	if !p.indexed {
+		p.f.Close()
+		os.Remove(p.path)
+		return
+	}
+	p.f.Truncate(p.size)
+	p.f.Close()
+}
+
+// open opens the bytes of e in pack file path.
+func openSection(path string, e packEntry) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", e.SHA256, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("blob %s: %w", e.SHA256, err)
+	}
+	if fi.Size() < e.PackOffset+e.Size {
+		f.Close()
+		return nil, fmt.Errorf("blob %s: pack %s is truncated (%d bytes, the blob ends at %d)", e.SHA256, path, fi.Size(), e.PackOffset+e.Size)
+	}
+	return &sectionFile{SectionReader: io.NewSectionReader(f, e.PackOffset, e.Size), f: f}, nil
+}
+
+// sectionFile reads one blob of a pack.
+type sectionFile struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (s *sectionFile) Close() error { return s.f.Close() }
+
+// packLookup is the prepared query of packedBlob: an import looks up every
+// blob it stores, so the statement is parsed once, not per blob.
+type packLookup struct {
+	once sync.Once
+	stmt *sql.Stmt
+	err  error
+}
+
+func (p *packLookup) close() {
+	if p.stmt != nil {
+		p.stmt.Close()
+	}
+}
+
+// packedBlob looks sha up in blob_pack_entry.
+func (s *Store) packedBlob(ctx context.Context, sha string) (packEntry, bool, error) {
+	p := &s.packLookup
+	p.once.Do(func() {
+		var db *sql.DB
+		if db, p.err = s.db.DB(); p.err != nil {
+			return
+		}
+		q := "SELECT pack, pack_offset, size FROM blob_pack_entry WHERE sha256 = ?"
+		if s.dialect == Postgres {
+			q = "SELECT pack, pack_offset, size FROM blob_pack_entry WHERE sha256 = $1"
+		}
+		p.stmt, p.err = db.Prepare(q)
+	})
+	if p.err != nil {
+		return packEntry{}, false, fmt.Errorf("look up blob %s: %w", sha, p.err)
+	}
+	e := packEntry{SHA256: sha}
+	err := p.stmt.QueryRowContext(ctx, sha).Scan(&e.Pack, &e.PackOffset, &e.Size)
+	if errors.Is(err, sql.ErrNoRows) {
+		return packEntry{}, false, nil
+	}
+	if err != nil {
+		return packEntry{}, false, fmt.Errorf("look up blob %s: %w", sha, err)
+	}
+	return e, true, nil
+}
+
+// openPacked opens a blob recorded in blob_pack_entry.
+func (s *Store) openPacked(e packEntry) (io.ReadCloser, error) {
+	if e.Pack == "" || strings.ContainsAny(e.Pack, `/\`) || strings.HasPrefix(e.Pack, ".") {
+		return nil, fmt.Errorf("blob %s: invalid pack name %q: %w", e.SHA256, e.Pack, ErrInvalid)
+	}
+	return openSection(filepath.Join(s.blobs.dir, packDirName, e.Pack), e)
+}
+
+// indexPacked records packed blobs in one transaction; a SHA-256 recorded
+// before keeps its earlier place.
+func (s *Store) indexPacked(ctx context.Context, entries []packEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for start := 0; start < len(entries); start += insertChunk {
+			chunk := entries[start:min(start+insertChunk, len(entries))]
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&chunk).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,285 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"wfe/store"
+	"wfe/store/storetest"
+)
+
+// packFiles lists the pack files of the blob directory.
+func packFiles(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(st.BlobDir(), "packs"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// looseFiles lists the files at content addresses (and temporary files)
+// of the blob directory, packs excluded.
+func looseFiles(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	var files []string
+	filepath.WalkDir(st.BlobDir(), func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && d.Name() == "packs" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files
+}
+
+func readBlob(t *testing.T, st *store.Store, sha string) string {
+	t.Helper()
+	rc, err := st.OpenBlob(sha)
+	if err != nil {
+		t.Fatalf("open blob %s: %v", sha, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// The small blobs of a batch go into one pack file: no file per blob. They
+// are found by OpenBlob only after Sync recorded them, on both databases.
+func TestBlobBatchPacksSmallBlobs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		b := st.NewBlobBatch()
+		defer b.Discard()
+		want := map[string]string{}
+		for i := range 50 {
+			content := fmt.Sprintf("message %d\r\n%s", i, strings.Repeat("x", i*100))
+			sha, size, err := b.Put(ctx, strings.NewReader(content))
+			if err != nil || size != int64(len(content)) {
+				t.Fatalf("put %d: %v (size %d)", i, err, size)
+			}
+			want[sha] = content
+			if _, err := st.OpenBlob(sha); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("blob %d found by OpenBlob before Sync: %v", i, err)
+			}
+			rc, err := b.Open(sha)
+			if err != nil {
+				t.Fatalf("batch Open before Sync: %v", err)
+			}
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if string(got) != content {
+				t.Fatalf("batch Open of blob %d read %d bytes, want %d", i, len(got), len(content))
+			}
+		}
+		if err := b.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if packs := packFiles(t, st); len(packs) != 1 {
+			t.Fatalf("pack files %v, want exactly one", packs)
+		}
+		if loose := looseFiles(t, st); len(loose) != 0 {
+			t.Fatalf("small blobs got files of their own: %v", loose)
+		}
+		for sha, content := range want {
+			if got := readBlob(t, st, sha); got != content {
+				t.Errorf("blob %s read back %d bytes, want %d", sha[:8], len(got), len(content))
+			}
+		}
+	})
+}
+
+// A blob larger than a pack takes gets a file of its own at its content
+// address; small and large blobs of one batch are both found.
+func TestBlobBatchLargeBlobGetsOwnFile(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	b := st.NewBlobBatch()
+	defer b.Discard()
+	large := strings.Repeat("L", 600<<10)
+	shaLarge, _, err := b.Put(ctx, strings.NewReader(large))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shaSmall, _, err := b.Put(ctx, strings.NewReader("small"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := st.BlobPath(shaLarge)
+	if fi, err := os.Stat(p); err != nil || fi.Size() != int64(len(large)) {
+		t.Fatalf("large blob file %s: %v", p, err)
+	}
+	if readBlob(t, st, shaLarge) != large || readBlob(t, st, shaSmall) != "small" {
+		t.Fatal("blobs read back differently")
+	}
+	if loose := looseFiles(t, st); len(loose) != 1 {
+		t.Fatalf("files %v, want only the large blob's", loose)
+	}
+}
+
+// A batch given up before Sync leaves no pack and nothing findable; one
+// given up after Sync keeps what was synced and drops what came later.
+func TestBlobBatchDiscardPack(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	b := st.NewBlobBatch()
+	sha, _, err := b.Put(ctx, strings.NewReader("never synced"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Discard()
+	if packs := packFiles(t, st); len(packs) != 0 {
+		t.Fatalf("packs %v left after Discard without Sync", packs)
+	}
+	if _, err := st.OpenBlob(sha); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("discarded blob: %v, want ErrNotFound", err)
+	}
+
+	b = st.NewBlobBatch()
+	kept, _, _ := b.Put(ctx, strings.NewReader("synced"))
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	dropped, _, _ := b.Put(ctx, strings.NewReader("after sync"))
+	b.Discard()
+	if got := readBlob(t, st, kept); got != "synced" {
+		t.Fatalf("synced blob reads %q", got)
+	}
+	if _, err := st.OpenBlob(dropped); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("blob put after Sync and discarded: %v, want ErrNotFound", err)
+	}
+	packs := packFiles(t, st)
+	if len(packs) != 1 {
+		t.Fatalf("packs %v, want one", packs)
+	}
+	fi, err := os.Stat(filepath.Join(st.BlobDir(), "packs", packs[0]))
+	if err != nil || fi.Size() != int64(len("synced")) {
+		t.Fatalf("pack holds %d bytes, want only the synced blob's %d (%v)", fi.Size(), len("synced"), err)
+	}
+}
+
+// Content stored in an earlier batch's pack is not written again.
+func TestBlobBatchPackDeduplicates(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	logo := strings.Repeat("logo", 1000)
+	b1 := st.NewBlobBatch()
+	sha1, _, err := b1.Put(ctx, strings.NewReader(logo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b1.Put(ctx, strings.NewReader(logo)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b1.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	b1.Discard()
+	b2 := st.NewBlobBatch()
+	sha2, size, err := b2.Put(ctx, strings.NewReader(logo))
+	if err != nil || sha2 != sha1 || size != int64(len(logo)) {
+		t.Fatalf("second batch: %s %d %v", sha2, size, err)
+	}
+	if err := b2.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	b2.Discard()
+	packs := packFiles(t, st)
+	if len(packs) != 1 {
+		t.Fatalf("packs %v, want one (the second batch had nothing new)", packs)
+	}
+	fi, _ := os.Stat(filepath.Join(st.BlobDir(), "packs", packs[0]))
+	if fi.Size() != int64(len(logo)) {
+		t.Fatalf("pack holds %d bytes, want the logo once (%d)", fi.Size(), len(logo))
+	}
+	if readBlob(t, st, sha1) != logo {
+		t.Fatal("logo reads back differently")
+	}
+}
+
+// A write that fails (full disk) fails that Put with an error naming the
+// blob directory; later blobs of the batch are stored correctly.
+func TestBlobBatchPackWriteFailure(t *testing.T) {
+	ctx := context.Background()
+	var full atomic.Bool
+	st := storetest.Open(t, store.WithBlobWriteFault(func() error {
+		if full.Load() {
+			return syscall.ENOSPC
+		}
+		return nil
+	}))
+	b := st.NewBlobBatch()
+	defer b.Discard()
+	first, _, err := b.Put(ctx, strings.NewReader("first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.Store(true)
+	_, _, err = b.Put(ctx, strings.NewReader("lost to a full disk"))
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), st.BlobDir()) {
+		t.Fatalf("put on a full disk: %v, want ENOSPC naming %s", err, st.BlobDir())
+	}
+	full.Store(false)
+	third, _, err := b.Put(ctx, strings.NewReader("third"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if readBlob(t, st, first) != "first" || readBlob(t, st, third) != "third" {
+		t.Fatal("blobs around the failed write read back differently")
+	}
+}
+
+// A pack cut short (a disk error, a bad restore) gives an error naming the
+// pack instead of a short read.
+func TestOpenBlobTruncatedPack(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	b := st.NewBlobBatch()
+	sha, _, err := b.Put(ctx, bytes.NewReader(bytes.Repeat([]byte("z"), 4096)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	b.Discard()
+	packs := packFiles(t, st)
+	pack := filepath.Join(st.BlobDir(), "packs", packs[0])
+	if err := os.Truncate(pack, 100); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.OpenBlob(sha)
+	if err == nil || !strings.Contains(err.Error(), "truncated") || !strings.Contains(err.Error(), pack) {
+		t.Fatalf("open of a blob in a truncated pack: %v", err)
+	}
+}
