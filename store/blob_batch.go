@@ -55,6 +55,20 @@ var packBufs = sync.Pool{New: func() any { b := make([]byte, packMax+1); return 
 // Memory use does not depend on the size of r: up to packMax bytes are
 // held while hashing, anything larger is streamed into its own file.
 func (b *BlobBatch) Put(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
+	return b.put(ctx, r, true)
+}
+
+// PutFresh is Put for content that is almost always new, such as a
+// fetched raw message (the import ledger finds repeated messages by their
+// content hash): a small blob is not looked up among the blobs packed by
+// earlier batches, which saves a database query per blob. Content packed
+// before is then packed again; the index keeps its first place and the new
+// copy is unreferenced bytes of this batch's pack.
+func (b *BlobBatch) PutFresh(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
+	return b.put(ctx, r, false)
+}
+
+func (b *BlobBatch) put(ctx context.Context, r io.Reader, lookup bool) (sha string, size int64, err error) {
 	if b.loose {
 		return b.putFile(ctx, r)
 	}
@@ -73,12 +87,14 @@ func (b *BlobBatch) Put(ctx context.Context, r io.Reader) (sha string, size int6
 	if b.known(sha) {
 		return sha, int64(n), nil
 	}
-	stored, err := b.storedBefore(ctx, sha)
-	if err != nil {
-		return "", 0, err
-	}
-	if stored {
-		return sha, int64(n), nil
+	if lookup {
+		stored, err := b.storedBefore(ctx, sha)
+		if err != nil {
+			return "", 0, err
+		}
+		if stored {
+			return sha, int64(n), nil
+		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

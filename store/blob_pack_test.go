@@ -283,3 +283,46 @@ func TestOpenBlobTruncatedPack(t *testing.T) {
 		t.Fatalf("open of a blob in a truncated pack: %v", err)
 	}
 }
+
+// PutFresh does not look at earlier batches: content packed before is
+// packed again, and the index keeps its first place, so both batches' reads
+// give the content.
+func TestBlobBatchPutFresh(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	const raw = "From: a@b.example\r\n\r\nbody\r\n"
+	b1 := st.NewBlobBatch()
+	sha, _, err := b1.PutFresh(ctx, strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b1.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	b1.Discard()
+	b2 := st.NewBlobBatch()
+	sha2, _, err := b2.PutFresh(ctx, strings.NewReader(raw))
+	if err != nil || sha2 != sha {
+		t.Fatalf("second PutFresh: %s %v", sha2, err)
+	}
+	if _, _, err := b2.PutFresh(ctx, strings.NewReader(raw)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b2.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	b2.Discard()
+	packs := packFiles(t, st)
+	if len(packs) != 2 {
+		t.Fatalf("packs %v, want two (PutFresh does not look at the first)", packs)
+	}
+	for _, p := range packs {
+		fi, _ := os.Stat(filepath.Join(st.BlobDir(), "packs", p))
+		if fi.Size() != int64(len(raw)) {
+			t.Errorf("pack %s holds %d bytes, want the content once (%d): a batch packs its own repeats once", p, fi.Size(), len(raw))
+		}
+	}
+	if got := readBlob(t, st, sha); got != raw {
+		t.Fatalf("read back %q", got)
+	}
+}
