@@ -21,6 +21,9 @@ import (
 
 // Fault points passed to Deps.Fault.
 const (
+	// FaultFetched is asked in the fetching goroutine after a batch was
+	// fetched, spooled and parsed, before it is handed on to be committed.
+	FaultFetched = "fetched"
 	// FaultMidBatch is asked after each message of a batch was spooled and
 	// parsed, before the batch is committed.
 	FaultMidBatch = "mid-batch"
@@ -52,9 +55,11 @@ type Deps struct {
 	Now    func() time.Time // nil: time.Now
 	// TempDir holds the spooled messages ("" = os.TempDir()).
 	TempDir string
-	// Fault is test-only fault injection: asked at FaultMidBatch and
-	// FaultAfterCommit, a returned error aborts the run like a crash. nil
-	// in production.
+	// Fault is test-only fault injection: asked at FaultFetched,
+	// FaultMidBatch and FaultAfterCommit, a returned error aborts the run
+	// like a crash. FaultFetched is asked by the fetching goroutine while
+	// the others may be asked for the batch before: Fault must be safe for
+	// concurrent use. nil in production.
 	Fault func(point string) error
 	// Progress, when set, is told after each batch how many of the unseen
 	// messages are done.
@@ -269,15 +274,12 @@ func (p *Pipeline) Run(ctx context.Context, req Request) (*Result, error) {
 // fetchAll connects and imports for Run (req has its defaults).
 func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Result, error) {
 	cfg, st := req.Config, p.Deps.Store
-	c, err := mailconn.DialIMAP(ctx, st, cfg, req.RunAs, mailconn.DialOptions{Now: p.Deps.Now, NoLock: req.DryRun, IMAP: p.Deps.IMAPOptions})
+	dial := mailconn.DialOptions{Now: p.Deps.Now, NoLock: req.DryRun, IMAP: p.Deps.IMAPOptions}
+	c, err := mailconn.DialIMAP(ctx, st, cfg, req.RunAs, dial)
 	if err != nil {
 		return res, classify(err)
 	}
-	defer func() {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		c.Logout(lctx)
-	}()
+	defer logout(ctx, c)
 	status, err := c.Select(ctx, req.Folder)
 	if err != nil {
 		return res, classify(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
@@ -299,34 +301,43 @@ func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Res
 	if err != nil {
 		return res, engine.Retryable(err)
 	}
-	known, err := st.LedgerKeys(ctx, cfg.ID, req.Folder, status.UIDValidity)
+	recorded, err := st.LedgerKeys(ctx, cfg.ID, req.Folder, status.UIDValidity)
 	if err != nil {
 		return res, engine.Retryable(err)
 	}
-	r := &run{p: p, req: req, res: res, c: c, st: st, settings: settings, known: known, uidValidity: status.UIDValidity}
-	for start := 0; start < len(uids); start += req.BatchSize {
-		end := min(start+req.BatchSize, len(uids))
-		if err := r.batch(ctx, uids[start:end]); err != nil {
-			return res, classify(err)
+	r := &run{p: p, req: req, res: res, c: c, dial: dial, st: st, settings: settings, recorded: recorded, uidValidity: status.UIDValidity}
+	defer func() {
+		if r.mc != nil {
+			logout(ctx, r.mc)
 		}
-		if p.Deps.Progress != nil {
-			p.Deps.Progress(end, len(uids))
-		}
-	}
-	return res, nil
+	}()
+	return res, classify(r.stages(ctx, uids))
 }
 
-// run is the state of one Pipeline.Run.
+// logout ends a connection of the run, also when ctx ended.
+func logout(ctx context.Context, c *mailbox.IMAP) {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	c.Logout(lctx)
+}
+
+// run is the state of one Pipeline.Run. The fetch stage (fetchBatches)
+// reads only p, req, c, st, recorded and uidValidity, which do not change
+// during the run; everything else belongs to the commit stage.
 type run struct {
-	p           *Pipeline
-	req         Request
-	res         *Result
-	c           *mailbox.IMAP
-	st          *store.Store
-	settings    store.Settings
-	known       map[uint32]string
+	p        *Pipeline
+	req      Request
+	res      *Result
+	c        *mailbox.IMAP // selects, searches and fetches
+	mc       *mailbox.IMAP // moves; opened at the first move (mover)
+	dial     mailconn.DialOptions
+	st       *store.Store
+	settings store.Settings
+	// recorded are the UIDs the import ledger held when the run started,
+	// with their outcomes: these are only moved, not fetched. UIDs the
+	// run commits are never seen again by it (batches are disjoint).
+	recorded    map[uint32]string
 	uidValidity uint32
-	blobs       *store.BlobBatch // this batch's blobs, synced before its commit
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -337,6 +348,29 @@ func (r *run) logf(format string, args ...any) {
 
 func (r *run) key(uid uint32) store.LedgerKey {
 	return store.LedgerKey{MailConfigID: r.req.Config.ID, Mailbox: r.req.Folder, UIDValidity: r.uidValidity, UID: uid}
+}
+
+// batch is one batch of UIDs on its way through the two stages: filled by
+// the fetch stage, then handed to the commit stage, which discards it when
+// done with it.
+type batch struct {
+	msgs []*msg // sorted by UID once fetched
+	// blobs holds the batch's raw messages and attachments, synced before
+	// its commit; each batch has its own, as the next batch is spooled
+	// while this one is synced and committed.
+	blobs *store.BlobBatch
+	end   int // index in the run's UIDs after this batch's last (progress)
+}
+
+// discard removes what the batch left behind: the temporary files of
+// blobs never synced and a dry run's spool files.
+func (b *batch) discard() {
+	b.blobs.Discard()
+	for _, m := range b.msgs {
+		if m.file != "" {
+			os.Remove(m.file)
+		}
+	}
 }
 
 // msg is one message of a batch on its way through the pipeline.
@@ -357,7 +391,8 @@ type msg struct {
 	prevAct  int64  // activity of the earlier identical message
 	quarErr  string
 	relIDs   []int64
-	finished bool // nothing more to do before the commit
+	recorded string // the ledger's outcome of a UID recorded before the run
+	finished bool   // nothing more to do before the commit
 	parseErr error
 }
 
@@ -375,57 +410,128 @@ func (r *run) errorFolder() string {
 	return store.DefaultErrorFolder
 }
 
-func (r *run) batch(ctx context.Context, uids []uint32) error {
+// stages imports uids in batches with two stages: a goroutine fetches,
+// spools and parses batch after batch (fetchBatches) on r.c, while this
+// one runs the Mapper, commits, moves (on a second connection) and
+// accounts the batch fetched before (commitBatch). The batches pass over
+// an unbuffered channel, so at most two are held: the one being fetched
+// and the one being committed.
+//
+// When the commit stage fails, the fetch stage is stopped and its batch
+// discarded before stages returns. When the fetch stage fails, the
+// batches it handed on are finished first, as a failing batch of a
+// sequential import would leave the earlier ones done.
+func (r *run) stages(ctx context.Context, uids []uint32) error {
+	fctx, stop := context.WithCancel(ctx)
+	fetched := make(chan *batch)
+	done := make(chan struct{})
+	var fetchErr error
+	go func() {
+		defer close(done)
+		fetchErr = r.fetchBatches(fctx, uids, fetched)
+		close(fetched)
+	}()
+	defer func() {
+		stop()
+		<-done
+	}()
+	for b := range fetched {
+		err := r.commitBatch(ctx, b)
+		b.discard()
+		if err != nil {
+			return err
+		}
+		if r.p.Deps.Progress != nil {
+			r.p.Deps.Progress(b.end, len(uids))
+		}
+	}
+	// fetched is closed: fetchErr is set
+	return fetchErr
+}
+
+// fetchBatches is the fetch stage: it fetches the batches of uids one
+// after the other and hands each on over out. A batch it cannot hand on
+// it discards.
+func (r *run) fetchBatches(ctx context.Context, uids []uint32, out chan<- *batch) error {
+	for start := 0; start < len(uids); start += r.req.BatchSize {
+		end := min(start+r.req.BatchSize, len(uids))
+		b, err := r.fetchBatch(ctx, uids[start:end])
+		if f := r.p.Deps.Fault; err == nil && f != nil {
+			if ferr := f(FaultFetched); ferr != nil {
+				err = fmt.Errorf("mail configuration %s: aborted after fetching: %w", r.req.Config.MatchCode, ferr)
+			}
+		}
+		if err != nil {
+			b.discard()
+			return err
+		}
+		b.end = end
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			b.discard()
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// fetchBatch fetches the messages of uids not recorded in the ledger,
+// spooling and parsing each; it returns the batch also with an error, for
+// discarding.
+func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 	cfg := r.req.Config
-	r.blobs = r.st.NewBlobBatch()
-	var msgs []*msg
+	b := &batch{blobs: r.st.NewBlobBatch()}
 	var fetch []uint32
 	for _, uid := range uids {
-		if outcome, ok := r.known[uid]; ok {
+		if outcome, ok := r.recorded[uid]; ok {
 			// recorded before: the run that recorded it ended before the
 			// move; move it now, create nothing
-			m := &msg{uid: uid, item: -1, finished: true, out: MailOutcome{UID: uid, Outcome: OutcomeRecovered, Reason: "already recorded in the import ledger as " + outcome}}
-			m.dest = r.destForKnown(ctx, uid, outcome)
-			msgs = append(msgs, m)
+			b.msgs = append(b.msgs, &msg{uid: uid, item: -1, finished: true, recorded: outcome,
+				out: MailOutcome{UID: uid, Outcome: OutcomeRecovered, Reason: "already recorded in the import ledger as " + outcome}})
 			continue
 		}
 		fetch = append(fetch, uid)
 	}
 	// Each fetched message is parsed (its attachments stored) by a worker
-	// while the next ones are fetched; the Mapper runs afterwards, in UID
-	// order.
+	// while the next ones are fetched; the Mapper runs in the commit
+	// stage, in UID order.
 	parsers := newParsers()
-	defer func() {
-		parsers.wait()
-		r.blobs.Discard()
-		for _, m := range msgs {
-			if m.file != "" {
-				os.Remove(m.file)
-			}
-		}
-	}()
 	byUID := map[uint32]*msg{}
 	err := r.c.FetchStream(ctx, fetch, func(fm *mailbox.Message) error {
 		m := &msg{uid: fm.UID, internal: fm.InternalDate, item: -1, out: MailOutcome{UID: fm.UID}}
-		msgs = append(msgs, m)
+		b.msgs = append(b.msgs, m)
 		byUID[fm.UID] = m
-		if err := r.spool(ctx, m, fm.Body); err != nil {
+		if err := r.spool(ctx, b, m, fm.Body); err != nil {
 			return err
 		}
-		parsers.do(func() { m.parseErr = r.parse(ctx, m) })
+		parsers.do(func() { m.parseErr = r.parse(ctx, b, m) })
 		return nil
 	})
 	parsers.wait()
 	if err != nil {
-		return fmt.Errorf("mail configuration %s folder %q: %w", cfg.MatchCode, r.req.Folder, err)
+		return b, fmt.Errorf("mail configuration %s folder %q: %w", cfg.MatchCode, r.req.Folder, err)
 	}
 	for _, uid := range fetch {
 		if byUID[uid] == nil {
 			r.p.Deps.logger().Warn("mail import: message vanished before it was fetched", "match_code", cfg.MatchCode, "uid", uid)
 		}
 	}
-	sort.Slice(msgs, func(i, j int) bool { return msgs[i].uid < msgs[j].uid })
+	sort.Slice(b.msgs, func(i, j int) bool { return b.msgs[i].uid < b.msgs[j].uid })
+	return b, nil
+}
 
+// commitBatch is the commit stage for one fetched batch: ledger checks and
+// Mapper in UID order, blob sync, one commit, ledger rows, move,
+// accounting and the follow-ups.
+func (r *run) commitBatch(ctx context.Context, b *batch) error {
+	cfg := r.req.Config
+	msgs := b.msgs
+	for _, m := range msgs {
+		if m.recorded != "" {
+			m.dest = r.destForKnown(ctx, m.uid, m.recorded)
+		}
+	}
 	known, err := r.ledgerMatches(ctx, msgs)
 	if err != nil {
 		return err
@@ -436,7 +542,7 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		if m.finished {
 			continue
 		}
-		if err := r.prepare(ctx, m, known, batchIDs); err != nil {
+		if err := r.prepare(ctx, b, m, known, batchIDs); err != nil {
 			return err
 		}
 		if m.item == -2 {
@@ -455,7 +561,7 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		}
 		return nil
 	}
-	if err := r.blobs.Sync(); err != nil {
+	if err := b.blobs.Sync(); err != nil {
 		return engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
 	}
 	if len(items) > 0 {
@@ -480,11 +586,6 @@ func (r *run) batch(ctx context.Context, uids []uint32) error {
 		}
 		if err := r.st.RecordLedger(ctx, e); err != nil && !errors.Is(err, store.ErrConflict) {
 			return engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
-		}
-	}
-	for _, m := range msgs {
-		if m.out.Outcome != OutcomeLeft && m.out.Outcome != OutcomeRecovered {
-			r.known[m.uid] = m.out.Outcome
 		}
 	}
 	if f := r.p.Deps.Fault; f != nil {
@@ -528,9 +629,9 @@ func (r *run) destForKnown(ctx context.Context, uid uint32, outcome string) stri
 // spool writes the message body to disk, hashing it: straight into the
 // blob store (the raw .eml is kept anyway; the batch's blobs are synced
 // before its commit), or in a dry run into a temporary file.
-func (r *run) spool(ctx context.Context, m *msg, body io.Reader) error {
+func (r *run) spool(ctx context.Context, b *batch, m *msg, body io.Reader) error {
 	if !r.req.DryRun {
-		sha, size, err := r.blobs.Put(ctx, body)
+		sha, size, err := b.blobs.Put(ctx, body)
 		if err != nil {
 			return engine.Retryable(fmt.Errorf("store UID %d: %w", m.uid, err))
 		}
@@ -579,7 +680,7 @@ func (r *run) ledgerMatches(ctx context.Context, msgs []*msg) (store.LedgerMatch
 // prepare runs the ledger checks, the parse and the Mapper for one message,
 // with the batch's earlier ledger rows in known. It sets m.item to -2 when
 // the message needs a commit item.
-func (r *run) prepare(ctx context.Context, m *msg, known store.LedgerMatches, batchIDs map[string]uint32) error {
+func (r *run) prepare(ctx context.Context, b *batch, m *msg, known store.LedgerMatches, batchIDs map[string]uint32) error {
 	cfg := r.req.Config
 	// identical content imported before: a duplicate, nothing twice
 	for _, e := range known.ByContent[m.sha] {
@@ -613,7 +714,7 @@ func (r *run) prepare(ctx context.Context, m *msg, known store.LedgerMatches, ba
 	m.out.MessageID, m.out.Subject, m.out.From = mail.MessageID, mail.Subject, mail.From.Addr
 	in := &Input{Mail: mail, UID: m.uid, InternalDate: m.internal, ContentSHA256: m.sha, Config: cfg,
 		RunAs: r.req.RunAs, Delegate: r.req.Delegate, Settings: r.settings, Store: r.st, Folder: r.req.Folder, DryRun: r.req.DryRun,
-		OpenRaw: r.opener(m)}
+		OpenRaw: r.opener(b, m)}
 	if mail.MessageID != "" {
 		for _, e := range known.ByMessageID[mail.MessageID] {
 			if e.Outcome == store.OutcomeImported && e.ContentSHA256 != m.sha {
@@ -691,15 +792,15 @@ func (p *parsers) do(job func()) {
 // wait waits for every job started.
 func (p *parsers) wait() { p.wg.Wait() }
 
-// opener opens m's raw message: its blob (synced with the batch or not),
-// or in a dry run its spool file.
-func (r *run) opener(m *msg) func() (io.ReadCloser, error) {
+// opener opens m's raw message: its blob in b's blobs (synced or not), or
+// in a dry run its spool file.
+func (r *run) opener(b *batch, m *msg) func() (io.ReadCloser, error) {
 	if m.file != "" {
 		return func() (io.ReadCloser, error) { return os.Open(m.file) }
 	}
-	b := r.blobs
+	blobs := b.blobs
 	return func() (io.ReadCloser, error) {
-		f, err := b.Open(m.sha)
+		f, err := blobs.Open(m.sha)
 		if err != nil {
 			return nil, err
 		}
@@ -717,8 +818,8 @@ func (e *storageError) Unwrap() error { return e.err }
 
 // parse reads the spooled message; outside a dry run attachments and the
 // raw message go into the blob store.
-func (r *run) parse(ctx context.Context, m *msg) error {
-	f, err := r.opener(m)()
+func (r *run) parse(ctx context.Context, b *batch, m *msg) error {
+	f, err := r.opener(b, m)()
 	if err != nil {
 		return &storageError{fmt.Errorf("read spooled message: %w", err)}
 	}
@@ -728,7 +829,7 @@ func (r *run) parse(ctx context.Context, m *msg) error {
 	if !r.req.DryRun {
 		// the blob store hashes what it writes: the attachment's hash
 		opts.StoreAttachment = func(a *mailparse.Attachment, content io.Reader) (string, int64, error) {
-			sha, size, err := r.blobs.Put(ctx, content)
+			sha, size, err := b.blobs.Put(ctx, content)
 			if err != nil {
 				return "", 0, &storageError{fmt.Errorf("store attachment %q: %w", a.Name, err)}
 			}
@@ -837,7 +938,11 @@ func (r *run) move(ctx context.Context, msgs []*msg) error {
 		byDest[m.dest] = append(byDest[m.dest], m.uid)
 	}
 	for _, d := range dests {
-		if err := r.c.Move(ctx, byDest[d], d); err != nil {
+		c, err := r.mover(ctx)
+		if err == nil {
+			err = c.Move(ctx, byDest[d], d)
+		}
+		if err != nil {
 			return fmt.Errorf("mail configuration %s: committed %d message(s) but could not move them from %q (the next run moves them): %w",
 				r.req.Config.MatchCode, len(byDest[d]), r.req.Folder, err)
 		}
@@ -848,6 +953,32 @@ func (r *run) move(ctx context.Context, msgs []*msg) error {
 		}
 	}
 	return nil
+}
+
+// mover returns the connection the batches' messages are moved on, opening
+// it at the first move: a second connection, so that a move does not wait
+// for the fetch of the next batch on the first. It must see the folder
+// with the UIDVALIDITY the UIDs were read under; otherwise the UIDs name
+// other messages, and nothing is moved (the next run finds what was
+// committed in the ledger by content and moves it).
+func (r *run) mover(ctx context.Context) (*mailbox.IMAP, error) {
+	if r.mc != nil {
+		return r.mc, nil
+	}
+	c, err := mailconn.DialIMAP(ctx, r.st, r.req.Config, r.req.RunAs, r.dial)
+	if err != nil {
+		return nil, err
+	}
+	status, err := c.Select(ctx, r.req.Folder)
+	if err == nil && status.UIDValidity != r.uidValidity {
+		err = engine.Retryable(fmt.Errorf("the UIDVALIDITY of %q changed from %d to %d during the import", r.req.Folder, r.uidValidity, status.UIDValidity))
+	}
+	if err != nil {
+		logout(ctx, c)
+		return nil, err
+	}
+	r.mc = c
+	return c, nil
 }
 
 // account adds a finished message to the result.
