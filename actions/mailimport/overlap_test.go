@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -231,6 +232,64 @@ func TestCommitFailureDiscardsFetchedBatch(t *testing.T) {
 		}
 		checkExactlyOnce(t, e, raws)
 	})
+}
+
+// The same in a dry run: the spool files of both batches are removed,
+// after a failure as after a run that went through.
+func TestDryRunFailureRemovesSpoolFiles(t *testing.T) {
+	st := storetest.Open(t)
+	e := newEnv(t, st, mailtest.IMAPOptions{})
+	e.appendRaw(numberedMails(6)...)
+	w := &fetchWatch{}
+	deps := e.deps()
+	deps.Fault = w.fault
+	spoolFiles := func() int {
+		ents, err := os.ReadDir(deps.TempDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+	spooled := 0
+	fail := true
+	mapper := mailimport.MapperFunc(func(ctx context.Context, in *mailimport.Input) (mailimport.Decision, error) {
+		if in.UID == 1 {
+			if err := w.waitFetched(2); err != nil {
+				return mailimport.Decision{}, err
+			}
+			spooled = spoolFiles()
+			if fail {
+				return mailimport.Decision{}, errors.New("contact lookup failed")
+			}
+		}
+		return mailimport.IncomingMapper{}.Map(ctx, in)
+	})
+	p := &mailimport.Pipeline{Deps: deps, Mapper: mapper}
+	_, err := p.Run(e.ctx, mailimport.Request{Config: e.cfg, RunAs: e.emp, BatchSize: 3, DryRun: true})
+	if err == nil || !strings.Contains(err.Error(), "contact lookup failed") {
+		t.Fatalf("dry run: %v", err)
+	}
+	if spooled != 6 {
+		t.Errorf("%d spool files while batch 1 was mapped, want 6 (batches 1 and 2)", spooled)
+	}
+	if n := spoolFiles(); n != 0 {
+		t.Errorf("%d spool files left after a failed dry run", n)
+	}
+
+	fail, w.fetched = false, 0
+	res, err := p.Run(e.ctx, mailimport.Request{Config: e.cfg, RunAs: e.emp, BatchSize: 3, DryRun: true})
+	if err != nil || len(res.Mails) != 6 {
+		t.Fatalf("dry run: %v %+v", err, res)
+	}
+	if n := spoolFiles(); n != 0 {
+		t.Errorf("%d spool files left after a dry run", n)
+	}
+	if len(e.inbox()) != 6 || len(e.activities()) != 0 || blobFiles(t, st) != 0 {
+		t.Errorf("a dry run changed something: %d in the inbox, %d activities, %d blob files", len(e.inbox()), len(e.activities()), blobFiles(t, st))
+	}
+	if n := e.srv.LoginAttempts(); n != 2 {
+		t.Errorf("%d logins for two dry runs, want 2", n)
+	}
 }
 
 // A failure of the fetch stage in batch 2 ends the run only after batch
