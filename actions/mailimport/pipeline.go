@@ -410,17 +410,20 @@ func (r *run) errorFolder() string {
 	return store.DefaultErrorFolder
 }
 
-// stages imports uids in batches with two stages: a goroutine fetches,
-// spools and parses batch after batch (fetchBatches) on r.c, while this
-// one runs the Mapper, commits, moves (on a second connection) and
-// accounts the batch fetched before (commitBatch). The batches pass over
-// an unbuffered channel, so at most two are held: the one being fetched
-// and the one being committed.
+// stages imports uids in batches with three stages: a goroutine fetches,
+// spools and parses batch after batch (fetchBatches) on r.c; this one runs
+// the Mapper and commits (commitBatch); and the batch committed before is
+// moved meanwhile on a second connection (startMove), after which this
+// goroutine accounts it and runs its follow-ups (finish). The fetched
+// batches pass over an unbuffered channel, so at most three are held: one
+// being fetched, one being committed and one being moved. Mapper, result
+// and follow-ups stay in this goroutine, in UID order.
 //
-// When the commit stage fails, the fetch stage is stopped and its batch
-// discarded before stages returns. When the fetch stage fails, the
-// batches it handed on are finished first, as a failing batch of a
-// sequential import would leave the earlier ones done.
+// When the commit stage fails, the move under way is finished, the fetch
+// stage stopped and its batch discarded before stages returns. When the
+// fetch stage fails, the batches it handed on are committed and moved
+// first, as a failing batch of a sequential import would leave the
+// earlier ones done.
 func (r *run) stages(ctx context.Context, uids []uint32) error {
 	fctx, stop := context.WithCancel(ctx)
 	fetched := make(chan *batch)
@@ -435,18 +438,78 @@ func (r *run) stages(ctx context.Context, uids []uint32) error {
 		stop()
 		<-done
 	}()
+	var moving *moveJob
+	finish := func() error {
+		if moving == nil {
+			return nil
+		}
+		err := r.finish(ctx, moving)
+		if err == nil && r.p.Deps.Progress != nil {
+			r.p.Deps.Progress(moving.b.end, len(uids))
+		}
+		moving = nil
+		return err
+	}
 	for b := range fetched {
-		err := r.commitBatch(ctx, b)
-		b.discard()
+		move, err := r.commitBatch(ctx, b)
+		// the batch before has moved meanwhile (or failed to)
+		if ferr := finish(); err == nil {
+			err = ferr
+		}
 		if err != nil {
+			b.discard()
 			return err
 		}
-		if r.p.Deps.Progress != nil {
-			r.p.Deps.Progress(b.end, len(uids))
+		if !move {
+			b.discard()
+			if r.p.Deps.Progress != nil {
+				r.p.Deps.Progress(b.end, len(uids))
+			}
+			continue
 		}
+		moving = r.startMove(ctx, b)
+	}
+	if err := finish(); err != nil {
+		return err
 	}
 	// fetched is closed: fetchErr is set
 	return fetchErr
+}
+
+// moveJob is a committed batch being moved by its own goroutine.
+type moveJob struct {
+	b    *batch
+	done chan error
+}
+
+// startMove moves the committed batch b on the move connection while the
+// caller commits the next one.
+func (r *run) startMove(ctx context.Context, b *batch) *moveJob {
+	j := &moveJob{b: b, done: make(chan error, 1)}
+	go func() { j.done <- r.move(ctx, b.msgs) }()
+	return j
+}
+
+// finish waits for j's move; once the batch has left the folder it is
+// accounted and its follow-ups run. The batch is discarded either way.
+func (r *run) finish(ctx context.Context, j *moveJob) error {
+	defer j.b.discard()
+	if err := <-j.done; err != nil {
+		return err
+	}
+	for _, m := range j.b.msgs {
+		r.account(m)
+	}
+	for _, m := range j.b.msgs {
+		if m.dec.AfterCommit == nil || (m.out.Outcome != store.OutcomeImported && m.out.Outcome != OutcomeSkipped) {
+			continue
+		}
+		if err := m.dec.AfterCommit(ctx, m.out.ActivityID); err != nil {
+			r.logf("warning: UID %d (%s): follow-up after import failed: %v", m.uid, m.out.Subject, err)
+			r.p.Deps.logger().Warn("mail import: follow-up failed", "match_code", r.req.Config.MatchCode, "uid", m.uid, "err", err)
+		}
+	}
+	return nil
 }
 
 // fetchBatches is the fetch stage: it fetches the batches of uids one
@@ -522,9 +585,10 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 }
 
 // commitBatch is the commit stage for one fetched batch: ledger checks and
-// Mapper in UID order, blob sync, one commit, ledger rows, move,
-// accounting and the follow-ups.
-func (r *run) commitBatch(ctx context.Context, b *batch) error {
+// Mapper in UID order, blob sync, one commit and the ledger rows. It
+// reports whether the batch is to be moved (startMove) now: not in a dry
+// run, which it accounts itself.
+func (r *run) commitBatch(ctx context.Context, b *batch) (move bool, err error) {
 	cfg := r.req.Config
 	msgs := b.msgs
 	for _, m := range msgs {
@@ -534,7 +598,7 @@ func (r *run) commitBatch(ctx context.Context, b *batch) error {
 	}
 	known, err := r.ledgerMatches(ctx, msgs)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var items []store.ImportItem
 	batchIDs := map[string]uint32{}
@@ -543,7 +607,7 @@ func (r *run) commitBatch(ctx context.Context, b *batch) error {
 			continue
 		}
 		if err := r.prepare(ctx, b, m, known, batchIDs); err != nil {
-			return err
+			return false, err
 		}
 		if m.item == -2 {
 			items = append(items, r.commitItem(m))
@@ -551,7 +615,7 @@ func (r *run) commitBatch(ctx context.Context, b *batch) error {
 		}
 		if f := r.p.Deps.Fault; f != nil {
 			if err := f(FaultMidBatch); err != nil {
-				return fmt.Errorf("mail configuration %s: aborted before commit: %w", cfg.MatchCode, err)
+				return false, fmt.Errorf("mail configuration %s: aborted before commit: %w", cfg.MatchCode, err)
 			}
 		}
 	}
@@ -559,15 +623,15 @@ func (r *run) commitBatch(ctx context.Context, b *batch) error {
 		for _, m := range msgs {
 			r.account(m)
 		}
-		return nil
+		return false, nil
 	}
 	if err := b.blobs.Sync(); err != nil {
-		return engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
+		return false, engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
 	}
 	if len(items) > 0 {
 		results, err := r.st.CommitImport(ctx, items)
 		if err != nil {
-			return engine.Retryable(fmt.Errorf("mail configuration %s: commit of %d message(s): %w", cfg.MatchCode, len(items), err))
+			return false, engine.Retryable(fmt.Errorf("mail configuration %s: commit of %d message(s): %w", cfg.MatchCode, len(items), err))
 		}
 		for _, m := range msgs {
 			if m.item >= 0 {
@@ -585,30 +649,15 @@ func (r *run) commitBatch(ctx context.Context, b *batch) error {
 			e.ActivityID = &m.prevAct
 		}
 		if err := r.st.RecordLedger(ctx, e); err != nil && !errors.Is(err, store.ErrConflict) {
-			return engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
+			return false, engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
 		}
 	}
 	if f := r.p.Deps.Fault; f != nil {
 		if err := f(FaultAfterCommit); err != nil {
-			return fmt.Errorf("mail configuration %s: aborted after commit, before move: %w", cfg.MatchCode, err)
+			return false, fmt.Errorf("mail configuration %s: aborted after commit, before move: %w", cfg.MatchCode, err)
 		}
 	}
-	if err := r.move(ctx, msgs); err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		r.account(m)
-	}
-	for _, m := range msgs {
-		if m.dec.AfterCommit == nil || (m.out.Outcome != store.OutcomeImported && m.out.Outcome != OutcomeSkipped) {
-			continue
-		}
-		if err := m.dec.AfterCommit(ctx, m.out.ActivityID); err != nil {
-			r.logf("warning: UID %d (%s): follow-up after import failed: %v", m.uid, m.out.Subject, err)
-			r.p.Deps.logger().Warn("mail import: follow-up failed", "match_code", cfg.MatchCode, "uid", m.uid, "err", err)
-		}
-	}
-	return nil
+	return true, nil
 }
 
 // destForKnown is where a message recorded in the ledger goes.
@@ -631,7 +680,9 @@ func (r *run) destForKnown(ctx context.Context, uid uint32, outcome string) stri
 // before its commit), or in a dry run into a temporary file.
 func (r *run) spool(ctx context.Context, b *batch, m *msg, body io.Reader) error {
 	if !r.req.DryRun {
-		sha, size, err := b.blobs.Put(ctx, body)
+		// a fetched message is almost never stored already (the ledger
+		// finds a repeated one by its content hash): no lookup
+		sha, size, err := b.blobs.PutFresh(ctx, body)
 		if err != nil {
 			return engine.Retryable(fmt.Errorf("store UID %d: %w", m.uid, err))
 		}
