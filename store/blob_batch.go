@@ -40,12 +40,19 @@ type BlobBatch struct {
 	packDir  bool                 // the pack is new: packs/ and its entry need a directory sync
 	packed   map[string]packEntry // blobs in pack (synced or not)
 	toIndex  []packEntry          // packed blobs Sync has not recorded yet
-	packSync int64                // pack bytes made durable
+	packSync int64                // pack bytes recorded in blob_pack_entry
+	// content fsynced by StartSync or Sync
+	packFsynced int64
+	tmpSynced   map[string]bool
+
+	// background is the Sync started by StartSync, nil when none is
+	// under way. StartSync and Sync/Discard must not run concurrently.
+	background chan error
 }
 
 // NewBlobBatch starts a batch of blob writes.
 func (s *Store) NewBlobBatch() *BlobBatch {
-	return &BlobBatch{s: s, pending: map[string]string{}, dirs: map[string]bool{}, packed: map[string]packEntry{}}
+	return &BlobBatch{s: s, pending: map[string]string{}, dirs: map[string]bool{}, packed: map[string]packEntry{}, tmpSynced: map[string]bool{}}
 }
 
 // packBufs hold a blob while Put decides whether it fits into the pack.
@@ -209,25 +216,82 @@ func (b *BlobBatch) Open(sha string) (io.ReadCloser, error) {
 	return b.s.OpenBlob(sha)
 }
 
+// StartSync starts writing the content of the blobs Put so far to disk
+// (the fsyncs, the slow part of Sync) on its own goroutine and returns at
+// once, so that the disk works while the caller goes on (an importer
+// starts it when a batch is fetched and commits the batch later). Nothing
+// becomes findable: that is still Sync's work, and a batch discarded
+// instead leaves nothing behind. The next Sync waits for it and returns
+// its error; Discard waits for it too. Put must not be called until then.
+func (b *BlobBatch) StartSync() {
+	if b.background != nil {
+		return
+	}
+	done := make(chan error, 1)
+	b.background = done
+	go func() { done <- b.syncContent() }()
+}
+
+// waitBackground waits for a Sync started by StartSync.
+func (b *BlobBatch) waitBackground() error {
+	if b.background == nil {
+		return nil
+	}
+	err := <-b.background
+	b.background = nil
+	return err
+}
+
 // Sync makes every blob Put so far durable and findable at its content
 // address: the pack and the temporary files are fsynced, the files renamed
 // into place, the touched directories fsynced and the packed blobs
 // recorded in the database.
 func (b *BlobBatch) Sync() error {
+	if err := b.waitBackground(); err != nil {
+		return err
+	}
+	return b.sync()
+}
+
+// syncContent fsyncs the content written so far (the pack and the
+// temporary files) without making any of it findable: a batch discarded
+// afterwards still leaves nothing behind.
+func (b *BlobBatch) syncContent() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.syncContentLocked()
+}
+
+func (b *BlobBatch) syncContentLocked() error {
+	files := make([]string, 0, len(b.pending)+1)
+	for _, tmp := range b.pending {
+		if !b.tmpSynced[tmp] {
+			files = append(files, tmp)
+		}
+	}
+	if b.pack != nil && b.pack.size > b.packFsynced {
+		files = append(files, b.pack.path)
+	}
+	if err := syncFiles(b.s.blobs.dir, files); err != nil {
+		return fmt.Errorf("sync blobs in %s: %w", b.s.blobs.dir, err)
+	}
+	for _, tmp := range b.pending {
+		b.tmpSynced[tmp] = true
+	}
+	if b.pack != nil {
+		b.packFsynced = b.pack.size
+	}
+	return nil
+}
+
+func (b *BlobBatch) sync() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.pending) == 0 && len(b.dirs) == 0 && len(b.toIndex) == 0 {
 		return nil
 	}
-	files := make([]string, 0, len(b.pending)+1)
-	for _, tmp := range b.pending {
-		files = append(files, tmp)
-	}
-	if b.pack != nil && b.pack.size > b.packSync {
-		files = append(files, b.pack.path)
-	}
-	if err := syncFiles(b.s.blobs.dir, files); err != nil {
-		return fmt.Errorf("sync blobs in %s: %w", b.s.blobs.dir, err)
+	if err := b.syncContentLocked(); err != nil {
+		return err
 	}
 	for sha, tmp := range b.pending {
 		final, _ := b.s.BlobPath(sha)
@@ -242,6 +306,7 @@ func (b *BlobBatch) Sync() error {
 			return fmt.Errorf("store blob %s: %w", sha, err)
 		}
 		delete(b.pending, sha)
+		delete(b.tmpSynced, tmp)
 	}
 	b.dirs[b.s.blobs.dir] = true // new subdirectories
 	if b.packDir {
@@ -273,6 +338,7 @@ func (b *BlobBatch) Sync() error {
 // synced yet and closes the pack (removed when none of its blobs was
 // synced). Blobs already synced stay.
 func (b *BlobBatch) Discard() {
+	b.waitBackground()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for sha, tmp := range b.pending {
@@ -280,6 +346,8 @@ func (b *BlobBatch) Discard() {
 		delete(b.pending, sha)
 	}
 	clear(b.dirs)
+	clear(b.tmpSynced)
+	b.packFsynced = 0
 	if b.pack != nil {
 		b.pack.size = b.packSync // what was appended after Sync is not referenced
 		b.pack.close()

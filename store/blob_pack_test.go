@@ -326,3 +326,74 @@ func TestBlobBatchPutFresh(t *testing.T) {
 		t.Fatalf("read back %q", got)
 	}
 }
+
+// StartSync writes the content out in the background without making it
+// findable; Sync waits for it and makes the blobs findable; Discard waits
+// for it and leaves nothing of a batch never synced.
+func TestBlobBatchStartSync(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	b := st.NewBlobBatch()
+	small, _, err := b.Put(ctx, strings.NewReader("small"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	large := strings.Repeat("L", 700<<10)
+	shaLarge, _, err := b.Put(ctx, strings.NewReader(large))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.StartSync()
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	b.Discard()
+	if readBlob(t, st, small) != "small" || readBlob(t, st, shaLarge) != large {
+		t.Fatal("blobs synced in the background read back differently")
+	}
+	before := packFiles(t, st)
+
+	// a batch discarded right after StartSync leaves nothing behind
+	b = st.NewBlobBatch()
+	sha, _, err := b.Put(ctx, strings.NewReader("discarded while syncing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := b.Put(ctx, strings.NewReader(strings.Repeat("M", 600<<10)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.StartSync()
+	b.Discard()
+	for _, s := range []string{sha, other} {
+		if _, err := st.OpenBlob(s); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("blob of a discarded batch: %v, want ErrNotFound", err)
+		}
+	}
+	if after := packFiles(t, st); len(after) != len(before) {
+		t.Errorf("packs %v after discarding, want %v", after, before)
+	}
+	if loose := looseFiles(t, st); len(loose) != 1 {
+		t.Errorf("files %v, want only the first batch's large blob", loose)
+	}
+}
+
+// Sync after StartSync still records the packed blobs, and says so when
+// it cannot (here: the database is closed).
+func TestBlobBatchSyncAfterStartSyncError(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "wfe.db"), store.WithSecretKey(storetest.TestKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := st.NewBlobBatch()
+	if _, _, err := b.Put(ctx, strings.NewReader("content")); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	b.StartSync()
+	if err := b.Sync(); err == nil || !strings.Contains(err.Error(), "record packed blobs") {
+		t.Fatalf("Sync with the database closed: %v", err)
+	}
+	b.Discard()
+}

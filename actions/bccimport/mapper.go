@@ -113,7 +113,7 @@ func (m *Mapper) link(ctx context.Context, in *mailimport.Input, addr string) (l
 	if in.Settings.IsInternalAddress(addr) {
 		return []string{fmt.Sprintf("not linked %s: internal address", addr)}, nil, nil, nil
 	}
-	ms, err := in.Store.ContactsByEmail(ctx, addr)
+	ms, err := in.ContactsByEmail(ctx, addr)
 	if err != nil {
 		return nil, nil, nil, err
 	}

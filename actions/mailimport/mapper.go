@@ -98,6 +98,16 @@ type Links struct {
 // and their business partners. role names the address in the explanation
 // ("sender", "recipient"). An address without a contact gets a line too.
 func LinkContacts(ctx context.Context, st *store.Store, role string, addresses ...string) (Links, error) {
+	return linkContacts(ctx, st.ContactsByEmail, role, addresses...)
+}
+
+// LinkContacts is LinkContacts with the run's remembered lookups
+// (Input.ContactsByEmail).
+func (in *Input) LinkContacts(ctx context.Context, role string, addresses ...string) (Links, error) {
+	return linkContacts(ctx, in.ContactsByEmail, role, addresses...)
+}
+
+func linkContacts(ctx context.Context, lookup func(context.Context, string) ([]store.ContactMatch, error), role string, addresses ...string) (Links, error) {
 	var l Links
 	seen := map[string]bool{}
 	for _, addr := range addresses {
@@ -106,7 +116,7 @@ func LinkContacts(ctx context.Context, st *store.Store, role string, addresses .
 			continue
 		}
 		seen[addr] = true
-		ms, err := st.ContactsByEmail(ctx, addr)
+		ms, err := lookup(ctx, addr)
 		if err != nil {
 			return l, err
 		}
@@ -160,7 +170,7 @@ func (m IncomingMapper) Map(ctx context.Context, in *Input) (Decision, error) {
 	a := BaseActivity(in)
 	a.Type = firstNonEmpty(m.Type, DefaultActivityType)
 	a.Status = firstNonEmpty(NormalizeStatus(m.Status), DefaultActivityStatus)
-	links, err := LinkContacts(ctx, in.Store, "sender", in.Mail.From.Addr)
+	links, err := in.LinkContacts(ctx, "sender", in.Mail.From.Addr)
 	if err != nil {
 		return Decision{}, err
 	}

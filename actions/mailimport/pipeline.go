@@ -148,6 +148,40 @@ type Input struct {
 	// OpenRaw opens the raw message as fetched (e.g. to forward it). It
 	// stays valid until the batch is done, AfterCommit included.
 	OpenRaw func() (io.ReadCloser, error)
+
+	contacts *contactMemo // the run's; nil outside a pipeline run
+}
+
+// contactMemo remembers the contacts of each address looked up during one
+// run: the senders of a mailbox repeat, and each is looked up once per
+// run. Contacts added while the run goes on are seen by the next run.
+type contactMemo struct {
+	mu sync.Mutex
+	m  map[string][]store.ContactMatch
+}
+
+// ContactsByEmail is Store.ContactsByEmail (addr case-insensitive),
+// remembered for the rest of the import run.
+func (in *Input) ContactsByEmail(ctx context.Context, addr string) ([]store.ContactMatch, error) {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	c := in.contacts
+	if c == nil {
+		return in.Store.ContactsByEmail(ctx, addr)
+	}
+	c.mu.Lock()
+	ms, ok := c.m[addr]
+	c.mu.Unlock()
+	if ok {
+		return ms, nil
+	}
+	ms, err := in.Store.ContactsByEmail(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.m[addr] = ms
+	c.mu.Unlock()
+	return ms, nil
 }
 
 // Mapper decides what each message becomes.
@@ -305,7 +339,8 @@ func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Res
 	if err != nil {
 		return res, engine.Retryable(err)
 	}
-	r := &run{p: p, req: req, res: res, c: c, dial: dial, st: st, settings: settings, recorded: recorded, uidValidity: status.UIDValidity}
+	r := &run{p: p, req: req, res: res, c: c, dial: dial, st: st, settings: settings, recorded: recorded, uidValidity: status.UIDValidity,
+		contacts: &contactMemo{m: map[string][]store.ContactMatch{}}}
 	defer func() {
 		if r.mc != nil {
 			logout(ctx, r.mc)
@@ -338,6 +373,7 @@ type run struct {
 	// run commits are never seen again by it (batches are disjoint).
 	recorded    map[uint32]string
 	uidValidity uint32
+	contacts    *contactMemo
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -581,6 +617,11 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 		}
 	}
 	sort.Slice(b.msgs, func(i, j int) bool { return b.msgs[i].uid < b.msgs[j].uid })
+	if !r.req.DryRun {
+		// the disk makes the batch's blobs durable while the batch waits
+		// for the commit stage; its Sync waits for this one
+		b.blobs.StartSync()
+	}
 	return b, nil
 }
 
@@ -765,7 +806,7 @@ func (r *run) prepare(ctx context.Context, b *batch, m *msg, known store.LedgerM
 	m.out.MessageID, m.out.Subject, m.out.From = mail.MessageID, mail.Subject, mail.From.Addr
 	in := &Input{Mail: mail, UID: m.uid, InternalDate: m.internal, ContentSHA256: m.sha, Config: cfg,
 		RunAs: r.req.RunAs, Delegate: r.req.Delegate, Settings: r.settings, Store: r.st, Folder: r.req.Folder, DryRun: r.req.DryRun,
-		OpenRaw: r.opener(b, m)}
+		OpenRaw: r.opener(b, m), contacts: r.contacts}
 	if mail.MessageID != "" {
 		for _, e := range known.ByMessageID[mail.MessageID] {
 			if e.Outcome == store.OutcomeImported && e.ContentSHA256 != m.sha {

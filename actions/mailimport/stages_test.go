@@ -1,0 +1,145 @@
+package mailimport_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"wfe/actions/mailimport"
+	"wfe/mailbox/mailtest"
+	"wfe/store"
+	"wfe/store/storetest"
+)
+
+// A committed batch is moved while the next batch is mapped: the Mapper of
+// the second batch's first mail waits until the first batch has left the
+// inbox, which happens only if the move runs on its own, and sees that the
+// first batch is not yet accounted (its progress comes after the move).
+func TestMoveOverlapsNextBatch(t *testing.T) {
+	st := storetest.Open(t)
+	e := newEnv(t, st, mailtest.IMAPOptions{})
+	raws := numberedMails(6)
+	e.appendRaw(raws...)
+	var mu sync.Mutex
+	var progress []int
+	mapper := mailimport.MapperFunc(func(ctx context.Context, in *mailimport.Input) (mailimport.Decision, error) {
+		if in.UID == 4 {
+			deadline := time.Now().Add(10 * time.Second)
+			for len(e.inbox()) != 3 {
+				if time.Now().After(deadline) {
+					return mailimport.Decision{}, fmt.Errorf("batch 1 was not moved while batch 2 was mapped: %d mails in the inbox", len(e.inbox()))
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(progress) != 0 {
+				return mailimport.Decision{}, fmt.Errorf("progress %v reported before batch 2 was committed", progress)
+			}
+		}
+		return mailimport.IncomingMapper{}.Map(ctx, in)
+	})
+	deps := e.deps()
+	deps.Progress = func(done, total int) {
+		mu.Lock()
+		progress = append(progress, done)
+		mu.Unlock()
+	}
+	p := &mailimport.Pipeline{Deps: deps, Mapper: mapper}
+	res, err := p.Run(e.ctx, mailimport.Request{Config: e.cfg, RunAs: e.emp, BatchSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 6 {
+		t.Fatalf("%s", res.Summary())
+	}
+	if fmt.Sprint(progress) != "[3 6]" {
+		t.Errorf("progress %v, want [3 6]", progress)
+	}
+	for i, m := range res.Mails {
+		if m.UID != uint32(i+1) || m.Folder != importDir {
+			t.Errorf("result mail %d: UID %d folder %q", i, m.UID, m.Folder)
+		}
+	}
+	checkExactlyOnce(t, e, raws)
+}
+
+// When the commit of a batch fails while the batch before it is being
+// moved, that move is finished (and the batch accounted) before the run
+// returns the error; the failed batch stays in the inbox.
+func TestCommitFailureFinishesMove(t *testing.T) {
+	st := storetest.Open(t)
+	e := newEnv(t, st, mailtest.IMAPOptions{})
+	raws := numberedMails(6)
+	e.appendRaw(raws...)
+	mapper := mailimport.MapperFunc(func(ctx context.Context, in *mailimport.Input) (mailimport.Decision, error) {
+		if in.UID == 5 {
+			return mailimport.Decision{}, fmt.Errorf("mapper refuses UID 5")
+		}
+		return mailimport.IncomingMapper{}.Map(ctx, in)
+	})
+	p := &mailimport.Pipeline{Deps: e.deps(), Mapper: mapper}
+	res, err := p.Run(e.ctx, mailimport.Request{Config: e.cfg, RunAs: e.emp, BatchSize: 3})
+	if err == nil || !strings.Contains(err.Error(), "mapper refuses UID 5") {
+		t.Fatalf("run: %v", err)
+	}
+	if res.Imported != 3 || len(res.Mails) != 3 {
+		t.Fatalf("result after the failure: %s", res.Summary())
+	}
+	if n := len(e.folder(importDir)); n != 3 {
+		t.Errorf("%d mails in the import folder, want batch 1's 3", n)
+	}
+	if n := len(e.inbox()); n != 3 {
+		t.Errorf("%d mails in the inbox, want batch 2's 3", n)
+	}
+	if n := len(e.activities()); n != 3 {
+		t.Errorf("%d activities, want 3", n)
+	}
+}
+
+// A run looks up each address's contacts once: a contact added while the
+// run goes on links the mails of the next run, not the rest of this one.
+func TestContactLookupsRememberedForTheRun(t *testing.T) {
+	st := storetest.Open(t)
+	e := newEnv(t, st, mailtest.IMAPOptions{})
+	const sender = "neu@kunde-neu.example"
+	for i := range 4 {
+		e.appendRaw(simpleMail(sender, "info@firma.example", fmt.Sprintf("Anfrage %d", i), fmt.Sprintf("neu-%d@kunde-neu.example", i), "Text"))
+	}
+	added := false
+	mapper := mailimport.MapperFunc(func(ctx context.Context, in *mailimport.Input) (mailimport.Decision, error) {
+		d, err := mailimport.IncomingMapper{}.Map(ctx, in)
+		if err == nil && !added {
+			added = true
+			p := &store.BusinessPartner{Name: "Neukunde GmbH"}
+			if err := st.CreatePartner(ctx, p); err != nil {
+				return d, err
+			}
+			if err := st.CreateContact(ctx, &store.Contact{PartnerID: p.ID, LastName: "Neu", Email: sender}); err != nil {
+				return d, err
+			}
+		}
+		return d, err
+	})
+	p := &mailimport.Pipeline{Deps: e.deps(), Mapper: mapper}
+	res, err := p.Run(e.ctx, mailimport.Request{Config: e.cfg, RunAs: e.emp, BatchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range res.Mails {
+		if len(m.Contacts) != 1 || !strings.Contains(m.Contacts[0], "no contact") {
+			t.Errorf("UID %d of the first run: %v, want the sender without a contact", m.UID, m.Contacts)
+		}
+	}
+	e.appendRaw(simpleMail(sender, "info@firma.example", "Nachtrag", "neu-9@kunde-neu.example", "Text"))
+	res, err = e.importOnce(false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Mails) != 1 || len(res.Mails[0].Contacts) != 1 || !strings.Contains(res.Mails[0].Contacts[0], "Neu") {
+		t.Fatalf("next run: %+v, want the new contact linked", res.Mails)
+	}
+}
