@@ -177,8 +177,9 @@ func (s *Store) indexPacked(ctx context.Context, entries []packEntry) error {
 		return nil
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for start := 0; start < len(entries); start += insertChunk {
-			chunk := entries[start:min(start+insertChunk, len(entries))]
+		rows := rowsPerInsert(tx, &packEntry{}, insertChunk)
+		for start := 0; start < len(entries); start += rows {
+			chunk := entries[start:min(start+rows, len(entries))]
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&chunk).Error; err != nil {
 				return err
 			}

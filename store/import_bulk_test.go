@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"testing"
 
 	"gorm.io/gorm"
@@ -113,6 +114,42 @@ func TestCommitImportKeyRecordedAfterPrefetch(t *testing.T) {
 		row, err := s.LedgerByKey(ctx, raced)
 		if err != nil || row.Error != "recorded by another writer" {
 			t.Fatalf("raced ledger row: %+v %v", row, err)
+		}
+	})
+}
+
+// A batch larger than one INSERT statement takes (SQLite splits the rows
+// by their bound parameters): every activity gets its own id, its own
+// document and ledger row, in item order.
+func TestCommitImportManyStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := crmFixture(t, s)
+		const n = 150
+		items := make([]store.ImportItem, n)
+		for i := range items {
+			items[i] = mailItem(t, s, f, uint32(i+1), fmt.Sprintf("<many-%d@x>", i), fmt.Sprintf("mail %d", i))
+		}
+		res, err := s.CommitImport(ctx, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int64]bool{}
+		for i, r := range res {
+			if r.Outcome != store.OutcomeImported || r.ActivityID == 0 || seen[r.ActivityID] {
+				t.Fatalf("item %d: %+v", i, r)
+			}
+			seen[r.ActivityID] = true
+			a, err := s.GetActivity(ctx, r.ActivityID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.GlobalID != items[i].MessageID || len(a.Documents) != 1 || a.Documents[0].SHA256 != items[i].ContentSHA256 {
+				t.Fatalf("item %d: activity %d has global id %q and documents %+v", i, r.ActivityID, a.GlobalID, a.Documents)
+			}
+			row, err := s.LedgerByKey(ctx, items[i].Key)
+			if err != nil || row.ActivityID == nil || *row.ActivityID != r.ActivityID {
+				t.Fatalf("item %d: ledger row %+v %v", i, row, err)
+			}
 		}
 	})
 }

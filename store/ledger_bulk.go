@@ -15,6 +15,27 @@ const bulkSavepoint = "wfe_import_bulk"
 // PostgreSQL limit the bound parameters of a statement).
 const insertChunk = 200
 
+// sqliteParams bounds the bound parameters of one multi-row INSERT on
+// SQLite: the pure-Go driver matches each parameter to its argument by a
+// linear search, so binding a statement costs the square of its
+// parameters, while each statement is compiled anew. BenchmarkCommitImport100
+// on SQLite: 8,500 mails/s with 200 rows per statement, 10,500 with 256
+// parameters, 11,200 with 1,024, 10,200 with 2,048.
+const sqliteParams = 1024
+
+// rowsPerInsert is how many rows of model one multi-row INSERT takes:
+// limit on PostgreSQL, on SQLite as many as fit into sqliteParams.
+func rowsPerInsert(tx *gorm.DB, model any, limit int) int {
+	if tx.Dialector.Name() != "sqlite" {
+		return limit
+	}
+	stmt := &gorm.Statement{DB: tx}
+	if err := stmt.Parse(model); err != nil || len(stmt.Schema.DBNames) == 0 {
+		return limit
+	}
+	return max(1, min(limit, sqliteParams/len(stmt.Schema.DBNames)))
+}
+
 // beforeBulkInsert, when set by a test, runs in the transaction right
 // before the multi-row inserts (to record a key as another writer would).
 var beforeBulkInsert func(tx *gorm.DB)
@@ -130,7 +151,7 @@ func insertBulk(tx *gorm.DB, imported []ImportItem, entries []*LedgerEntry) bool
 	for i, it := range imported {
 		acts[i] = it.Activity
 	}
-	if len(acts) > 0 && tx.Omit("id").CreateInBatches(acts, insertChunk).Error != nil {
+	if len(acts) > 0 && tx.Omit("id").CreateInBatches(acts, rowsPerInsert(tx, &Activity{}, insertChunk)).Error != nil {
 		return false
 	}
 	var contacts []activityContact
@@ -153,18 +174,18 @@ func insertBulk(tx *gorm.DB, imported []ImportItem, entries []*LedgerEntry) bool
 			}
 		}
 	}
-	if len(contacts) > 0 && tx.CreateInBatches(contacts, 4*insertChunk).Error != nil {
+	if len(contacts) > 0 && tx.CreateInBatches(contacts, rowsPerInsert(tx, &activityContact{}, 4*insertChunk)).Error != nil {
 		return false
 	}
-	if len(partners) > 0 && tx.CreateInBatches(partners, 4*insertChunk).Error != nil {
+	if len(partners) > 0 && tx.CreateInBatches(partners, rowsPerInsert(tx, &activityPartner{}, 4*insertChunk)).Error != nil {
 		return false
 	}
-	if len(docs) > 0 && tx.Omit("id").CreateInBatches(docs, insertChunk).Error != nil {
+	if len(docs) > 0 && tx.Omit("id").CreateInBatches(docs, rowsPerInsert(tx, &Document{}, insertChunk)).Error != nil {
 		return false
 	}
 	if len(entries) == 0 {
 		return true
 	}
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("id").CreateInBatches(entries, insertChunk)
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("id").CreateInBatches(entries, rowsPerInsert(tx, &LedgerEntry{}, insertChunk))
 	return res.Error == nil && res.RowsAffected == int64(len(entries))
 }

@@ -1,7 +1,10 @@
 package mailimport
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -425,6 +428,7 @@ type msg struct {
 	dest     string // folder to move to after the commit ("" = stay)
 	ledger   string // outcome to record with RecordLedger after the commit
 	prevAct  int64  // activity of the earlier identical message
+	raw      []byte // the fetched message while its worker stores and parses it
 	quarErr  string
 	relIDs   []int64
 	recorded string // the ledger's outcome of a UID recorded before the run
@@ -601,7 +605,35 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 		m := &msg{uid: fm.UID, internal: fm.InternalDate, item: -1, out: MailOutcome{UID: fm.UID}}
 		b.msgs = append(b.msgs, m)
 		byUID[fm.UID] = m
-		if err := r.spool(ctx, b, m, fm.Body); err != nil {
+		if r.req.DryRun {
+			if err := r.spool(ctx, b, m, fm.Body); err != nil {
+				return err
+			}
+			parsers.do(func() { m.parseErr = r.parse(ctx, b, m) })
+			return nil
+		}
+		// A message that fits into a buffer is only read here: its
+		// worker hashes, stores and parses it, so this goroutine goes
+		// back to the connection at once. A larger one is streamed into
+		// the blob store here and parsed from there.
+		bp := rawBufs.Get().(*[]byte)
+		n, complete, err := readAtMost(fm.Body, *bp)
+		if err != nil {
+			rawBufs.Put(bp)
+			return fmt.Errorf("read UID %d: %w", m.uid, err)
+		}
+		if complete {
+			m.raw = (*bp)[:n]
+			parsers.do(func() {
+				m.parseErr = r.storeAndParse(ctx, b, m)
+				m.raw = nil
+				rawBufs.Put(bp)
+			})
+			return nil
+		}
+		err = r.spool(ctx, b, m, io.MultiReader(bytes.NewReader((*bp)[:n]), fm.Body))
+		rawBufs.Put(bp)
+		if err != nil {
 			return err
 		}
 		parsers.do(func() { m.parseErr = r.parse(ctx, b, m) })
@@ -774,6 +806,14 @@ func (r *run) ledgerMatches(ctx context.Context, msgs []*msg) (store.LedgerMatch
 // the message needs a commit item.
 func (r *run) prepare(ctx context.Context, b *batch, m *msg, known store.LedgerMatches, batchIDs map[string]uint32) error {
 	cfg := r.req.Config
+	if err := m.parseErr; err != nil && errors.As(err, new(*storageError)) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// the disk failed, not the mail: nothing of the batch is
+		// committed or moved, a later run imports it
+		return engine.Retryable(fmt.Errorf("mail configuration %s UID %d: %w", cfg.MatchCode, m.uid, err))
+	}
 	// identical content imported before: a duplicate, nothing twice
 	for _, e := range known.ByContent[m.sha] {
 		if e.Outcome != store.OutcomeImported {
@@ -793,11 +833,6 @@ func (r *run) prepare(ctx context.Context, b *batch, m *msg, known store.LedgerM
 	if err := m.parseErr; err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
-		}
-		if errors.As(err, new(*storageError)) {
-			// the disk failed, not the mail: nothing of the batch is
-			// committed or moved, a later run imports it
-			return engine.Retryable(fmt.Errorf("mail configuration %s UID %d: %w", cfg.MatchCode, m.uid, err))
 		}
 		r.quarantine(m, err.Error())
 		return nil
@@ -908,6 +943,43 @@ type storageError struct{ err error }
 func (e *storageError) Error() string { return e.err.Error() }
 func (e *storageError) Unwrap() error { return e.err }
 
+// rawInMemory is the largest message a fetch hands to its worker in
+// memory (rawBufs); larger ones are streamed into the blob store.
+const rawInMemory = 512 << 10
+
+var rawBufs = sync.Pool{New: func() any { b := make([]byte, rawInMemory+1); return &b }}
+
+// readAtMost reads r into buf until r ends (complete) or buf is full.
+func readAtMost(r io.Reader, buf []byte) (n int, complete bool, err error) {
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err == io.EOF {
+			return n, true, nil
+		}
+		if err != nil {
+			return n, false, err
+		}
+	}
+	return n, false, nil
+}
+
+// storeAndParse stores m's raw message, held in m.raw, in the blob store
+// and parses it from memory.
+func (r *run) storeAndParse(ctx context.Context, b *batch, m *msg) error {
+	m.size = int64(len(m.raw))
+	// a fetched message is almost never stored already (the ledger finds
+	// a repeated one by its content hash): no lookup
+	sha, _, err := b.blobs.PutFresh(ctx, bytes.NewReader(m.raw))
+	if err != nil {
+		sum := sha256.Sum256(m.raw)
+		m.sha = hex.EncodeToString(sum[:])
+		return &storageError{fmt.Errorf("store the message: %w", err)}
+	}
+	m.sha, m.rawBlob = sha, sha
+	return r.parseFrom(ctx, b, m, bytes.NewReader(m.raw))
+}
+
 // parse reads the spooled message; outside a dry run attachments and the
 // raw message go into the blob store.
 func (r *run) parse(ctx context.Context, b *batch, m *msg) error {
@@ -916,6 +988,12 @@ func (r *run) parse(ctx context.Context, b *batch, m *msg) error {
 		return &storageError{fmt.Errorf("read spooled message: %w", err)}
 	}
 	defer f.Close()
+	return r.parseFrom(ctx, b, m, f)
+}
+
+// parseFrom parses m's raw message from raw; outside a dry run its
+// attachments go into the blob store.
+func (r *run) parseFrom(ctx context.Context, b *batch, m *msg, raw io.Reader) error {
 	// the spooled message was hashed while it was written: m.sha
 	opts := mailparse.Options{SkipContentHash: true}
 	if !r.req.DryRun {
@@ -929,7 +1007,7 @@ func (r *run) parse(ctx context.Context, b *batch, m *msg) error {
 			return sha, size, nil
 		}
 	}
-	mail, err := mailparse.Parse(f, opts)
+	mail, err := mailparse.Parse(raw, opts)
 	if err != nil {
 		return fmt.Errorf("parse: %w", err)
 	}
