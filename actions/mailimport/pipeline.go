@@ -631,12 +631,28 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 			})
 			return nil
 		}
-		err = r.spool(ctx, b, m, io.MultiReader(bytes.NewReader((*bp)[:n]), fm.Body))
+		// A larger message goes through a pipe to its worker, which
+		// hashes and stores it while this goroutine reads on, and then
+		// parses it from the blob store.
+		pr, pw := io.Pipe()
+		parsers.do(func() {
+			sha, size, err := b.blobs.PutFresh(ctx, pr)
+			if err != nil {
+				pr.CloseWithError(err)
+				m.parseErr = &storageError{fmt.Errorf("store the message: %w", err)}
+				return
+			}
+			m.sha, m.size, m.rawBlob = sha, size, sha
+			m.parseErr = r.parse(ctx, b, m)
+		})
+		_, err = io.Copy(pw, io.MultiReader(bytes.NewReader((*bp)[:n]), fm.Body))
+		pw.CloseWithError(err) // nil: the worker reads EOF
+		// the pipe hands over synchronously: the worker has read all of
+		// the buffer once Copy returned
 		rawBufs.Put(bp)
 		if err != nil {
-			return err
+			return engine.Retryable(fmt.Errorf("store UID %d: %w", m.uid, err))
 		}
-		parsers.do(func() { m.parseErr = r.parse(ctx, b, m) })
 		return nil
 	})
 	parsers.wait()
