@@ -97,6 +97,9 @@ func (r *Result) Summary() string {
 	if r.Recovered > 0 {
 		s += fmt.Sprintf(", %d recorded before and only moved now", r.Recovered)
 	}
+	if r.ImportedNotListed > 0 {
+		s += fmt.Sprintf(" (%d imported mails not listed one by one)", r.ImportedNotListed)
+	}
 	return s
 }
 

@@ -239,8 +239,14 @@ type Result struct {
 	Skipped      int           `json:"skipped"`
 	Left         int           `json:"left"`
 	Recovered    int           `json:"recovered"`
+	Moved        int           `json:"moved"` // mails moved out of Folder
 	ActivityIDs  []int64       `json:"activity_ids"`
-	Mails        []MailOutcome `json:"mails"`
+	// Mails lists what became of each mail: every mail of a dry run and
+	// every mail not imported; of the imported ones the first 1,000, so
+	// that a run over a large mailbox keeps its memory flat.
+	// ImportedNotListed counts the imported mails beyond.
+	Mails             []MailOutcome `json:"mails"`
+	ImportedNotListed int           `json:"imported_not_listed,omitempty"`
 	// Error is set by ImportAll when this configuration's import failed;
 	// the counts then say what was done before the failure.
 	Error string `json:"error,omitempty"`
@@ -1185,8 +1191,19 @@ func (r *run) account(m *msg) {
 	case OutcomeRecovered:
 		res.Recovered++
 	}
+	if m.out.Folder != "" {
+		res.Moved++
+	}
+	if m.out.Outcome == store.OutcomeImported && res.Imported > maxImportedListed {
+		res.ImportedNotListed++
+		return
+	}
 	res.Mails = append(res.Mails, m.out)
 }
+
+// maxImportedListed is how many imported mails a Result lists one by one
+// (a variable for tests).
+var maxImportedListed = 1000
 
 func contactLabels(a *store.Activity) []string {
 	return append([]string(nil), a.MatchExplanation...)

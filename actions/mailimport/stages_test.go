@@ -143,3 +143,31 @@ func TestContactLookupsRememberedForTheRun(t *testing.T) {
 		t.Fatalf("next run: %+v, want the new contact linked", res.Mails)
 	}
 }
+
+// A run lists the first imported mails one by one and only counts the
+// rest, so its result does not grow with the mailbox; the counts and the
+// activity ids stay complete, and mails not imported are always listed.
+func TestResultListsImportedMailsUpToALimit(t *testing.T) {
+	defer mailimport.SetMaxImportedListed(3)()
+	st := storetest.Open(t)
+	e := newEnv(t, st, mailtest.IMAPOptions{})
+	raws := numberedMails(7)
+	raws = append(raws, []byte("not a mail at all"))
+	e.appendRaw(raws...)
+	res, err := e.importOnce(false, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 7 || len(res.ActivityIDs) != 7 || res.Quarantined != 1 || res.Moved != 8 {
+		t.Fatalf("%s; %d activity ids, %d moved", res.Summary(), len(res.ActivityIDs), res.Moved)
+	}
+	if res.ImportedNotListed != 4 || len(res.Mails) != 4 {
+		t.Fatalf("%d mails listed, %d not listed; want 3 imported and the quarantined one listed, 4 not", len(res.Mails), res.ImportedNotListed)
+	}
+	if last := res.Mails[3]; last.UID != 8 || last.Outcome != store.OutcomeQuarantined {
+		t.Fatalf("last listed %+v, want the quarantined UID 8", last)
+	}
+	if !strings.Contains(res.Summary(), "4 imported mails not listed") {
+		t.Errorf("summary %q does not say what is not listed", res.Summary())
+	}
+}

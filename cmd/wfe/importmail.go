@@ -142,14 +142,8 @@ func printImportResults(w io.Writer, results []mailimport.Result) {
 			tw.Flush()
 			continue
 		}
-		moved := 0
-		for _, m := range r.Mails {
-			if m.Folder != "" {
-				moved++
-			}
-		}
 		fmt.Fprintf(w, "%s: %d unseen, %d imported, %d duplicates, %d quarantined, %d moved",
-			r.MatchCode, r.Unseen, r.Imported, r.Duplicates, r.Quarantined, moved)
+			r.MatchCode, r.Unseen, r.Imported, r.Duplicates, r.Quarantined, r.Moved)
 		if r.Skipped > 0 {
 			fmt.Fprintf(w, ", %d skipped", r.Skipped)
 		}
