@@ -17,33 +17,35 @@ import (
 // BlobBatch stores many blobs with few files and fsyncs (an importer
 // stores every message this way). Put appends a blob of at most packMax
 // bytes to the batch's pack file (blob_pack.go) and streams a larger one
-// into a temporary file of the blob directory; Sync makes all of them
-// durable in one step: it fsyncs the pack and the temporary files, renames
-// the latter to their content addresses, fsyncs each touched directory
-// once and then records the packed blobs in the database. Before Sync a
-// blob is readable through Open only; after Sync it is durable and
-// OpenBlob finds it: commit the rows that refer to it afterwards.
+// into a second pack of the batch, for large blobs, so that a batch
+// creates at most two files whatever it stores. Sync makes all of them
+// durable in one step: it fsyncs the packs and their directory and then
+// records the packed blobs in the database. Before Sync a blob is readable
+// through Open only; after Sync it is durable and OpenBlob finds it:
+// commit the rows that refer to it afterwards.
 //
-// A blob is therefore found at its address (a file, or a pack entry) only
-// when it is complete and durable: a crash before Sync leaves temporary
-// files or an unreferenced pack, never a truncated blob a later Put would
-// take for the same content.
+// A blob is therefore found at its address (a pack entry, or a file for
+// PutBlob) only when it is complete and durable: a crash before Sync
+// leaves an unreferenced pack or temporary file, never a truncated blob a
+// later Put would take for the same content.
 // Safe for concurrent use.
 type BlobBatch struct {
 	s     *Store
 	loose bool // every blob gets a file of its own (PutBlob)
 
-	mu       sync.Mutex
-	pending  map[string]string    // SHA-256 -> temporary file, not yet durable
-	dirs     map[string]bool      // directories whose entries Sync must make durable
-	pack     *packFile            // nil until the first packed Put
-	packDir  bool                 // the pack is new: packs/ and its entry need a directory sync
-	packed   map[string]packEntry // blobs in pack (synced or not)
-	toIndex  []packEntry          // packed blobs Sync has not recorded yet
-	packSync int64                // pack bytes recorded in blob_pack_entry
-	// content fsynced by StartSync or Sync
-	packFsynced int64
-	tmpSynced   map[string]bool
+	mu      sync.Mutex
+	pending map[string]string    // loose: SHA-256 -> temporary file, not yet durable
+	dirs    map[string]bool      // directories whose entries Sync must make durable
+	small   *packFile            // pack of blobs up to packMax; nil until the first
+	large   *packFile            // pack of larger blobs; nil until the first
+	packed  map[string]packEntry // blobs in the packs (synced or not)
+	toIndex []packEntry          // packed blobs Sync has not recorded yet
+	// loose temporary files fsynced by StartSync or Sync
+	tmpSynced map[string]bool
+
+	// largeMu is held while a large blob streams into the large pack:
+	// one at a time, each appended at the end.
+	largeMu sync.Mutex
 
 	// background is the Sync started by StartSync, nil when none is
 	// under way. StartSync and Sync/Discard must not run concurrently.
@@ -60,17 +62,17 @@ var packBufs = sync.Pool{New: func() any { b := make([]byte, packMax+1); return 
 
 // Put stores the content of r and returns its SHA-256 (hex) and size.
 // Memory use does not depend on the size of r: up to packMax bytes are
-// held while hashing, anything larger is streamed into its own file.
+// held while hashing, anything larger is streamed.
 func (b *BlobBatch) Put(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
 	return b.put(ctx, r, true)
 }
 
 // PutFresh is Put for content that is almost always new, such as a
 // fetched raw message (the import ledger finds repeated messages by their
-// content hash): a small blob is not looked up among the blobs packed by
-// earlier batches, which saves a database query per blob. Content packed
-// before is then packed again; the index keeps its first place and the new
-// copy is unreferenced bytes of this batch's pack.
+// content hash): it is not looked up among the blobs packed by earlier
+// batches, which saves a database query per blob. Content packed before
+// is then packed again; the index keeps its first place and the new copy
+// is unreferenced bytes of this batch's pack.
 func (b *BlobBatch) PutFresh(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
 	return b.put(ctx, r, false)
 }
@@ -87,7 +89,7 @@ func (b *BlobBatch) put(ctx context.Context, r io.Reader, lookup bool) (sha stri
 		return "", 0, err
 	}
 	if n > packMax {
-		return b.putFile(ctx, io.MultiReader(bytes.NewReader(buf[:n]), r))
+		return b.putLarge(ctx, io.MultiReader(bytes.NewReader(buf[:n]), r), lookup)
 	}
 	sum := sha256.Sum256(buf[:n])
 	sha = hex.EncodeToString(sum[:])
@@ -108,20 +110,81 @@ func (b *BlobBatch) put(ctx context.Context, r io.Reader, lookup bool) (sha stri
 	if _, ok := b.packed[sha]; ok {
 		return sha, int64(n), nil
 	}
-	if b.pack == nil {
-		if b.pack, err = b.s.blobs.createPack(); err != nil {
+	if b.small == nil {
+		if b.small, err = b.s.blobs.createPack(); err != nil {
 			return "", 0, err
 		}
-		b.packDir = true
 	}
-	off, err := b.pack.append(b.s.blobs, buf[:n])
+	off, err := b.small.append(b.s.blobs, buf[:n])
 	if err != nil {
 		return "", 0, fmt.Errorf("write blob in %s: %w", b.s.blobs.dir, err)
 	}
-	e := packEntry{SHA256: sha, Pack: b.pack.name, PackOffset: off, Size: int64(n)}
-	b.packed[sha] = e
-	b.toIndex = append(b.toIndex, e)
+	b.register(packEntry{SHA256: sha, Pack: b.small.name, PackOffset: off, Size: int64(n)})
 	return sha, int64(n), nil
+}
+
+// register records a blob appended to a pack (b.mu held).
+func (b *BlobBatch) register(e packEntry) {
+	b.packed[e.SHA256] = e
+	b.toIndex = append(b.toIndex, e)
+}
+
+// putLarge streams r to the end of the large pack, hashing it. Only a
+// complete blob moves the pack's end past it: a failed or repeated one is
+// overwritten by the next.
+func (b *BlobBatch) putLarge(ctx context.Context, r io.Reader, lookup bool) (sha string, size int64, err error) {
+	b.largeMu.Lock()
+	defer b.largeMu.Unlock()
+	b.mu.Lock()
+	p := b.large
+	if p == nil {
+		if p, err = b.s.blobs.createPack(); err != nil {
+			b.mu.Unlock()
+			return "", 0, err
+		}
+		b.large = p
+	}
+	start := p.size
+	b.mu.Unlock()
+
+	bp := blobBufs.Get().(*[]byte)
+	defer blobBufs.Put(bp)
+	buf := *bp
+	h := sha256.New()
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", 0, fmt.Errorf("write blob: %w", err)
+		}
+		n, rerr := io.ReadFull(r, buf)
+		if n > 0 {
+			h.Write(buf[:n])
+			if err := p.writeAt(b.s.blobs, buf[:n], start+size); err != nil {
+				return "", 0, fmt.Errorf("write blob in %s: %w", b.s.blobs.dir, err)
+			}
+			size += int64(n)
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return "", 0, fmt.Errorf("write blob: %w", rerr)
+		}
+	}
+	sha = hex.EncodeToString(h.Sum(nil))
+	if b.known(sha) {
+		return sha, size, nil
+	}
+	if lookup {
+		stored, err := b.storedBefore(ctx, sha)
+		if err != nil || stored {
+			return sha, size, err
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p.size = start + size
+	b.register(packEntry{SHA256: sha, Pack: p.name, PackOffset: start, Size: size})
+	return sha, size, nil
 }
 
 // readUpTo fills buf from r until buf is full or r ends and returns how
@@ -202,16 +265,12 @@ func (b *BlobBatch) Open(sha string) (io.ReadCloser, error) {
 	b.mu.Lock()
 	tmp, isTmp := b.pending[sha]
 	e, isPacked := b.packed[sha]
-	var packPath string
-	if isPacked {
-		packPath = b.pack.path
-	}
 	b.mu.Unlock()
 	switch {
 	case isTmp:
 		return os.Open(tmp)
 	case isPacked:
-		return openSection(packPath, e)
+		return openSection(filepath.Join(b.s.blobs.dir, packDirName, e.Pack), e)
 	}
 	return b.s.OpenBlob(sha)
 }
@@ -263,14 +322,16 @@ func (b *BlobBatch) syncContent() error {
 }
 
 func (b *BlobBatch) syncContentLocked() error {
-	files := make([]string, 0, len(b.pending)+1)
+	files := make([]string, 0, len(b.pending)+2)
 	for _, tmp := range b.pending {
 		if !b.tmpSynced[tmp] {
 			files = append(files, tmp)
 		}
 	}
-	if b.pack != nil && b.pack.size > b.packFsynced {
-		files = append(files, b.pack.path)
+	for _, p := range b.packs() {
+		if p.size > p.fsynced {
+			files = append(files, p.path)
+		}
 	}
 	if err := syncFiles(b.s.blobs.dir, files); err != nil {
 		return fmt.Errorf("sync blobs in %s: %w", b.s.blobs.dir, err)
@@ -278,10 +339,21 @@ func (b *BlobBatch) syncContentLocked() error {
 	for _, tmp := range b.pending {
 		b.tmpSynced[tmp] = true
 	}
-	if b.pack != nil {
-		b.packFsynced = b.pack.size
+	for _, p := range b.packs() {
+		p.fsynced = p.size
 	}
 	return nil
+}
+
+// packs are the batch's pack files (b.mu held).
+func (b *BlobBatch) packs() []*packFile {
+	var ps []*packFile
+	for _, p := range []*packFile{b.small, b.large} {
+		if p != nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 func (b *BlobBatch) sync() error {
@@ -301,6 +373,7 @@ func (b *BlobBatch) sync() error {
 				return fmt.Errorf("blob dir %s: %w", sub, err)
 			}
 			b.dirs[sub] = true
+			b.dirs[b.s.blobs.dir] = true // a new subdirectory, perhaps
 		}
 		if err := os.Rename(tmp, final); err != nil {
 			return fmt.Errorf("store blob %s: %w", sha, err)
@@ -308,9 +381,11 @@ func (b *BlobBatch) sync() error {
 		delete(b.pending, sha)
 		delete(b.tmpSynced, tmp)
 	}
-	b.dirs[b.s.blobs.dir] = true // new subdirectories
-	if b.packDir {
-		b.dirs[filepath.Join(b.s.blobs.dir, packDirName)] = true
+	for _, p := range b.packs() {
+		if p.newEntry {
+			b.dirs[filepath.Join(b.s.blobs.dir, packDirName)] = true
+			b.dirs[b.s.blobs.dir] = true // packs/ itself may be new
+		}
 	}
 	dirs := make([]string, 0, len(b.dirs))
 	for d := range b.dirs {
@@ -320,25 +395,29 @@ func (b *BlobBatch) sync() error {
 		return fmt.Errorf("sync blob dirs in %s: %w", b.s.blobs.dir, err)
 	}
 	clear(b.dirs)
-	b.packDir = false
-	if b.pack != nil {
-		b.packSync = b.pack.size
+	for _, p := range b.packs() {
+		p.newEntry = false
 	}
 	if len(b.toIndex) > 0 {
 		if err := b.s.indexPacked(context.Background(), b.toIndex); err != nil {
-			return fmt.Errorf("record packed blobs of %s: %w", b.pack.path, err)
+			return fmt.Errorf("record packed blobs in %s: %w", filepath.Join(b.s.blobs.dir, packDirName), err)
 		}
-		b.pack.indexed = true
+		for _, p := range b.packs() {
+			p.recorded = p.size
+			p.indexed = p.indexed || p.size > 0
+		}
 		b.toIndex = nil
 	}
 	return nil
 }
 
 // Discard ends the batch: it removes the temporary files of blobs not
-// synced yet and closes the pack (removed when none of its blobs was
-// synced). Blobs already synced stay.
+// synced yet and closes the packs (a pack none of whose blobs was synced
+// is removed). Blobs already synced stay.
 func (b *BlobBatch) Discard() {
 	b.waitBackground()
+	b.largeMu.Lock() // no large blob is being written
+	defer b.largeMu.Unlock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for sha, tmp := range b.pending {
@@ -347,16 +426,12 @@ func (b *BlobBatch) Discard() {
 	}
 	clear(b.dirs)
 	clear(b.tmpSynced)
-	b.packFsynced = 0
-	if b.pack != nil {
-		b.pack.size = b.packSync // what was appended after Sync is not referenced
-		b.pack.close()
-		b.pack = nil
+	for _, p := range b.packs() {
+		p.close()
 	}
+	b.small, b.large = nil, nil
 	clear(b.packed)
 	b.toIndex = nil
-	b.packDir = false
-	b.packSync = 0
 }
 
 // syncFiles fsyncs the files, several at a time: the file system can

@@ -42,13 +42,16 @@ type packEntry struct {
 
 func (packEntry) TableName() string { return "blob_pack_entry" }
 
-// packFile is the pack a BlobBatch appends to.
+// packFile is a pack a BlobBatch appends to.
 type packFile struct {
-	name    string // base name in packs/
-	path    string
-	f       *os.File
-	size    int64 // bytes appended
-	indexed bool  // some of its blobs are in blob_pack_entry: keep the file
+	name     string // base name in packs/
+	path     string
+	f        *os.File
+	size     int64 // bytes appended (blobs registered in the batch)
+	fsynced  int64 // bytes fsynced
+	recorded int64 // bytes whose blobs are in blob_pack_entry
+	indexed  bool  // some of its blobs are in blob_pack_entry: keep the file
+	newEntry bool  // its directory entry is not fsynced yet
 }
 
 // createPack creates a new, empty pack file.
@@ -61,20 +64,26 @@ func (d *blobDir) createPack() (*packFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob dir %s: %w", dir, err)
 	}
-	return &packFile{name: filepath.Base(f.Name()), path: f.Name(), f: f}, nil
+	return &packFile{name: filepath.Base(f.Name()), path: f.Name(), f: f, newEntry: true}, nil
+}
+
+// writeAt writes data at off, failing as WithBlobWriteFault says.
+func (p *packFile) writeAt(d *blobDir, data []byte, off int64) error {
+	if d.fault != nil {
+		if err := d.fault(); err != nil {
+			return &fs.PathError{Op: "write", Path: p.path, Err: err}
+		}
+	}
+	_, err := p.f.WriteAt(data, off)
+	return err
 }
 
 // append writes data at the end of the pack and returns its offset. A
 // failed write leaves the pack's logical size as it was: the next append
 // overwrites what the failed one left.
 func (p *packFile) append(d *blobDir, data []byte) (int64, error) {
-	if d.fault != nil {
-		if err := d.fault(); err != nil {
-			return 0, &fs.PathError{Op: "write", Path: p.path, Err: err}
-		}
-	}
 	off := p.size
-	if _, err := p.f.WriteAt(data, off); err != nil {
+	if err := p.writeAt(d, data, off); err != nil {
 		return 0, err
 	}
 	p.size += int64(len(data))
@@ -82,15 +91,15 @@ func (p *packFile) append(d *blobDir, data []byte) (int64, error) {
 }
 
 // close closes the pack; a pack none of whose blobs was indexed is
-// removed, an indexed one is cut back to what was appended (a failed
-// write may have left bytes beyond).
+// removed, an indexed one is cut back to its recorded blobs (a failed or
+// discarded write may have left bytes beyond).
 func (p *packFile) close() {
 	if !p.indexed {
 		p.f.Close()
 		os.Remove(p.path)
 		return
 	}
-	p.f.Truncate(p.size)
+	p.f.Truncate(p.recorded)
 	p.f.Close()
 }
 

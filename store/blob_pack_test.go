@@ -113,34 +113,103 @@ func TestBlobBatchPacksSmallBlobs(t *testing.T) {
 	})
 }
 
-// A blob larger than a pack takes gets a file of its own at its content
-// address; small and large blobs of one batch are both found.
-func TestBlobBatchLargeBlobGetsOwnFile(t *testing.T) {
+// Blobs larger than the small pack takes stream into a second pack of the
+// batch: however many blobs a batch stores, it creates two files, and
+// every blob reads back whole.
+func TestBlobBatchLargeBlobsShareAPack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		b := st.NewBlobBatch()
+		defer b.Discard()
+		want := map[string]string{}
+		for i := range 3 {
+			large := strings.Repeat(string(rune('A'+i)), 600<<10+i)
+			sha, size, err := b.Put(ctx, strings.NewReader(large))
+			if err != nil || size != int64(len(large)) {
+				t.Fatalf("large %d: %v (size %d)", i, err, size)
+			}
+			want[sha] = large
+		}
+		// the same large content again: stored once
+		if _, _, err := b.Put(ctx, strings.NewReader(strings.Repeat("A", 600<<10))); err != nil {
+			t.Fatal(err)
+		}
+		shaSmall, _, err := b.Put(ctx, strings.NewReader("small"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[shaSmall] = "small"
+		for sha, content := range want {
+			rc, err := b.Open(sha)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if string(got) != content {
+				t.Fatalf("batch Open of %s before Sync: %d bytes, want %d", sha[:8], len(got), len(content))
+			}
+		}
+		if err := b.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if loose := looseFiles(t, st); len(loose) != 0 {
+			t.Fatalf("files of their own: %v", loose)
+		}
+		b.Discard() // cuts the large pack back to its blobs
+		packs := packFiles(t, st)
+		if len(packs) != 2 {
+			t.Fatalf("packs %v, want the small and the large one", packs)
+		}
+		var total int64
+		for _, p := range packs {
+			fi, _ := os.Stat(filepath.Join(st.BlobDir(), "packs", p))
+			total += fi.Size()
+		}
+		if wantSize := int64(3*(600<<10) + 0 + 1 + 2 + len("small")); total != wantSize {
+			t.Errorf("packs hold %d bytes, want %d (each blob once)", total, wantSize)
+		}
+		for sha, content := range want {
+			if got := readBlob(t, st, sha); got != content {
+				t.Errorf("blob %s reads %d bytes, want %d", sha[:8], len(got), len(content))
+			}
+		}
+	})
+}
+
+// A large blob whose writing fails (full disk) leaves the large pack's end
+// where it was: the next large blob is stored and read back correctly.
+func TestBlobBatchLargeWriteFailure(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.Open(t)
+	var full atomic.Bool
+	st := storetest.Open(t, store.WithBlobWriteFault(func() error {
+		if full.Load() {
+			return syscall.ENOSPC
+		}
+		return nil
+	}))
 	b := st.NewBlobBatch()
 	defer b.Discard()
-	large := strings.Repeat("L", 600<<10)
-	shaLarge, _, err := b.Put(ctx, strings.NewReader(large))
+	first := strings.Repeat("1", 700<<10)
+	sha1, _, err := b.Put(ctx, strings.NewReader(first))
 	if err != nil {
 		t.Fatal(err)
 	}
-	shaSmall, _, err := b.Put(ctx, strings.NewReader("small"))
+	full.Store(true)
+	if _, _, err := b.Put(ctx, strings.NewReader(strings.Repeat("2", 700<<10))); !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), st.BlobDir()) {
+		t.Fatalf("large put on a full disk: %v", err)
+	}
+	full.Store(false)
+	third := strings.Repeat("3", 800<<10)
+	sha3, _, err := b.Put(ctx, strings.NewReader(third))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := st.BlobPath(shaLarge)
-	if fi, err := os.Stat(p); err != nil || fi.Size() != int64(len(large)) {
-		t.Fatalf("large blob file %s: %v", p, err)
-	}
-	if readBlob(t, st, shaLarge) != large || readBlob(t, st, shaSmall) != "small" {
-		t.Fatal("blobs read back differently")
-	}
-	if loose := looseFiles(t, st); len(loose) != 1 {
-		t.Fatalf("files %v, want only the large blob's", loose)
+	if readBlob(t, st, sha1) != first || readBlob(t, st, sha3) != third {
+		t.Fatal("large blobs around the failed one read back differently")
 	}
 }
 
@@ -373,8 +442,8 @@ func TestBlobBatchStartSync(t *testing.T) {
 	if after := packFiles(t, st); len(after) != len(before) {
 		t.Errorf("packs %v after discarding, want %v", after, before)
 	}
-	if loose := looseFiles(t, st); len(loose) != 1 {
-		t.Errorf("files %v, want only the first batch's large blob", loose)
+	if loose := looseFiles(t, st); len(loose) != 0 {
+		t.Errorf("files %v left in the blob directory", loose)
 	}
 }
 
