@@ -107,19 +107,29 @@ func (d *blobDir) writeTemp(ctx context.Context, r io.Reader) (name, sha string,
 			os.Remove(name)
 		}
 	}()
+	sha, size, err = d.copyHashed(ctx, r, func(p []byte) error { return d.write(f, p) })
+	if err != nil {
+		return "", "", 0, err
+	}
+	return name, sha, size, nil
+}
+
+// copyHashed streams r to write in blobBufSize pieces and returns the
+// SHA-256 (hex) and size of what it wrote.
+func (d *blobDir) copyHashed(ctx context.Context, r io.Reader, write func([]byte) error) (sha string, size int64, err error) {
 	bp := blobBufs.Get().(*[]byte)
 	defer blobBufs.Put(bp)
 	buf := *bp
 	h := sha256.New()
 	for {
 		if err := ctx.Err(); err != nil {
-			return "", "", 0, fmt.Errorf("write blob: %w", err)
+			return "", 0, fmt.Errorf("write blob: %w", err)
 		}
 		n, rerr := io.ReadFull(r, buf)
 		if n > 0 {
 			h.Write(buf[:n])
-			if err := d.write(f, buf[:n]); err != nil {
-				return "", "", 0, fmt.Errorf("write blob in %s: %w", d.dir, err)
+			if err := write(buf[:n]); err != nil {
+				return "", 0, fmt.Errorf("write blob in %s: %w", d.dir, err)
 			}
 			size += int64(n)
 		}
@@ -127,10 +137,10 @@ func (d *blobDir) writeTemp(ctx context.Context, r io.Reader) (name, sha string,
 			break
 		}
 		if rerr != nil {
-			return "", "", 0, fmt.Errorf("write blob: %w", rerr)
+			return "", 0, fmt.Errorf("write blob: %w", rerr)
 		}
 	}
-	return name, hex.EncodeToString(h.Sum(nil)), size, nil
+	return hex.EncodeToString(h.Sum(nil)), size, nil
 }
 
 // write writes p to f, failing as WithBlobWriteFault says.

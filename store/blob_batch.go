@@ -147,30 +147,14 @@ func (b *BlobBatch) putLarge(ctx context.Context, r io.Reader, lookup bool) (sha
 	start := p.size
 	b.mu.Unlock()
 
-	bp := blobBufs.Get().(*[]byte)
-	defer blobBufs.Put(bp)
-	buf := *bp
-	h := sha256.New()
-	for {
-		if err := ctx.Err(); err != nil {
-			return "", 0, fmt.Errorf("write blob: %w", err)
-		}
-		n, rerr := io.ReadFull(r, buf)
-		if n > 0 {
-			h.Write(buf[:n])
-			if err := p.writeAt(b.s.blobs, buf[:n], start+size); err != nil {
-				return "", 0, fmt.Errorf("write blob in %s: %w", b.s.blobs.dir, err)
-			}
-			size += int64(n)
-		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			break
-		}
-		if rerr != nil {
-			return "", 0, fmt.Errorf("write blob: %w", rerr)
-		}
+	sha, size, err = b.s.blobs.copyHashed(ctx, r, func(data []byte) error {
+		err := p.writeAt(b.s.blobs, data, start+size)
+		size += int64(len(data))
+		return err
+	})
+	if err != nil {
+		return "", 0, err
 	}
-	sha = hex.EncodeToString(h.Sum(nil))
 	if b.known(sha) {
 		return sha, size, nil
 	}
