@@ -323,8 +323,27 @@ func (b *BlobBatch) syncContentLocked() error {
 	for _, tmp := range b.pending {
 		b.tmpSynced[tmp] = true
 	}
+	// the packs' directory entries (and packs/ itself when new): an
+	// unreferenced pack is no harm, so this need not wait for Sync
+	dirs := map[string]bool{}
 	for _, p := range b.packs() {
 		p.fsynced = p.size
+		if p.newEntry {
+			dirs[filepath.Join(b.s.blobs.dir, packDirName)] = true
+		}
+		if p.newDir {
+			dirs[b.s.blobs.dir] = true
+		}
+	}
+	var names []string
+	for d := range dirs {
+		names = append(names, d)
+	}
+	if err := syncFiles(b.s.blobs.dir, names); err != nil {
+		return fmt.Errorf("sync blob dirs in %s: %w", b.s.blobs.dir, err)
+	}
+	for _, p := range b.packs() {
+		p.newEntry, p.newDir = false, false
 	}
 	return nil
 }
@@ -365,12 +384,6 @@ func (b *BlobBatch) sync() error {
 		delete(b.pending, sha)
 		delete(b.tmpSynced, tmp)
 	}
-	for _, p := range b.packs() {
-		if p.newEntry {
-			b.dirs[filepath.Join(b.s.blobs.dir, packDirName)] = true
-			b.dirs[b.s.blobs.dir] = true // packs/ itself may be new
-		}
-	}
 	dirs := make([]string, 0, len(b.dirs))
 	for d := range b.dirs {
 		dirs = append(dirs, d)
@@ -379,9 +392,6 @@ func (b *BlobBatch) sync() error {
 		return fmt.Errorf("sync blob dirs in %s: %w", b.s.blobs.dir, err)
 	}
 	clear(b.dirs)
-	for _, p := range b.packs() {
-		p.newEntry = false
-	}
 	if len(b.toIndex) > 0 {
 		if err := b.s.indexPacked(context.Background(), b.toIndex); err != nil {
 			return fmt.Errorf("record packed blobs in %s: %w", filepath.Join(b.s.blobs.dir, packDirName), err)

@@ -52,11 +52,13 @@ type packFile struct {
 	recorded int64 // bytes whose blobs are in blob_pack_entry
 	indexed  bool  // some of its blobs are in blob_pack_entry: keep the file
 	newEntry bool  // its directory entry is not fsynced yet
+	newDir   bool  // it created packs/, whose entry is not fsynced yet
 }
 
 // createPack creates a new, empty pack file.
 func (d *blobDir) createPack() (*packFile, error) {
 	dir := filepath.Join(d.dir, packDirName)
+	_, statErr := os.Stat(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blob dir %s: %w", dir, err)
 	}
@@ -64,7 +66,7 @@ func (d *blobDir) createPack() (*packFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob dir %s: %w", dir, err)
 	}
-	return &packFile{name: filepath.Base(f.Name()), path: f.Name(), f: f, newEntry: true}, nil
+	return &packFile{name: filepath.Base(f.Name()), path: f.Name(), f: f, newEntry: true, newDir: statErr != nil}, nil
 }
 
 // writeAt writes data at off, failing as WithBlobWriteFault says.
