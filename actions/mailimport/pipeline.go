@@ -25,7 +25,8 @@ import (
 // Fault points passed to Deps.Fault.
 const (
 	// FaultFetched is asked in the fetching goroutine after a batch was
-	// fetched, spooled and parsed, before it is handed on to be committed.
+	// fetched and spooled, before it is handed on to be committed (its
+	// last messages may still be parsed).
 	FaultFetched = "fetched"
 	// FaultMidBatch is asked after each message of a batch was spooled and
 	// parsed, before the batch is committed.
@@ -227,20 +228,20 @@ type MailOutcome struct {
 
 // Result is the outcome of one import run of one configuration.
 type Result struct {
-	MatchCode    string        `json:"match_code"`
-	MailConfigID int64         `json:"mail_config_id"`
-	Folder       string        `json:"folder"`
-	UIDValidity  uint32        `json:"uid_validity"`
-	DryRun       bool          `json:"dry_run,omitempty"`
-	Unseen       int           `json:"unseen"`
-	Imported     int           `json:"imported"`
-	Duplicates   int           `json:"duplicates"`
-	Quarantined  int           `json:"quarantined"`
-	Skipped      int           `json:"skipped"`
-	Left         int           `json:"left"`
-	Recovered    int           `json:"recovered"`
-	Moved        int           `json:"moved"` // mails moved out of Folder
-	ActivityIDs  []int64       `json:"activity_ids"`
+	MatchCode    string  `json:"match_code"`
+	MailConfigID int64   `json:"mail_config_id"`
+	Folder       string  `json:"folder"`
+	UIDValidity  uint32  `json:"uid_validity"`
+	DryRun       bool    `json:"dry_run,omitempty"`
+	Unseen       int     `json:"unseen"`
+	Imported     int     `json:"imported"`
+	Duplicates   int     `json:"duplicates"`
+	Quarantined  int     `json:"quarantined"`
+	Skipped      int     `json:"skipped"`
+	Left         int     `json:"left"`
+	Recovered    int     `json:"recovered"`
+	Moved        int     `json:"moved"` // mails moved out of Folder
+	ActivityIDs  []int64 `json:"activity_ids"`
 	// Mails lists what became of each mail: every mail of a dry run and
 	// every mail not imported; of the imported ones the first 1,000, so
 	// that a run over a large mailbox keeps its memory flat.
@@ -349,7 +350,7 @@ func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Res
 		return res, engine.Retryable(err)
 	}
 	r := &run{p: p, req: req, res: res, c: c, dial: dial, st: st, settings: settings, recorded: recorded, uidValidity: status.UIDValidity,
-		contacts: &contactMemo{m: map[string][]store.ContactMatch{}}}
+		contacts: &contactMemo{m: map[string][]store.ContactMatch{}}, parseSlots: make(chan struct{}, parserCount)}
 	defer func() {
 		if r.mc != nil {
 			logout(ctx, r.mc)
@@ -383,6 +384,7 @@ type run struct {
 	recorded    map[uint32]string
 	uidValidity uint32
 	contacts    *contactMemo
+	parseSlots  chan struct{} // parserCount parse jobs at a time
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -405,11 +407,18 @@ type batch struct {
 	// while this one is synced and committed.
 	blobs *store.BlobBatch
 	end   int // index in the run's UIDs after this batch's last (progress)
+	// parsed is closed when every message of the batch was parsed (and
+	// the blobs' StartSync begun): the fetch stage hands a batch on as
+	// soon as its FETCH is done, and the commit stage waits here.
+	parsed chan struct{}
 }
 
 // discard removes what the batch left behind: the temporary files of
 // blobs never synced and a dry run's spool files.
 func (b *batch) discard() {
+	if b.parsed != nil {
+		<-b.parsed
+	}
 	b.blobs.Discard()
 	for _, m := range b.msgs {
 		if m.file != "" {
@@ -605,7 +614,7 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 	// Each fetched message is parsed (its attachments stored) by a worker
 	// while the next ones are fetched; the Mapper runs in the commit
 	// stage, in UID order.
-	parsers := newParsers()
+	parsers := newParsers(r.parseSlots)
 	byUID := map[uint32]*msg{}
 	err := r.c.FetchStream(ctx, fetch, func(fm *mailbox.Message) error {
 		m := &msg{uid: fm.UID, internal: fm.InternalDate, item: -1, out: MailOutcome{UID: fm.UID}}
@@ -661,7 +670,18 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 		}
 		return nil
 	})
-	parsers.wait()
+	// the last messages are parsed while the next batch is fetched
+	b.parsed = make(chan struct{})
+	startSync := err == nil && !r.req.DryRun
+	go func() {
+		parsers.wait()
+		if startSync {
+			// the disk makes the batch's blobs durable while the batch
+			// waits for the commit stage; its Sync waits for this one
+			b.blobs.StartSync()
+		}
+		close(b.parsed)
+	}()
 	if err != nil {
 		return b, fmt.Errorf("mail configuration %s folder %q: %w", cfg.MatchCode, r.req.Folder, err)
 	}
@@ -671,11 +691,6 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 		}
 	}
 	sort.Slice(b.msgs, func(i, j int) bool { return b.msgs[i].uid < b.msgs[j].uid })
-	if !r.req.DryRun {
-		// the disk makes the batch's blobs durable while the batch waits
-		// for the commit stage; its Sync waits for this one
-		b.blobs.StartSync()
-	}
 	return b, nil
 }
 
@@ -685,6 +700,7 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 // run, which it accounts itself.
 func (r *run) commitBatch(ctx context.Context, b *batch) (move bool, err error) {
 	cfg := r.req.Config
+	<-b.parsed
 	msgs := b.msgs
 	for _, m := range msgs {
 		if m.recorded != "" {
@@ -916,17 +932,19 @@ func (r *run) prepare(ctx context.Context, b *batch, m *msg, known store.LedgerM
 	return nil
 }
 
-// parserCount is how many fetched messages are parsed at the same time
-// (parsing and storing attachments waits on the disk as much as on the CPU).
+// parserCount is how many fetched messages of a run are parsed at the same
+// time (parsing and storing attachments waits on the disk as much as on
+// the CPU).
 const parserCount = 4
 
-// parsers runs parse jobs on at most parserCount goroutines.
+// parsers runs a batch's parse jobs on the run's parse slots (at most
+// parserCount jobs of all batches at a time).
 type parsers struct {
 	sem chan struct{}
 	wg  sync.WaitGroup
 }
 
-func newParsers() *parsers { return &parsers{sem: make(chan struct{}, parserCount)} }
+func newParsers(slots chan struct{}) *parsers { return &parsers{sem: slots} }
 
 // do runs job on a worker, waiting for a free one.
 func (p *parsers) do(job func()) {
