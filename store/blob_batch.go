@@ -58,7 +58,26 @@ func (s *Store) NewBlobBatch() *BlobBatch {
 }
 
 // packBufs hold a blob while Put decides whether it fits into the pack.
-var packBufs = sync.Pool{New: func() any { b := make([]byte, packMax+1); return &b }}
+// They are kept on a free list of their own rather than in a sync.Pool,
+// which the garbage collector empties: an import would allocate and clear
+// half a megabyte for most of its blobs.
+var packBufs = make(chan []byte, 8)
+
+func getPackBuf() []byte {
+	select {
+	case b := <-packBufs:
+		return b
+	default:
+		return make([]byte, packMax+1)
+	}
+}
+
+func putPackBuf(b []byte) {
+	select {
+	case packBufs <- b:
+	default:
+	}
+}
 
 // Put stores the content of r and returns its SHA-256 (hex) and size.
 // Memory use does not depend on the size of r: up to packMax bytes are
@@ -81,9 +100,8 @@ func (b *BlobBatch) put(ctx context.Context, r io.Reader, lookup bool) (sha stri
 	if b.loose {
 		return b.putFile(ctx, r)
 	}
-	bp := packBufs.Get().(*[]byte)
-	defer packBufs.Put(bp)
-	buf := *bp
+	buf := getPackBuf()
+	defer putPackBuf(buf)
 	n, err := readUpTo(ctx, r, buf)
 	if err != nil {
 		return "", 0, err
@@ -91,36 +109,53 @@ func (b *BlobBatch) put(ctx context.Context, r io.Reader, lookup bool) (sha stri
 	if n > packMax {
 		return b.putLarge(ctx, io.MultiReader(bytes.NewReader(buf[:n]), r), lookup)
 	}
-	sum := sha256.Sum256(buf[:n])
+	sha, err = b.putSmall(ctx, buf[:n], lookup)
+	return sha, int64(n), err
+}
+
+// PutFreshBytes is PutFresh for content the caller holds in memory: it is
+// not copied before it is written.
+func (b *BlobBatch) PutFreshBytes(ctx context.Context, data []byte) (sha string, err error) {
+	if b.loose || len(data) > packMax {
+		sha, _, err = b.put(ctx, bytes.NewReader(data), false)
+		return sha, err
+	}
+	return b.putSmall(ctx, data, false)
+}
+
+// putSmall appends data (at most packMax bytes) to the small pack.
+func (b *BlobBatch) putSmall(ctx context.Context, data []byte, lookup bool) (sha string, err error) {
+	n := len(data)
+	sum := sha256.Sum256(data)
 	sha = hex.EncodeToString(sum[:])
 	if b.known(sha) {
-		return sha, int64(n), nil
+		return sha, nil
 	}
 	if lookup {
 		stored, err := b.storedBefore(ctx, sha)
 		if err != nil {
-			return "", 0, err
+			return "", err
 		}
 		if stored {
-			return sha, int64(n), nil
+			return sha, nil
 		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.packed[sha]; ok {
-		return sha, int64(n), nil
+		return sha, nil
 	}
 	if b.small == nil {
 		if b.small, err = b.s.blobs.createPack(); err != nil {
-			return "", 0, err
+			return "", err
 		}
 	}
-	off, err := b.small.append(b.s.blobs, buf[:n])
+	off, err := b.small.append(b.s.blobs, data)
 	if err != nil {
-		return "", 0, fmt.Errorf("write blob in %s: %w", b.s.blobs.dir, err)
+		return "", fmt.Errorf("write blob in %s: %w", b.s.blobs.dir, err)
 	}
 	b.register(packEntry{SHA256: sha, Pack: b.small.name, PackOffset: off, Size: int64(n)})
-	return sha, int64(n), nil
+	return sha, nil
 }
 
 // register records a blob appended to a pack (b.mu held).

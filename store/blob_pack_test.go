@@ -466,3 +466,28 @@ func TestBlobBatchSyncAfterStartSyncError(t *testing.T) {
 	}
 	b.Discard()
 }
+
+// PutFreshBytes stores what the caller holds in memory, small or large,
+// and gives the address Put gives for the same content.
+func TestBlobBatchPutFreshBytes(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	b := st.NewBlobBatch()
+	defer b.Discard()
+	for _, content := range []string{"small message", strings.Repeat("x", 600<<10)} {
+		sha, err := b.PutFreshBytes(ctx, []byte(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := st.NewBlobBatch().Put(ctx, strings.NewReader(content))
+		if err != nil || want != sha {
+			t.Fatalf("PutFreshBytes gave %s, Put gives %s (%v)", sha, want, err)
+		}
+		if err := b.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if got := readBlob(t, st, sha); got != content {
+			t.Fatalf("read back %d bytes, want %d", len(got), len(content))
+		}
+	}
+}

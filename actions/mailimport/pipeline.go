@@ -631,18 +631,18 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 		// worker hashes, stores and parses it, so this goroutine goes
 		// back to the connection at once. A larger one is streamed into
 		// the blob store here and parsed from there.
-		bp := rawBufs.Get().(*[]byte)
-		n, complete, err := readAtMost(fm.Body, *bp)
+		buf := getRawBuf()
+		n, complete, err := readAtMost(fm.Body, buf)
 		if err != nil {
-			rawBufs.Put(bp)
+			putRawBuf(buf)
 			return fmt.Errorf("read UID %d: %w", m.uid, err)
 		}
 		if complete {
-			m.raw = (*bp)[:n]
+			m.raw = buf[:n]
 			parsers.do(func() {
 				m.parseErr = r.storeAndParse(ctx, b, m)
 				m.raw = nil
-				rawBufs.Put(bp)
+				putRawBuf(buf)
 			})
 			return nil
 		}
@@ -660,11 +660,11 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 			m.sha, m.size, m.rawBlob = sha, size, sha
 			m.parseErr = r.parse(ctx, b, m)
 		})
-		_, err = io.Copy(pw, io.MultiReader(bytes.NewReader((*bp)[:n]), fm.Body))
+		_, err = io.Copy(pw, io.MultiReader(bytes.NewReader(buf[:n]), fm.Body))
 		pw.CloseWithError(err) // nil: the worker reads EOF
 		// the pipe hands over synchronously: the worker has read all of
 		// the buffer once Copy returned
-		rawBufs.Put(bp)
+		putRawBuf(buf)
 		if err != nil {
 			return engine.Retryable(fmt.Errorf("store UID %d: %w", m.uid, err))
 		}
@@ -987,7 +987,26 @@ func (e *storageError) Unwrap() error { return e.err }
 // memory (rawBufs); larger ones are streamed into the blob store.
 const rawInMemory = 512 << 10
 
-var rawBufs = sync.Pool{New: func() any { b := make([]byte, rawInMemory+1); return &b }}
+// rawBufs is a free list of message buffers (a sync.Pool would be
+// emptied by every garbage collection, and most messages would get a
+// newly allocated and cleared half megabyte).
+var rawBufs = make(chan []byte, parserCount+2)
+
+func getRawBuf() []byte {
+	select {
+	case b := <-rawBufs:
+		return b
+	default:
+		return make([]byte, rawInMemory+1)
+	}
+}
+
+func putRawBuf(b []byte) {
+	select {
+	case rawBufs <- b:
+	default:
+	}
+}
 
 // readAtMost reads r into buf until r ends (complete) or buf is full.
 func readAtMost(r io.Reader, buf []byte) (n int, complete bool, err error) {
@@ -1010,7 +1029,7 @@ func (r *run) storeAndParse(ctx context.Context, b *batch, m *msg) error {
 	m.size = int64(len(m.raw))
 	// a fetched message is almost never stored already (the ledger finds
 	// a repeated one by its content hash): no lookup
-	sha, _, err := b.blobs.PutFresh(ctx, bytes.NewReader(m.raw))
+	sha, err := b.blobs.PutFreshBytes(ctx, m.raw)
 	if err != nil {
 		sum := sha256.Sum256(m.raw)
 		m.sha = hex.EncodeToString(sum[:])
