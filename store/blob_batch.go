@@ -61,7 +61,7 @@ func (s *Store) NewBlobBatch() *BlobBatch {
 // They are kept on a free list of their own rather than in a sync.Pool,
 // which the garbage collector empties: an import would allocate and clear
 // half a megabyte for most of its blobs.
-var packBufs = make(chan []byte, 8)
+var packBufs = make(chan []byte, 4)
 
 func getPackBuf() []byte {
 	select {

@@ -28,9 +28,10 @@ import (
 // packDirName is the subdirectory of the blob directory holding the packs.
 const packDirName = "packs"
 
-// packMax is the largest blob appended to a pack; larger blobs, and blobs
-// of unknown size beyond it, are streamed into a file of their own.
-const packMax = 512 << 10
+// packMax is the largest blob appended to the small pack, from memory,
+// by whichever writer; larger blobs are streamed into the large pack, one
+// writer at a time.
+const packMax = 256 << 10
 
 // packEntry is a row of blob_pack_entry.
 type packEntry struct {

@@ -470,9 +470,9 @@ func (r *run) errorFolder() string {
 // the Mapper and commits (commitBatch); and the batch committed before is
 // moved meanwhile on a second connection (startMove), after which this
 // goroutine accounts it and runs its follow-ups (finish). The fetched
-// batches pass over an unbuffered channel, so at most three are held: one
-// being fetched, one being committed and one being moved. Mapper, result
-// and follow-ups stay in this goroutine, in UID order.
+// batches pass over a channel holding one, so at most four are held: one
+// being fetched, one waiting, one being committed and one being moved.
+// Mapper, result and follow-ups stay in this goroutine, in UID order.
 //
 // When the commit stage fails, the move under way is finished, the fetch
 // stage stopped and its batch discarded before stages returns. When the
@@ -481,7 +481,7 @@ func (r *run) errorFolder() string {
 // earlier ones done.
 func (r *run) stages(ctx context.Context, uids []uint32) error {
 	fctx, stop := context.WithCancel(ctx)
-	fetched := make(chan *batch)
+	fetched := make(chan *batch, 1) // one batch fetched ahead
 	done := make(chan struct{})
 	var fetchErr error
 	go func() {
@@ -492,6 +492,10 @@ func (r *run) stages(ctx context.Context, uids []uint32) error {
 	defer func() {
 		stop()
 		<-done
+		// batches fetched ahead and never committed
+		for b := range fetched {
+			b.discard()
+		}
 	}()
 	var moving *moveJob
 	finish := func() error {
@@ -985,7 +989,7 @@ func (e *storageError) Unwrap() error { return e.err }
 
 // rawInMemory is the largest message a fetch hands to its worker in
 // memory (rawBufs); larger ones are streamed into the blob store.
-const rawInMemory = 512 << 10
+const rawInMemory = 256 << 10
 
 // rawBufs is a free list of message buffers (a sync.Pool would be
 // emptied by every garbage collection, and most messages would get a
