@@ -178,9 +178,13 @@ func TestCommitImportBatch(t *testing.T) {
 		if err != nil || len(byFolder) != 3 {
 			t.Fatalf("by import folder (case-insensitive): %d %v", len(byFolder), err)
 		}
-		seen, err := s.LedgerKeys(ctx, f.cfg.ID, "INBOX", 1)
+		seen, err := s.LedgerKeys(ctx, f.cfg.ID, "INBOX", 1, []uint32{1, 2, 3, 4, 10, 11, 99})
 		if err != nil || len(seen) != 4 || seen[3] != store.OutcomeQuarantined {
 			t.Fatalf("ledger keys: %v %v", seen, err)
+		}
+		// only the UIDs asked for
+		if seen, err := s.LedgerKeys(ctx, f.cfg.ID, "INBOX", 1, []uint32{3, 99}); err != nil || len(seen) != 1 || seen[3] != store.OutcomeQuarantined {
+			t.Fatalf("ledger keys of UIDs 3 and 99: %v %v", seen, err)
 		}
 	})
 }

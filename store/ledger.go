@@ -104,19 +104,27 @@ func (s *Store) LedgerByContent(ctx context.Context, mailConfigID int64, message
 	return out, translate(err, fmt.Sprintf("ledger of mail configuration %d", mailConfigID))
 }
 
-// LedgerKeys returns the UIDs already recorded for a mailbox at a
-// UIDVALIDITY, so an importer can skip them before fetching.
-func (s *Store) LedgerKeys(ctx context.Context, mailConfigID int64, mailbox string, uidValidity uint32) (map[uint32]string, error) {
-	var rows []LedgerEntry
-	err := s.db.WithContext(ctx).Select("uid, outcome").
-		Where("mail_config_id = ? AND mailbox = ? AND uid_validity = ?", mailConfigID, mailbox, int64(uidValidity)).
-		Find(&rows).Error
-	if err != nil {
-		return nil, translate(err, fmt.Sprintf("ledger of mail configuration %d mailbox %q", mailConfigID, mailbox))
-	}
-	out := make(map[uint32]string, len(rows))
-	for _, r := range rows {
-		out[uint32(r.UID)] = r.Outcome
+// LedgerKeys returns which of uids are already recorded for a mailbox at
+// a UIDVALIDITY, with their outcomes, so an importer can skip them before
+// fetching. Only the given UIDs are looked up (the ledger of a mailbox
+// grows with every import; the unseen mail does not).
+func (s *Store) LedgerKeys(ctx context.Context, mailConfigID int64, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]string, error) {
+	out := map[uint32]string{}
+	for start := 0; start < len(uids); start += lookupChunk {
+		chunk := make([]int64, 0, lookupChunk)
+		for _, u := range uids[start:min(start+lookupChunk, len(uids))] {
+			chunk = append(chunk, int64(u))
+		}
+		var rows []LedgerEntry
+		err := s.db.WithContext(ctx).Select("uid, outcome").
+			Where("mail_config_id = ? AND mailbox = ? AND uid_validity = ? AND uid IN ?", mailConfigID, mailbox, int64(uidValidity), chunk).
+			Find(&rows).Error
+		if err != nil {
+			return nil, translate(err, fmt.Sprintf("ledger of mail configuration %d mailbox %q", mailConfigID, mailbox))
+		}
+		for _, r := range rows {
+			out[uint32(r.UID)] = r.Outcome
+		}
 	}
 	return out, nil
 }

@@ -345,7 +345,7 @@ func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Res
 	if err != nil {
 		return res, engine.Retryable(err)
 	}
-	recorded, err := st.LedgerKeys(ctx, cfg.ID, req.Folder, status.UIDValidity)
+	recorded, err := st.LedgerKeys(ctx, cfg.ID, req.Folder, status.UIDValidity, uids)
 	if err != nil {
 		return res, engine.Retryable(err)
 	}
