@@ -36,6 +36,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func (a *Action) Spec() engine.ActionSpec {
 			{Name: "SearchPk", Type: engine.TypeString, Description: "primary key of a stored ExtendedSearch; only contacts it accepts are linked; empty = no check"},
 			{Name: "CollectorAddresses", Type: engine.TypeString, Description: "addresses of the collector mailbox (comma separated) for the envelope check; the configuration's user name counts when it is an address"},
 			{Name: "Folder", Type: engine.TypeString, Default: "INBOX", Description: "folder to import from"},
-			{Name: "BatchSize", Type: engine.TypeInteger, Default: "100", Description: "mails committed and moved together"},
+			{Name: "BatchSize", Type: engine.TypeInteger, Default: strconv.Itoa(mailimport.DefaultBatchSize), Description: "mails committed and moved together"},
 			{Name: "DryRun", Type: engine.TypeBoolean, Default: "false", Description: "only list what would be imported and why; change nothing"},
 		},
 		Outputs: []engine.Output{{Name: "ImportResult", Type: engine.TypeWorkSpace, Description: "the imported activities and per-mail outcomes; close it with CloseWorkSpaceAction"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"wfe/engine"
@@ -43,7 +44,7 @@ func (a *ImportMails) Spec() engine.ActionSpec {
 			{Name: "SessionId", Type: engine.TypeString, Description: "login of the employee the import runs as; empty = the run-as user of the run"},
 			{Name: "MailConfigMatchCode", Type: engine.TypeString, Required: true, Description: "match code of the mail configuration; none or several with it is an error"},
 			{Name: "Folder", Type: engine.TypeString, Default: "INBOX", Description: "folder to import from"},
-			{Name: "BatchSize", Type: engine.TypeInteger, Default: "100", Description: "mails committed and moved together"},
+			{Name: "BatchSize", Type: engine.TypeInteger, Default: strconv.Itoa(DefaultBatchSize), Description: "mails committed and moved together"},
 			{Name: "DryRun", Type: engine.TypeBoolean, Default: "false", Description: "only list what would be imported; change nothing (a dry run of the whole run counts too)"},
 			{Name: "ActivityType", Type: engine.TypeString, Default: DefaultActivityType, Description: "activity type of the imported mails (EMAILEINGANG = incoming mail)"},
 			{Name: "ActivityStatus", Type: engine.TypeString, Default: DefaultActivityStatus, Description: "activity status: O (open, to be dealt with) or E (done); S_ACTSTATUS-O / S_ACTSTATUS-E are accepted"},

@@ -27,6 +27,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -73,7 +74,7 @@ func commonParams(typ, status string) []engine.Param {
 		{Name: "ActivityType", Type: engine.TypeString, Default: typ, Description: "activity type of the imported mails"},
 		{Name: "ActivityStatus", Type: engine.TypeString, Default: status, Description: "activity status: O (open) or E (done); S_ACTSTATUS-O / S_ACTSTATUS-E are accepted"},
 		{Name: "Folder", Type: engine.TypeString, Default: "INBOX", Description: "folder to read"},
-		{Name: "BatchSize", Type: engine.TypeInteger, Default: "100", Description: "mails committed and moved together"},
+		{Name: "BatchSize", Type: engine.TypeInteger, Default: strconv.Itoa(mailimport.DefaultBatchSize), Description: "mails committed and moved together"},
 		{Name: "DryRun", Type: engine.TypeBoolean, Default: "false", Description: "only list what would be done; change nothing and send nothing"},
 	}
 }

@@ -54,7 +54,7 @@ func main() {
 	flag.StringVar(&o.wfe, "wfe", "wfe", "path of the wfe binary to measure")
 	flag.StringVar(&o.security, "security", "starttls", "IMAP security for both measurements: none, starttls or tls")
 	flag.IntVar(&o.largeEvery, "large-every", 100, "every Nth mail carries a 1-5 MiB attachment (0: none)")
-	flag.IntVar(&o.batch, "batch", 100, "wfe import-mail --batch")
+	flag.IntVar(&o.batch, "batch", 0, "wfe import-mail --batch (0: wfe's default)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the Dovecot directory and database")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated mails")
 	flag.BoolVar(&o.wfeProgress, "progress", false, "show wfe's progress on stderr")
@@ -306,7 +306,10 @@ func wfeImport(ctx context.Context, o options, dir string, ep mailbox.Endpoint) 
 		return r, err
 	}
 	rssFile := filepath.Join(dir, "wfe-maxrss")
-	args := []string{measureRSSArg, rssFile, o.wfe, "--db", db, "import-mail", "BENCH", "--batch", fmt.Sprint(o.batch)}
+	args := []string{measureRSSArg, rssFile, o.wfe, "--db", db, "import-mail", "BENCH"}
+	if o.batch > 0 {
+		args = append(args, "--batch", fmt.Sprint(o.batch))
+	}
 	if p := os.Getenv("WFE_BENCH_CPUPROFILE"); p != "" {
 		args = append(args, "--cpuprofile", p)
 	}

@@ -43,7 +43,7 @@ is a terminal, or always with --progress.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&as, "as", "", "run as the employee `LOGIN`")
 			fs.BoolVar(&dryRun, "dry-run", false, "list what would be imported; change nothing")
-			fs.IntVar(&batch, "batch", 100, "mails committed and moved together (`N`)")
+			fs.IntVar(&batch, "batch", mailimport.DefaultBatchSize, "mails committed and moved together (`N`)")
 			fs.StringVar(&folder, "folder", "INBOX", "folder to import from")
 			fs.BoolVar(&progress, "progress", false, "print progress to stderr also when it is not a terminal")
 			fs.BoolVar(&verbose, "verbose", false, "print the importer's log lines to stderr")
