@@ -9,10 +9,12 @@
 // configuration in batches of UIDs and keeps the invariants of DESIGN "Mail
 // import" for every importer:
 //
-//  1. Each message is fetched with BODY.PEEK[] (no \Seen) and spooled into
-//     the blob store (a dry run: a temporary file) while its SHA-256 is
-//     computed, so memory stays bounded whatever the size of the mail; the
-//     batch's blobs become durable just before its commit.
+//  1. Each message is fetched with BODY.PEEK[] (no \Seen) and handed to a
+//     parse worker: up to 256 KiB in memory, a larger one through a pipe,
+//     so memory stays bounded whatever the size of the mail. The worker
+//     computes its SHA-256 and stores it in the batch's blob pack (a dry
+//     run: a temporary file); the batch's blobs are fsynced while it waits
+//     for its commit and recorded just before it.
 //  2. A UID already in the import ledger (a crash came between commit and
 //     move) is only moved; an identical message (same content hash) already
 //     imported from the configuration gets a "duplicate" ledger row and is
@@ -27,22 +29,25 @@
 //     links, ledger rows), and only THEN are exactly that batch's UIDs
 //     moved, with one MOVE per destination folder.
 //
-// The run has two stages that overlap. A goroutine fetches, spools and
-// parses batch after batch on the connection that searched the folder
-// (steps 1 and 3). The goroutine that called Run takes each finished
-// batch, in UID order, through the ledger checks, the Mapper, the commit
-// and the move (steps 2, 4 and 5), the accounting and the follow-ups, while
-// the next batch is being fetched. The batches pass over an unbuffered
-// channel: at most two are held, the one being fetched and the one being
-// committed. The moves go over a second connection, opened at the first
-// move (a dry run, or a run that moves nothing, logs in once), so that a
-// MOVE does not wait for the FETCH of the next batch; it must see the
-// folder with the same UIDVALIDITY, or nothing is moved and the run fails
-// (the next run finds what was committed in the ledger and moves it).
-// When the commit stage fails, the fetch stage is stopped and its batch
-// discarded (its blobs not synced and its spool files are removed); when
-// the fetch stage fails, the batches it handed on are committed and moved
-// before the run ends with its error.
+// The run has three stages that overlap. A goroutine fetches and spools
+// batch after batch on the connection that searched the folder (steps 1
+// and 3; the workers parse while the next messages, and the next batch,
+// are fetched). The goroutine that called Run takes each batch, in UID
+// order, through the ledger checks, the Mapper and the commit (steps 2, 4
+// and 5), while the batch committed before is moved by a goroutine of its
+// own; once that move is done, the caller's goroutine accounts the batch
+// and runs its follow-ups. One batch may wait between fetch and commit, so
+// at most four are held: being fetched, waiting, being committed and being
+// moved (a committed batch keeps only what its move and follow-ups need).
+// The moves go over a second connection, opened at the first move (a dry
+// run, or a run that moves nothing, logs in once), so that a MOVE does not
+// wait for the FETCH of the next batch; it must see the folder with the
+// same UIDVALIDITY, or nothing is moved and the run fails (the next run
+// finds what was committed in the ledger and moves it). When the commit
+// stage fails, the move under way is finished, the fetch stage stopped and
+// the batches not committed discarded (their blobs and spool files are
+// removed); when the fetch stage fails, the batches it handed on are
+// committed and moved before the run ends with its error.
 //
 // # The Mapper contract
 //
