@@ -373,14 +373,19 @@ func logout(ctx context.Context, c *mailbox.IMAP) {
 // reads only p, req, c, st, recorded and uidValidity, which do not change
 // during the run; everything else belongs to the commit stage.
 type run struct {
-	p        *Pipeline
-	req      Request
-	res      *Result
-	c        *mailbox.IMAP // selects, searches and fetches
-	mc       *mailbox.IMAP // moves; opened at the first move (mover)
-	dial     mailconn.DialOptions
-	st       *store.Store
-	settings store.Settings
+	p   *Pipeline
+	req Request
+	res *Result
+	c   *mailbox.IMAP // selects, searches and fetches
+	mc  *mailbox.IMAP // moves; opened at the first move (mover)
+	// connMu is held by the fetch stage during a FETCH and by the mover
+	// while it moves on c (moveShared: no connection of its own)
+	connMu     sync.Mutex
+	moveShared bool
+	moveNote   string // a warning of the mover for the run record
+	dial       mailconn.DialOptions
+	st         *store.Store
+	settings   store.Settings
 	// recorded are the UIDs the import ledger held when the run started,
 	// with their outcomes: these are only moved, not fetched. UIDs the
 	// run commits are never seen again by it (batches are disjoint).
@@ -556,7 +561,12 @@ func (r *run) startMove(ctx context.Context, b *batch) *moveJob {
 // accounted and its follow-ups run. The batch is discarded either way.
 func (r *run) finish(ctx context.Context, j *moveJob) error {
 	defer j.b.discard()
-	if err := <-j.done; err != nil {
+	err := <-j.done
+	if r.moveNote != "" {
+		r.logf("warning: %s", r.moveNote)
+		r.moveNote = ""
+	}
+	if err != nil {
 		return err
 	}
 	for _, m := range j.b.msgs {
@@ -623,6 +633,9 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 	// stage, in UID order.
 	parsers := newParsers(r.parseSlots)
 	byUID := map[uint32]*msg{}
+	// the mover takes the connection between two fetches when it has
+	// none of its own
+	r.connMu.Lock()
 	err := r.c.FetchStream(ctx, fetch, func(fm *mailbox.Message) error {
 		m := &msg{uid: fm.UID, internal: fm.InternalDate, item: -1, out: MailOutcome{UID: fm.UID}}
 		b.msgs = append(b.msgs, m)
@@ -677,6 +690,7 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 		}
 		return nil
 	})
+	r.connMu.Unlock()
 	// the last messages are parsed while the next batch is fetched
 	b.parsed = make(chan struct{})
 	startSync := err == nil && !r.req.DryRun
@@ -1180,9 +1194,15 @@ func (r *run) move(ctx context.Context, msgs []*msg) error {
 		byDest[m.dest] = append(byDest[m.dest], m.uid)
 	}
 	for _, d := range dests {
-		c, err := r.mover(ctx)
+		c, shared, err := r.mover(ctx)
 		if err == nil {
+			if shared {
+				r.connMu.Lock()
+			}
 			err = c.Move(ctx, byDest[d], d)
+			if shared {
+				r.connMu.Unlock()
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("mail configuration %s: committed %d message(s) but could not move them from %q (the next run moves them): %w",
@@ -1203,13 +1223,29 @@ func (r *run) move(ctx context.Context, msgs []*msg) error {
 // with the UIDVALIDITY the UIDs were read under; otherwise the UIDs name
 // other messages, and nothing is moved (the next run finds what was
 // committed in the ledger by content and moves it).
-func (r *run) mover(ctx context.Context) (*mailbox.IMAP, error) {
+//
+// A server that refuses the second connection (a limit of connections per
+// user, say) gets the moves on the fetch connection, between two fetches
+// (shared): slower, but the run goes on. The refused login does not lock
+// the configuration: the first one showed the credentials are good.
+func (r *run) mover(ctx context.Context) (c *mailbox.IMAP, shared bool, err error) {
 	if r.mc != nil {
-		return r.mc, nil
+		return r.mc, false, nil
 	}
-	c, err := mailconn.DialIMAP(ctx, r.st, r.req.Config, r.req.RunAs, r.dial)
+	if r.moveShared {
+		return r.c, true, nil
+	}
+	dial := r.dial
+	dial.NoLock = true
+	c, err = mailconn.DialIMAP(ctx, r.st, r.req.Config, r.req.RunAs, dial)
 	if err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, false, ctx.Err()
+		}
+		r.moveShared = true
+		r.moveNote = fmt.Sprintf("a second connection for moving was refused, the mails are moved on the fetch connection between fetches: %v", err)
+		r.p.Deps.logger().Warn("mail import: moving on the fetch connection", "match_code", r.req.Config.MatchCode, "err", err)
+		return r.c, true, nil
 	}
 	status, err := c.Select(ctx, r.req.Folder)
 	if err == nil && status.UIDValidity != r.uidValidity {
@@ -1217,10 +1253,10 @@ func (r *run) mover(ctx context.Context) (*mailbox.IMAP, error) {
 	}
 	if err != nil {
 		logout(ctx, c)
-		return nil, err
+		return nil, false, err
 	}
 	r.mc = c
-	return c, nil
+	return c, false, nil
 }
 
 // account adds a finished message to the result.

@@ -171,3 +171,45 @@ func TestResultListsImportedMailsUpToALimit(t *testing.T) {
 		t.Errorf("summary %q does not say what is not listed", res.Summary())
 	}
 }
+
+// A server that allows one connection per user refuses the move
+// connection: the mails are moved on the fetch connection between two
+// fetches, the run record says so, and the refused login locks nothing.
+func TestMovesShareTheFetchConnectionWhenASecondIsRefused(t *testing.T) {
+	st := storetest.Open(t)
+	e := newEnv(t, st, mailtest.IMAPOptions{MaxSessions: 1})
+	raws := numberedMails(7)
+	e.appendRaw(raws...)
+	var lines []string
+	var mu sync.Mutex
+	p := &mailimport.Pipeline{Deps: e.deps(), Mapper: mailimport.IncomingMapper{}}
+	res, err := p.Run(e.ctx, mailimport.Request{Config: e.cfg, RunAs: e.emp, BatchSize: 3, Logf: func(f string, a ...any) {
+		mu.Lock()
+		lines = append(lines, fmt.Sprintf(f, a...))
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 7 || res.Moved != 7 {
+		t.Fatalf("%s", res.Summary())
+	}
+	checkExactlyOnce(t, e, raws)
+	if n := e.srv.LoginAttempts(); n != 2 {
+		t.Errorf("%d login attempts, want 2 (the move connection once)", n)
+	}
+	found := false
+	for _, l := range lines {
+		found = found || strings.Contains(l, "moved on the fetch connection") && strings.Contains(l, "mail_max_userip_connections")
+	}
+	if !found {
+		t.Errorf("run record %q does not say the moves share the fetch connection", lines)
+	}
+	cfg, err := st.GetMailConfig(e.ctx, e.cfg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AutoLocked || cfg.IsLocked {
+		t.Errorf("the refused second login locked the configuration: %+v", cfg)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -55,6 +56,10 @@ type IMAPOptions struct {
 	OAuth func(user, token string) bool
 	// Log receives the server's error log; nil discards it.
 	Log io.Writer
+	// MaxSessions, when positive, is how many sessions of one user may be
+	// logged in at a time; a further login is refused with NO
+	// [UNAVAILABLE], as Dovecot's mail_max_userip_connections does.
+	MaxSessions int
 }
 
 // IMAPServer is an in-process IMAP server on 127.0.0.1:0.
@@ -77,6 +82,7 @@ type IMAPServer struct {
 	mu       sync.Mutex
 	logins   int
 	commands map[string]int
+	sessions map[string]int // logged-in sessions per user
 }
 
 // StartIMAP starts a server that lives until the end of the test.
@@ -279,6 +285,7 @@ type session struct {
 	imapserver.Session // the user session once logged in, nil before
 	srv                *IMAPServer
 	user               *imapmemserver.UserSession
+	name               string // the logged-in user
 }
 
 // moveSession adds MOVE to session.
@@ -292,6 +299,9 @@ var (
 
 func (s *session) Close() error {
 	if s.user != nil {
+		s.srv.mu.Lock()
+		s.srv.sessions[s.name]--
+		s.srv.mu.Unlock()
 		return s.user.Close()
 	}
 	return nil
@@ -314,13 +324,26 @@ func (s *session) loginPassword(username, password string) error {
 	if err := u.Login(username, password); err != nil {
 		return err
 	}
-	s.open(u)
-	return nil
+	return s.open(u, username)
 }
 
-func (s *session) open(u *imapmemserver.User) {
+// open logs the session in as u, unless the user has MaxSessions
+// sessions already.
+func (s *session) open(u *imapmemserver.User, name string) error {
+	s.srv.mu.Lock()
+	defer s.srv.mu.Unlock()
+	if max := s.srv.opts.MaxSessions; max > 0 && s.srv.sessions[name] >= max {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnavailable,
+			Text: fmt.Sprintf("Maximum number of connections from user+IP exceeded (mail_max_userip_connections=%d)", max)}
+	}
+	if s.srv.sessions == nil {
+		s.srv.sessions = map[string]int{}
+	}
+	s.srv.sessions[name]++
+	s.name = name
 	s.user = imapmemserver.NewUserSession(u)
 	s.Session = s.user
+	return nil
 }
 
 func (s *session) AuthenticateMechanisms() []string {
@@ -374,7 +397,9 @@ func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 		x.failed = true
 		return []byte(`{"status":"401","schemes":"bearer","scope":"https://outlook.office.com/IMAP.AccessAsUser.All"}`), false, nil
 	}
-	x.s.open(u)
+	if err := x.s.open(u, user); err != nil {
+		return nil, false, err
+	}
 	return nil, true, nil
 }
 
