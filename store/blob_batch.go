@@ -146,7 +146,7 @@ func (b *BlobBatch) putSmall(ctx context.Context, data []byte, lookup bool) (sha
 		return sha, nil
 	}
 	if b.small == nil {
-		if b.small, err = b.s.blobs.createPack(); err != nil {
+		if b.small, err = b.s.blobs.createPack(b.s.now()); err != nil {
 			return "", err
 		}
 	}
@@ -173,7 +173,7 @@ func (b *BlobBatch) putLarge(ctx context.Context, r io.Reader, lookup bool) (sha
 	b.mu.Lock()
 	p := b.large
 	if p == nil {
-		if p, err = b.s.blobs.createPack(); err != nil {
+		if p, err = b.s.blobs.createPack(b.s.now()); err != nil {
 			b.mu.Unlock()
 			return "", 0, err
 		}
@@ -289,7 +289,7 @@ func (b *BlobBatch) Open(sha string) (io.ReadCloser, error) {
 	case isTmp:
 		return os.Open(tmp)
 	case isPacked:
-		return openSection(filepath.Join(b.s.blobs.dir, packDirName, e.Pack), e)
+		return openSection(filepath.Join(b.s.blobs.dir, packDirName, filepath.FromSlash(e.Pack)), e)
 	}
 	return b.s.OpenBlob(sha)
 }
@@ -364,10 +364,9 @@ func (b *BlobBatch) syncContentLocked() error {
 	for _, p := range b.packs() {
 		p.fsynced = p.size
 		if p.newEntry {
-			dirs[filepath.Join(b.s.blobs.dir, packDirName)] = true
-		}
-		if p.newDir {
-			dirs[b.s.blobs.dir] = true
+			for _, d := range p.syncDirs {
+				dirs[d] = true
+			}
 		}
 	}
 	var names []string
@@ -378,7 +377,7 @@ func (b *BlobBatch) syncContentLocked() error {
 		return fmt.Errorf("sync blob dirs in %s: %w", b.s.blobs.dir, err)
 	}
 	for _, p := range b.packs() {
-		p.newEntry, p.newDir = false, false
+		p.newEntry = false
 	}
 	return nil
 }

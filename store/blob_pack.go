@@ -9,8 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -52,14 +53,26 @@ type packFile struct {
 	fsynced  int64 // bytes fsynced
 	recorded int64 // bytes whose blobs are in blob_pack_entry
 	indexed  bool  // some of its blobs are in blob_pack_entry: keep the file
-	newEntry bool  // its directory entry is not fsynced yet
-	newDir   bool  // it created packs/, whose entry is not fsynced yet
+	newEntry bool  // its directory entries are not fsynced yet
+	// syncDirs are the directories whose entries make the pack durable:
+	// its month's, and packs/ and the blob directory when they are new
+	syncDirs []string
 }
 
-// createPack creates a new, empty pack file.
-func (d *blobDir) createPack() (*packFile, error) {
-	dir := filepath.Join(d.dir, packDirName)
-	_, statErr := os.Stat(dir)
+// createPack creates a new, empty pack file in the month's directory,
+// packs/YYYY-MM/ (a directory does not collect the packs of years), and
+// names it "YYYY-MM/NAME.pack".
+func (d *blobDir) createPack(now time.Time) (*packFile, error) {
+	month := now.UTC().Format("2006-01")
+	packs := filepath.Join(d.dir, packDirName)
+	dir := filepath.Join(packs, month)
+	syncDirs := []string{dir}
+	if _, err := os.Stat(dir); err != nil {
+		syncDirs = append(syncDirs, packs)
+		if _, err := os.Stat(packs); err != nil {
+			syncDirs = append(syncDirs, d.dir)
+		}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blob dir %s: %w", dir, err)
 	}
@@ -67,8 +80,11 @@ func (d *blobDir) createPack() (*packFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob dir %s: %w", dir, err)
 	}
-	return &packFile{name: filepath.Base(f.Name()), path: f.Name(), f: f, newEntry: true, newDir: statErr != nil}, nil
+	return &packFile{name: month + "/" + filepath.Base(f.Name()), path: f.Name(), f: f, newEntry: true, syncDirs: syncDirs}, nil
 }
+
+// packName is what blob_pack_entry may name: "YYYY-MM/NAME.pack".
+var packName = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}/[0-9A-Za-z_-][0-9A-Za-z_.-]*\.pack$`)
 
 // writeAt writes data at off, failing as WithBlobWriteFault says.
 func (p *packFile) writeAt(d *blobDir, data []byte, off int64) error {
@@ -176,10 +192,10 @@ func (s *Store) packedBlob(ctx context.Context, sha string) (packEntry, bool, er
 
 // openPacked opens a blob recorded in blob_pack_entry.
 func (s *Store) openPacked(e packEntry) (io.ReadCloser, error) {
-	if e.Pack == "" || strings.ContainsAny(e.Pack, `/\`) || strings.HasPrefix(e.Pack, ".") {
+	if !packName.MatchString(e.Pack) {
 		return nil, fmt.Errorf("blob %s: invalid pack name %q: %w", e.SHA256, e.Pack, ErrInvalid)
 	}
-	return openSection(filepath.Join(s.blobs.dir, packDirName, e.Pack), e)
+	return openSection(filepath.Join(s.blobs.dir, packDirName, filepath.FromSlash(e.Pack)), e)
 }
 
 // indexPacked records packed blobs in one transaction; a SHA-256 recorded

@@ -12,24 +12,30 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"wfe/store"
 	"wfe/store/storetest"
 )
 
-// packFiles lists the pack files of the blob directory.
+// packFiles lists the pack files of the blob directory, relative to
+// packs/ ("YYYY-MM/NAME.pack").
 func packFiles(t *testing.T, st *store.Store) []string {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(st.BlobDir(), "packs"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := filepath.Join(st.BlobDir(), "packs")
 	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			names = append(names, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
 	}
 	return names
 }
@@ -488,6 +494,48 @@ func TestBlobBatchPutFreshBytes(t *testing.T) {
 		}
 		if got := readBlob(t, st, sha); got != content {
 			t.Fatalf("read back %d bytes, want %d", len(got), len(content))
+		}
+	}
+}
+
+// Packs are kept in one directory per month, named by the store's clock;
+// the index names them with their month.
+func TestBlobPacksByMonth(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 31, 23, 30, 0, 0, time.UTC)
+	st := storetest.Open(t, store.WithClock(func() time.Time { return now }))
+	for _, content := range []string{"march", "april"} {
+		b := st.NewBlobBatch()
+		sha, _, err := b.Put(ctx, strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		b.Discard()
+		if got := readBlob(t, st, sha); got != content {
+			t.Fatalf("read %q, want %q", got, content)
+		}
+		now = now.Add(time.Hour)
+	}
+	packs := packFiles(t, st)
+	if len(packs) != 2 || !strings.HasPrefix(packs[0], "2026-03/") || !strings.HasPrefix(packs[1], "2026-04/") {
+		t.Fatalf("packs %v, want one in 2026-03/ and one in 2026-04/", packs)
+	}
+}
+
+// A pack name in the index that does not have the form the store writes
+// (a damaged or tampered database) is refused instead of followed.
+func TestOpenBlobRefusesStrangePackNames(t *testing.T) {
+	st := storetest.Open(t)
+	for i, name := range []string{"../../key", "2026-03/../../x.pack", "/etc/passwd", "2026-03/.hidden.pack", "x.pack"} {
+		sha := fmt.Sprintf("%064x", i+1)
+		if err := st.DB(context.Background()).Exec("INSERT INTO blob_pack_entry (sha256, pack, pack_offset, size) VALUES (?, ?, 0, 1)", sha, name).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.OpenBlob(sha); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("pack name %q: %v, want ErrInvalid", name, err)
 		}
 	}
 }
