@@ -22,19 +22,32 @@ func TLSConfig(ep Endpoint, host string) (*tls.Config, error) {
 	if ep.CAFile == "" {
 		return cfg, nil // nil RootCAs: the system roots
 	}
-	pem, err := os.ReadFile(ep.CAFile)
-	if err != nil {
-		return nil, fmt.Errorf("CA file: %w", err)
-	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("CA file %s: no PEM certificate found", ep.CAFile)
+	if err := addCAFile(pool, ep.CAFile); err != nil {
+		return nil, err
 	}
 	cfg.RootCAs = pool
 	return cfg, nil
+}
+
+// CheckCAFile tells whether path is a CA file TLSConfig can use: readable,
+// with at least one PEM certificate.
+func CheckCAFile(path string) error {
+	return addCAFile(x509.NewCertPool(), path)
+}
+
+func addCAFile(pool *x509.CertPool, path string) error {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("CA file: %w", err)
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return fmt.Errorf("CA file %s: no PEM certificate found", path)
+	}
+	return nil
 }
 
 // CertError is a failed verification of a server certificate. Its message

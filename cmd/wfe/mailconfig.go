@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -133,6 +134,18 @@ func (f *mailConfigFlags) apply(ctx context.Context, env *Env, st *store.Store, 
 		return nil, err
 	}
 	boolean(f.smtpAuth, "smtp-auth", &c.SMTPAuth)
+	if f.caFile.set && f.caFile.v != "" {
+		// checked now rather than at the first connection, and kept as
+		// an absolute path: serve and timers may run elsewhere
+		abs, err := filepath.Abs(f.caFile.v)
+		if err == nil {
+			err = mailbox.CheckCAFile(abs)
+		}
+		if err != nil {
+			return nil, usagef("--ca-file %s: %v", f.caFile.v, err)
+		}
+		f.caFile.v = abs
+	}
 	str(f.caFile, "ca-file", &c.CAFile)
 	boolean(f.locked, "locked", &c.IsLocked)
 	boolean(f.autoImport, "auto-import", &c.AutoImport)

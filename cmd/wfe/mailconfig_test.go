@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -107,6 +109,10 @@ func TestMailConfigSetAndList(t *testing.T) {
 
 func TestMailConfigSetRefusals(t *testing.T) {
 	c := newStoreCLI(t)
+	notPEM := filepath.Join(t.TempDir(), "ca.txt")
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -121,6 +127,8 @@ func TestMailConfigSetRefusals(t *testing.T) {
 		{"unknown responsible", []string{"--responsible", "nobody"}, "", 1, "nobody"},
 		{"bad date", []string{"--import-since", "05.03.2024"}, "", 2, "not a date"},
 		{"password as flag value", []string{"--password", testPassword}, "", 2, "not defined"},
+		{"missing CA file", []string{"--ca-file", "/nonexistent/ca.pem"}, "", 2, "--ca-file /nonexistent/ca.pem: CA file: open /nonexistent/ca.pem: no such file"},
+		{"CA file without certificate", []string{"--ca-file", notPEM}, "", 2, "no PEM certificate found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errs, code := c.runIn(tc.stdin, append([]string{"mailconfig", "set", "X1"}, tc.args...)...)
@@ -207,4 +215,18 @@ func TestMailConfigTest(t *testing.T) {
 
 func mailConfigFixture(matchCode string) *store.MailConfig {
 	return &store.MailConfig{MatchCode: matchCode, UserName: "u", Password: testPassword, IMAPAddr: "127.0.0.1:1"}
+}
+
+// A CA file is checked when it is set and kept as an absolute path, so
+// that serve and timers find it from any working directory.
+func TestMailConfigSetCAFileAbsolute(t *testing.T) {
+	srv := mailtest.StartIMAP(t, mailtest.IMAPOptions{TLS: mailtest.TLSImplicit})
+	c := newStoreCLI(t)
+	t.Chdir(filepath.Dir(srv.CAFile))
+	c.ok("mailconfig", "set", "CA1", "--ca-file", filepath.Base(srv.CAFile))
+	out := c.ok("mailconfig", "list", "--json")
+	want, _ := json.Marshal(srv.CAFile)
+	if !strings.Contains(out, `"ca_file": `+string(want)) {
+		t.Fatalf("ca_file is not the absolute path %s:\n%s", srv.CAFile, out)
+	}
 }
