@@ -86,8 +86,13 @@ func TestImportServerFailuresInRunRecord(t *testing.T) {
 	}
 	closed := ln.Addr().String()
 	ln.Close()
+	// a CA file that is good when it is set and damaged afterwards
+	// (mailconfig set refuses a bad one)
 	junkCA := filepath.Join(t.TempDir(), "ca.pem")
-	mustWrite(t, junkCA, "not a certificate\n")
+	goodCA, err := os.ReadFile(tlsSrv.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tc := range []struct {
 		name, addr, security, password string
@@ -115,9 +120,13 @@ func TestImportServerFailuresInRunRecord(t *testing.T) {
 			c.ok("employee", "add", "anna", "--email", "anna@firma.example")
 			args := []string{"mailconfig", "set", "123", "--user", "info", "--password-env", "PW", "--imap", tc.addr, "--imap-security", tc.security}
 			if tc.ca != "" {
+				mustWrite(t, tc.ca, string(goodCA))
 				args = append(args, "--ca-file", tc.ca)
 			}
 			c.ok(args...)
+			if tc.ca != "" {
+				mustWrite(t, tc.ca, "not a certificate\n")
+			}
 			out, errs, code := c.run("run", "ImportMails", "--as", "anna")
 			if code != 1 {
 				t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errs)
