@@ -18,6 +18,19 @@ import (
 	"wfe/store/storetest"
 )
 
+// storeWithDisk opens a store whose blob writes fail with ENOSPC while
+// full is set.
+func storeWithDisk(t *testing.T) (st *store.Store, full *atomic.Bool) {
+	full = new(atomic.Bool)
+	st = storetest.Open(t, store.WithBlobWriteFault(func() error {
+		if full.Load() {
+			return syscall.ENOSPC
+		}
+		return nil
+	}))
+	return st, full
+}
+
 // packFiles lists the pack files of the blob directory, relative to
 // packs/ ("YYYY-MM/NAME.pack").
 func packFiles(t *testing.T, st *store.Store) []string {
@@ -187,13 +200,7 @@ func TestBlobBatchLargeBlobsShareAPack(t *testing.T) {
 // where it was: the next large blob is stored and read back correctly.
 func TestBlobBatchLargeWriteFailure(t *testing.T) {
 	ctx := context.Background()
-	var full atomic.Bool
-	st := storetest.Open(t, store.WithBlobWriteFault(func() error {
-		if full.Load() {
-			return syscall.ENOSPC
-		}
-		return nil
-	}))
+	st, full := storeWithDisk(t)
 	b := st.NewBlobBatch()
 	defer b.Discard()
 	first := strings.Repeat("1", 700<<10)
@@ -303,13 +310,7 @@ func TestBlobBatchPackDeduplicates(t *testing.T) {
 // blob directory; later blobs of the batch are stored correctly.
 func TestBlobBatchPackWriteFailure(t *testing.T) {
 	ctx := context.Background()
-	var full atomic.Bool
-	st := storetest.Open(t, store.WithBlobWriteFault(func() error {
-		if full.Load() {
-			return syscall.ENOSPC
-		}
-		return nil
-	}))
+	st, full := storeWithDisk(t)
 	b := st.NewBlobBatch()
 	defer b.Discard()
 	first, _, err := b.Put(ctx, strings.NewReader("first"))
