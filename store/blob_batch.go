@@ -60,7 +60,7 @@ func (s *Store) NewBlobBatch() *BlobBatch {
 // packBufs hold a blob while Put decides whether it fits into the pack.
 // They are kept on a free list of their own rather than in a sync.Pool,
 // which the garbage collector empties: an import would allocate and clear
-// half a megabyte for most of its blobs.
+// a buffer of packMax bytes for most of its blobs.
 var packBufs = make(chan []byte, 4)
 
 func getPackBuf() []byte {

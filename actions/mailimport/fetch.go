@@ -237,7 +237,7 @@ const rawInMemory = 256 << 10
 
 // rawBufs is a free list of message buffers (a sync.Pool would be
 // emptied by every garbage collection, and most messages would get a
-// newly allocated and cleared half megabyte).
+// newly allocated and cleared buffer of rawInMemory bytes).
 var rawBufs = make(chan []byte, parserCount+2)
 
 func getRawBuf() []byte {
