@@ -7,6 +7,7 @@
 #
 #   scripts/bench-import.sh [N] [benchimport flags, e.g. -security none]
 #   WFE_BENCH_CPUPROFILE=/tmp/cpu.prof scripts/bench-import.sh 2000   # profile wfe
+#   WFE_BENCH_MEMPROFILE=/tmp/mem.prof scripts/bench-import.sh 2000   # wfe's heap after the import
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}

@@ -313,6 +313,9 @@ func wfeImport(ctx context.Context, o options, dir string, ep mailbox.Endpoint) 
 	if p := os.Getenv("WFE_BENCH_CPUPROFILE"); p != "" {
 		args = append(args, "--cpuprofile", p)
 	}
+	if p := os.Getenv("WFE_BENCH_MEMPROFILE"); p != "" {
+		args = append(args, "--memprofile", p)
+	}
 	if o.wfeProgress {
 		args = append(args, "--progress")
 	}
