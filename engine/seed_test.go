@@ -77,8 +77,8 @@ func TestSeedWorkflowClosesWorkSpace(t *testing.T) {
 	var seenImport []string
 	imp := func(ctx context.Context, call *engine.Call) error {
 		seenImport = append(seenImport, call.String("SessionId"), call.String("MailConfigMatchCode"), call.String("Folder"))
-		if call.Int("BatchSize") != 100 {
-			t.Errorf("BatchSize = %d, want default 100", call.Int("BatchSize"))
+		if call.Int("BatchSize") != 200 {
+			t.Errorf("BatchSize = %d, want default 200", call.Int("BatchSize"))
 		}
 		ws = &enginetest.WorkSpace{Name: "ImportResult (3 activities)"}
 		call.SetOutput("ImportResult", ws)
@@ -108,7 +108,7 @@ func TestSeedWorkflowClosesWorkSpace(t *testing.T) {
 	if p := rec.Steps[1].Actions[0].Params; p["WorkSpace"] != "ImportResult (3 activities)" || p["SessionId"] != "jdoe" {
 		t.Errorf("close params in record: %v", p)
 	}
-	if p := rec.Steps[0].Actions[0].Params; p["MailConfigMatchCode"] != "123" || p["BatchSize"] != "100" {
+	if p := rec.Steps[0].Actions[0].Params; p["MailConfigMatchCode"] != "123" || p["BatchSize"] != "200" {
 		t.Errorf("import params in record: %v", p)
 	}
 }

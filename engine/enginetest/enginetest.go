@@ -22,7 +22,7 @@ func ImportMailsSpec() engine.ActionSpec {
 			{Name: "SessionId", Type: engine.TypeString, Description: "session; empty = the run-as user"},
 			{Name: "MailConfigMatchCode", Type: engine.TypeString, Required: true, Description: "match code of the mail configuration"},
 			{Name: "Folder", Type: engine.TypeString, Default: "INBOX", Description: "folder to import from"},
-			{Name: "BatchSize", Type: engine.TypeInteger, Default: "100", Description: "mails per batch"},
+			{Name: "BatchSize", Type: engine.TypeInteger, Default: "200", Description: "mails per batch"},
 			{Name: "DryRun", Type: engine.TypeBoolean, Description: "change nothing"},
 		},
 		Outputs: []engine.Output{{Name: "ImportResult", Type: engine.TypeWorkSpace, Description: "the imported data"}},
