@@ -30,6 +30,11 @@ type BlobCheck struct {
 	// document refers to.
 	UnreferencedPacks []string `json:"unreferenced_packs"`
 	UnreferencedBytes int64    `json:"unreferenced_bytes"`
+	// UnreferencedBlobs are recorded packed blobs no document or ledger
+	// row refers to (a batch whose commit failed after its blobs were
+	// recorded), with their bytes.
+	UnreferencedBlobs     int   `json:"unreferenced_blobs"`
+	UnreferencedBlobBytes int64 `json:"unreferenced_blob_bytes"`
 }
 
 // CheckBlobs reads every blob a document or an import ledger row refers
@@ -55,6 +60,16 @@ func (s *Store) CheckBlobs(ctx context.Context) (*BlobCheck, error) {
 			out.Problems = append(out.Problems, BlobProblem{SHA256: sha, Problem: problem})
 		}
 	}
+	var orphans struct {
+		N     int
+		Bytes int64
+	}
+	err = s.db.WithContext(ctx).Raw(`SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blob_pack_entry
+		WHERE sha256 NOT IN (SELECT blob_key FROM document UNION SELECT raw_blob FROM import_ledger)`).Scan(&orphans).Error
+	if err != nil {
+		return nil, fmt.Errorf("check blobs: %w", err)
+	}
+	out.UnreferencedBlobs, out.UnreferencedBlobBytes = orphans.N, orphans.Bytes
 	var packs []string
 	if err := s.db.WithContext(ctx).Raw("SELECT DISTINCT pack FROM blob_pack_entry").Scan(&packs).Error; err != nil {
 		return nil, fmt.Errorf("check blobs: %w", err)

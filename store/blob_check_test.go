@@ -39,13 +39,25 @@ func TestCheckBlobs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Checked != 4 || len(res.Problems) != 0 || len(res.UnreferencedPacks) != 0 {
+		if res.Checked != 4 || len(res.Problems) != 0 || len(res.UnreferencedPacks) != 0 || res.UnreferencedBlobs != 0 {
 			t.Fatalf("after the import: %+v", res)
+		}
+		importPacks := packFiles(t, s)
+		// a batch recorded but never committed: its blob is counted
+		b = s.NewBlobBatch()
+		if _, _, err := b.PutFresh(ctx, strings.NewReader("never committed")); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		b.Discard()
+		if res, err = s.CheckBlobs(ctx); err != nil || res.UnreferencedBlobs != 1 || res.UnreferencedBlobBytes != int64(len("never committed")) || len(res.Problems) != 0 {
+			t.Fatalf("with a recorded blob nothing refers to: %+v %v", res, err)
 		}
 
 		// damage: flip a byte of the pack, lose a loose file, leave a pack
-		packs := packFiles(t, s)
-		packPath := filepath.Join(s.BlobDir(), "packs", packs[0])
+		packPath := filepath.Join(s.BlobDir(), "packs", importPacks[0])
 		data, _ := os.ReadFile(packPath)
 		data[0] ^= 0xff
 		if err := os.WriteFile(packPath, data, 0o600); err != nil {

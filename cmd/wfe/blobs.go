@@ -37,6 +37,10 @@ func init() {
 				for _, p := range res.Problems {
 					fmt.Fprintf(env.Stdout, "  %s: %s\n", p.SHA256, p.Problem)
 				}
+				if res.UnreferencedBlobs > 0 {
+					fmt.Fprintf(env.Stdout, "%d recorded blob(s), %.1f MiB, that no document or import refers to (a batch whose commit failed)\n",
+						res.UnreferencedBlobs, float64(res.UnreferencedBlobBytes)/(1<<20))
+				}
 				if n := len(res.UnreferencedPacks); n > 0 {
 					fmt.Fprintf(env.Stdout, "%d pack file(s), %.1f MiB, hold nothing a document refers to (an import cut short, or one running now):\n",
 						n, float64(res.UnreferencedBytes)/(1<<20))
