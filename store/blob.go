@@ -31,9 +31,9 @@ func validSHA(sha string) bool {
 	return err == nil && strings.ToLower(sha) == sha
 }
 
-// BlobPath is the file of the blob with the given SHA-256 (hex) when it has
-// a file of its own (PutBlob, or larger than a pack takes); a packed blob
-// has none (OpenBlob reads either).
+// BlobPath is where a blob with the given SHA-256 (hex) has a file of its
+// own: blobs written by wfe before blobs were packed. OpenBlob reads those
+// and packed blobs alike.
 func (s *Store) BlobPath(sha string) (string, error) {
 	if !validSHA(sha) {
 		return "", fmt.Errorf("blob %q: not a SHA-256 hex digest: %w", sha, ErrInvalid)
@@ -41,15 +41,13 @@ func (s *Store) BlobPath(sha string) (string, error) {
 	return filepath.Join(s.blobs.dir, sha[:2], sha), nil
 }
 
-// PutBlob streams r into a file of its own in the blob directory and
-// returns its SHA-256 (hex) and size. The content is written to a temporary file, fsynced, renamed to
-// its content address and the directory fsynced, so the blob is durable
-// when PutBlob returns: commit the row that refers to it afterwards.
-// Memory use does not depend on the size of r. To store many blobs, use a
-// BlobBatch.
+// PutBlob stores one blob, as a BlobBatch of its own, and returns its
+// SHA-256 (hex) and size. The blob is durable and findable when PutBlob
+// returns: commit the row that refers to it afterwards. Memory use does not
+// depend on the size of r. To store many blobs, use a BlobBatch: each
+// batch writes its own pack files.
 func (s *Store) PutBlob(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
 	b := s.NewBlobBatch()
-	b.loose = true
 	defer b.Discard()
 	if sha, size, err = b.Put(ctx, r); err != nil {
 		return "", 0, err
@@ -87,33 +85,6 @@ const blobBufSize = 64 << 10
 
 var blobBufs = sync.Pool{New: func() any { b := make([]byte, blobBufSize); return &b }}
 
-// writeTemp streams r into a new temporary file in d (not fsynced) and
-// returns its name, the SHA-256 (hex) and size of the content. On error
-// no file is left behind.
-func (d *blobDir) writeTemp(ctx context.Context, r io.Reader) (name, sha string, size int64, err error) {
-	if err := os.MkdirAll(d.dir, 0o700); err != nil {
-		return "", "", 0, fmt.Errorf("blob dir %s: %w", d.dir, err)
-	}
-	f, err := os.CreateTemp(d.dir, ".tmp-*")
-	if err != nil {
-		return "", "", 0, fmt.Errorf("blob dir %s: %w", d.dir, err)
-	}
-	name = f.Name()
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("write blob %s: %w", name, cerr)
-		}
-		if err != nil {
-			os.Remove(name)
-		}
-	}()
-	sha, size, err = d.copyHashed(ctx, r, func(p []byte) error { return d.write(f, p) })
-	if err != nil {
-		return "", "", 0, err
-	}
-	return name, sha, size, nil
-}
-
 // copyHashed streams r to write in blobBufSize pieces and returns the
 // SHA-256 (hex) and size of what it wrote.
 func (d *blobDir) copyHashed(ctx context.Context, r io.Reader, write func([]byte) error) (sha string, size int64, err error) {
@@ -141,17 +112,6 @@ func (d *blobDir) copyHashed(ctx context.Context, r io.Reader, write func([]byte
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), size, nil
-}
-
-// write writes p to f, failing as WithBlobWriteFault says.
-func (d *blobDir) write(f *os.File, p []byte) error {
-	if d.fault != nil {
-		if err := d.fault(); err != nil {
-			return &fs.PathError{Op: "write", Path: f.Name(), Err: err}
-		}
-	}
-	_, err := f.Write(p)
-	return err
 }
 
 // syncPath fsyncs a file or directory.

@@ -24,24 +24,18 @@ import (
 // through Open only; after Sync it is durable and OpenBlob finds it:
 // commit the rows that refer to it afterwards.
 //
-// A blob is therefore found at its address (a pack entry, or a file for
-// PutBlob) only when it is complete and durable: a crash before Sync
-// leaves an unreferenced pack or temporary file, never a truncated blob a
-// later Put would take for the same content.
+// A blob is therefore found at its address only when it is complete and
+// durable: a crash before Sync leaves an unreferenced pack, never a
+// truncated blob a later Put would take for the same content.
 // Safe for concurrent use.
 type BlobBatch struct {
-	s     *Store
-	loose bool // every blob gets a file of its own (PutBlob)
+	s *Store
 
 	mu      sync.Mutex
-	pending map[string]string    // loose: SHA-256 -> temporary file, not yet durable
-	dirs    map[string]bool      // directories whose entries Sync must make durable
 	small   *packFile            // pack of blobs up to packMax; nil until the first
 	large   *packFile            // pack of larger blobs; nil until the first
 	packed  map[string]packEntry // blobs in the packs (synced or not)
 	toIndex []packEntry          // packed blobs Sync has not recorded yet
-	// loose temporary files fsynced by StartSync or Sync
-	tmpSynced map[string]bool
 
 	// largeMu is held while a large blob streams into the large pack:
 	// one at a time, each appended at the end.
@@ -54,7 +48,7 @@ type BlobBatch struct {
 
 // NewBlobBatch starts a batch of blob writes.
 func (s *Store) NewBlobBatch() *BlobBatch {
-	return &BlobBatch{s: s, pending: map[string]string{}, dirs: map[string]bool{}, packed: map[string]packEntry{}, tmpSynced: map[string]bool{}}
+	return &BlobBatch{s: s, packed: map[string]packEntry{}}
 }
 
 // packBufs hold a blob while Put decides whether it fits into the pack.
@@ -97,9 +91,6 @@ func (b *BlobBatch) PutFresh(ctx context.Context, r io.Reader) (sha string, size
 }
 
 func (b *BlobBatch) put(ctx context.Context, r io.Reader, lookup bool) (sha string, size int64, err error) {
-	if b.loose {
-		return b.putFile(ctx, r)
-	}
 	buf := getPackBuf()
 	defer putPackBuf(buf)
 	n, err := readUpTo(ctx, r, buf)
@@ -116,7 +107,7 @@ func (b *BlobBatch) put(ctx context.Context, r io.Reader, lookup bool) (sha stri
 // PutFreshBytes is PutFresh for content the caller holds in memory: it is
 // not copied before it is written.
 func (b *BlobBatch) PutFreshBytes(ctx context.Context, data []byte) (sha string, err error) {
-	if b.loose || len(data) > packMax {
+	if len(data) > packMax {
 		sha, _, err = b.put(ctx, bytes.NewReader(data), false)
 		return sha, err
 	}
@@ -230,65 +221,28 @@ func readUpTo(ctx context.Context, r io.Reader, buf []byte) (int, error) {
 func (b *BlobBatch) known(sha string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.pending[sha]; ok {
-		return true
-	}
 	_, ok := b.packed[sha]
 	return ok
 }
 
-// storedBefore reports whether sha is stored already, as a file or in a
-// pack. A file's directory entry may come from a batch that has not synced
-// its directories yet: Sync syncs that directory too.
+// storedBefore reports whether sha is stored already: packed, or in a
+// file of its own (written by wfe before blobs were packed).
 func (b *BlobBatch) storedBefore(ctx context.Context, sha string) (bool, error) {
 	final, _ := b.s.BlobPath(sha)
 	if _, err := os.Stat(final); err == nil {
-		b.mu.Lock()
-		b.dirs[filepath.Dir(final)] = true
-		b.mu.Unlock()
 		return true, nil
 	}
 	_, ok, err := b.s.packedBlob(ctx, sha)
 	return ok, err
 }
 
-// putFile streams r into a temporary file of the blob directory; Sync
-// renames it to its content address.
-func (b *BlobBatch) putFile(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
-	tmp, sha, size, err := b.s.blobs.writeTemp(ctx, r)
-	if err != nil {
-		return "", 0, err
-	}
-	if b.known(sha) {
-		os.Remove(tmp)
-		return sha, size, nil
-	}
-	stored, err := b.storedBefore(ctx, sha)
-	if err != nil || stored {
-		os.Remove(tmp)
-		return sha, size, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if _, ok := b.pending[sha]; ok {
-		os.Remove(tmp)
-		return sha, size, nil
-	}
-	b.pending[sha] = tmp
-	return sha, size, nil
-}
-
 // Open opens a blob Put into this batch (before or after Sync) or stored
 // before.
 func (b *BlobBatch) Open(sha string) (io.ReadCloser, error) {
 	b.mu.Lock()
-	tmp, isTmp := b.pending[sha]
 	e, isPacked := b.packed[sha]
 	b.mu.Unlock()
-	switch {
-	case isTmp:
-		return os.Open(tmp)
-	case isPacked:
+	if isPacked {
 		return openSection(filepath.Join(b.s.blobs.dir, packDirName, filepath.FromSlash(e.Pack)), e)
 	}
 	return b.s.OpenBlob(sha)
@@ -321,9 +275,8 @@ func (b *BlobBatch) waitBackground() error {
 }
 
 // Sync makes every blob Put so far durable and findable at its content
-// address: the pack and the temporary files are fsynced, the files renamed
-// into place, the touched directories fsynced and the packed blobs
-// recorded in the database.
+// address: the packs and their directory entries are fsynced and the
+// packed blobs recorded in the database.
 func (b *BlobBatch) Sync() error {
 	if err := b.waitBackground(); err != nil {
 		return err
@@ -331,8 +284,8 @@ func (b *BlobBatch) Sync() error {
 	return b.sync()
 }
 
-// syncContent fsyncs the content written so far (the pack and the
-// temporary files) without making any of it findable: a batch discarded
+// syncContent fsyncs the content written so far (the packs and their
+// directory entries) without making any of it findable: a batch discarded
 // afterwards still leaves nothing behind.
 func (b *BlobBatch) syncContent() error {
 	b.mu.Lock()
@@ -341,12 +294,7 @@ func (b *BlobBatch) syncContent() error {
 }
 
 func (b *BlobBatch) syncContentLocked() error {
-	files := make([]string, 0, len(b.pending)+2)
-	for _, tmp := range b.pending {
-		if !b.tmpSynced[tmp] {
-			files = append(files, tmp)
-		}
-	}
+	var files []string
 	for _, p := range b.packs() {
 		if p.size > p.fsynced {
 			files = append(files, p.path)
@@ -354,9 +302,6 @@ func (b *BlobBatch) syncContentLocked() error {
 	}
 	if err := syncFiles(b.s.blobs.dir, files); err != nil {
 		return fmt.Errorf("sync blobs in %s: %w", b.s.blobs.dir, err)
-	}
-	for _, tmp := range b.pending {
-		b.tmpSynced[tmp] = true
 	}
 	// the packs' directory entries (and packs/ itself when new): an
 	// unreferenced pack is no harm, so this need not wait for Sync
@@ -396,64 +341,31 @@ func (b *BlobBatch) packs() []*packFile {
 func (b *BlobBatch) sync() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.pending) == 0 && len(b.dirs) == 0 && len(b.toIndex) == 0 {
+	if len(b.toIndex) == 0 {
 		return nil
 	}
 	if err := b.syncContentLocked(); err != nil {
 		return err
 	}
-	for sha, tmp := range b.pending {
-		final, _ := b.s.BlobPath(sha)
-		sub := filepath.Dir(final)
-		if !b.dirs[sub] {
-			if err := os.MkdirAll(sub, 0o700); err != nil {
-				return fmt.Errorf("blob dir %s: %w", sub, err)
-			}
-			b.dirs[sub] = true
-			b.dirs[b.s.blobs.dir] = true // a new subdirectory, perhaps
-		}
-		if err := os.Rename(tmp, final); err != nil {
-			return fmt.Errorf("store blob %s: %w", sha, err)
-		}
-		delete(b.pending, sha)
-		delete(b.tmpSynced, tmp)
+	if err := b.s.indexPacked(context.Background(), b.toIndex); err != nil {
+		return fmt.Errorf("record packed blobs in %s: %w", filepath.Join(b.s.blobs.dir, packDirName), err)
 	}
-	dirs := make([]string, 0, len(b.dirs))
-	for d := range b.dirs {
-		dirs = append(dirs, d)
+	for _, p := range b.packs() {
+		p.recorded = p.size
+		p.indexed = p.indexed || p.size > 0
 	}
-	if err := syncFiles(b.s.blobs.dir, dirs); err != nil {
-		return fmt.Errorf("sync blob dirs in %s: %w", b.s.blobs.dir, err)
-	}
-	clear(b.dirs)
-	if len(b.toIndex) > 0 {
-		if err := b.s.indexPacked(context.Background(), b.toIndex); err != nil {
-			return fmt.Errorf("record packed blobs in %s: %w", filepath.Join(b.s.blobs.dir, packDirName), err)
-		}
-		for _, p := range b.packs() {
-			p.recorded = p.size
-			p.indexed = p.indexed || p.size > 0
-		}
-		b.toIndex = nil
-	}
+	b.toIndex = nil
 	return nil
 }
 
-// Discard ends the batch: it removes the temporary files of blobs not
-// synced yet and closes the packs (a pack none of whose blobs was synced
-// is removed). Blobs already synced stay.
+// Discard ends the batch: it closes the packs (a pack none of whose blobs
+// was synced is removed). Blobs already synced stay.
 func (b *BlobBatch) Discard() {
 	b.waitBackground()
 	b.largeMu.Lock() // no large blob is being written
 	defer b.largeMu.Unlock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for sha, tmp := range b.pending {
-		os.Remove(tmp)
-		delete(b.pending, sha)
-	}
-	clear(b.dirs)
-	clear(b.tmpSynced)
 	for _, p := range b.packs() {
 		p.close()
 	}

@@ -116,6 +116,9 @@ func (s *Store) checkBlob(sha string) (int64, string) {
 	if errors.Is(err, ErrNotFound) {
 		return 0, "missing"
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Sprintf("missing: %v", err)
+	}
 	if err != nil {
 		return 0, fmt.Sprintf("unreadable: %v", err)
 	}

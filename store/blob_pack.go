@@ -17,14 +17,15 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Pack files: a BlobBatch appends every blob of at most packMax bytes to
-// one file of the batch, packs/NAME in the blob directory, instead of
-// creating a file per blob (creating and syncing thousands of small files
-// is what an import spends most of its time on). The table
-// blob_pack_entry maps each packed blob's SHA-256 to its pack, offset and
-// size; its rows are written after the pack is fsynced, so a row always
-// points at durable bytes. Larger blobs keep a file of their own at their
-// content address. OpenBlob finds a blob either way.
+// Pack files: a BlobBatch writes its blobs into two files,
+// packs/YYYY-MM/NAME.pack in the blob directory (blobs of at most packMax
+// bytes into one, larger ones into the other), instead of creating a file
+// per blob (creating and syncing thousands of small files is what an
+// import spent most of its time on). The table blob_pack_entry maps each
+// packed blob's SHA-256 to its pack, offset and size; its rows are written
+// after the pack is fsynced, so a row always points at durable bytes.
+// Blobs written by wfe before blobs were packed have a file of their own
+// at their content address; OpenBlob finds a blob either way.
 
 // packDirName is the subdirectory of the blob directory holding the packs.
 const packDirName = "packs"

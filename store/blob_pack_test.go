@@ -3,6 +3,8 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -538,5 +540,37 @@ func TestOpenBlobRefusesStrangePackNames(t *testing.T) {
 		if _, err := st.OpenBlob(sha); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("pack name %q: %v, want ErrInvalid", name, err)
 		}
+	}
+}
+
+// A blob in a file of its own, as wfe wrote them before blobs were packed,
+// is read by OpenBlob and not stored again by Put.
+func TestBlobInFileOfItsOwn(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	const content = "stored by an earlier wfe"
+	sum := sha256.Sum256([]byte(content))
+	sha := hex.EncodeToString(sum[:])
+	p, _ := st.BlobPath(sha)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := readBlob(t, st, sha); got != content {
+		t.Fatalf("read %q", got)
+	}
+	b := st.NewBlobBatch()
+	got, _, err := b.Put(ctx, strings.NewReader(content))
+	if err != nil || got != sha {
+		t.Fatalf("Put: %s %v", got, err)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	b.Discard()
+	if packs := packFiles(t, st); len(packs) != 0 {
+		t.Fatalf("content stored before was packed again: %v", packs)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -28,24 +27,17 @@ func TestPutBlobDurableBeforeCommit(t *testing.T) {
 		if sha != want || size != int64(len(content)) {
 			t.Fatalf("PutBlob = %s %d, want %s %d", sha, size, want, len(content))
 		}
-		// the file is in place with the right content before any row refers to it
-		p, err := s.BlobPath(sha)
+		// readable with the right content, through the recorded index,
+		// before any row refers to it
+		rc, err := s.OpenBlob(sha)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("blob not findable before commit: %v", err)
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatalf("blob file missing before commit: %v", err)
-		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
 		got := sha256.Sum256(b)
 		if hex.EncodeToString(got[:]) != want {
-			t.Fatal("blob file content has the wrong SHA-256")
-		}
-		entries, _ := os.ReadDir(s.BlobDir())
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), ".tmp-") {
-				t.Fatalf("temporary file left behind: %s", e.Name())
-			}
+			t.Fatal("blob content has the wrong SHA-256")
 		}
 		// same content again: same address, no error
 		if sha2, _, err := s.PutBlob(ctx, strings.NewReader(content)); err != nil || sha2 != sha {
