@@ -1,4 +1,4 @@
-module wfe
+module github.com/wfehq/wfe
 
 go 1.26.8
 

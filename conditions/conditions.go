@@ -14,7 +14,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
-	"wfe/engine"
+	"github.com/wfehq/wfe/engine"
 )
 
 // Names of the built-in conditions, their inputs and check values.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/conditions"
-	"wfe/engine"
+	"github.com/wfehq/wfe/conditions"
+	"github.com/wfehq/wfe/engine"
 )
 
 type ws struct{ closed bool }

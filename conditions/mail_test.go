@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/conditions"
+	"github.com/wfehq/wfe/conditions"
 )
 
 func TestMailRule(t *testing.T) {

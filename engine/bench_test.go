@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"wfe/conditions"
-	"wfe/engine"
-	"wfe/engine/enginetest"
+	"github.com/wfehq/wfe/conditions"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/engine/enginetest"
 )
 
 // BenchmarkRunSeedWorkflow runs the seed example with no-op stand-ins:

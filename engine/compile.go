@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"wfe/schema"
+	"github.com/wfehq/wfe/schema"
 )
 
 // Program is a compiled workflow: every action, condition, parameter, data

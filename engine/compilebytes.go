@@ -3,7 +3,7 @@ package engine
 import (
 	"errors"
 
-	"wfe/schema"
+	"github.com/wfehq/wfe/schema"
 )
 
 // structural codes are checked by schema.Parse already; Compile reports

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"wfe/engine"
+	"github.com/wfehq/wfe/engine"
 )
 
 // Greet is a custom action: one parameter, one output.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"wfe/schema"
+	"github.com/wfehq/wfe/schema"
 )
 
 // valueOffsetPos maps a position inside an attribute's decoded value

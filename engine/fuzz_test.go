@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"wfe/engine"
-	"wfe/schema"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/schema"
 )
 
 // FuzzCompile compiles arbitrary documents: Compile must never panic, must

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/actions/basic"
-	"wfe/conditions"
-	"wfe/engine"
-	"wfe/engine/enginetest"
-	"wfe/schema"
+	"github.com/wfehq/wfe/actions/basic"
+	"github.com/wfehq/wfe/conditions"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/engine/enginetest"
+	"github.com/wfehq/wfe/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/workflows/broken/compile-*")

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/engine"
-	"wfe/schema"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/schema"
 )
 
 // checkedAction refuses the literal "bad" for its parameter P.

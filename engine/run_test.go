@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"wfe/engine"
-	"wfe/engine/enginetest"
-	"wfe/schema"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/engine/enginetest"
+	"github.com/wfehq/wfe/schema"
 )
 
 // wf builds a workflow document from step bodies; each step is

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/conditions"
-	"wfe/engine"
-	"wfe/engine/enginetest"
-	"wfe/schema"
+	"github.com/wfehq/wfe/conditions"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/engine/enginetest"
+	"github.com/wfehq/wfe/schema"
 )
 
 // seedModel is testdata/workflows/ImportMails.xml built by hand, with the

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
 )
 
 // benchDovecot starts Dovecot with n mails bulk-loaded into INBOX and returns

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
 )
 
 func dovecotEndpoint(d *mailtest.Dovecot, sec mailbox.Security) mailbox.Endpoint {

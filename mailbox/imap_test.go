@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
 )
 
 func testMail(i int) []byte {

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
 )
 
 func providerConfig(p *mailtest.OAuthProvider) mailbox.OAuthConfig {

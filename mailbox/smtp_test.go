@@ -12,8 +12,8 @@ import (
 
 	gomail "github.com/emersion/go-message/mail"
 
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
 )
 
 const smtpPassword = "Pa55-geheim-7731"

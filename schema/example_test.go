@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"wfe/schema"
+	"github.com/wfehq/wfe/schema"
 )
 
 func ExampleParse() {

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 func TestAutoReplyLog(t *testing.T) {

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // BenchmarkCommitImport100 commits batches of 100 imported mails (activity,

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 func TestBlobBatch(t *testing.T) {

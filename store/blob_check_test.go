@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // CheckBlobs reads back every blob documents and ledger rows refer to:

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // storeWithDisk opens a store whose blob writes fail with ENOSPC while

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"wfe/store"
+	"github.com/wfehq/wfe/store"
 )
 
 // An importer stores the raw mail as a blob (durable before the commit),

@@ -6,8 +6,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // One batch with every outcome CommitImport knows, decided among the items

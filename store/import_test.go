@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 func TestPutBlobDurableBeforeCommit(t *testing.T) {

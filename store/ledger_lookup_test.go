@@ -5,8 +5,8 @@ import (
 	"reflect"
 	"testing"
 
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // LedgerByContents gives, for every hash and Message-ID asked for, the rows

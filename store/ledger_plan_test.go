@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // The lookups an import makes per batch use the ledger's indexes on

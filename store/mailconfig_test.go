@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 func TestMailConfigAutoLock(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 var ctx = context.Background()

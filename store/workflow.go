@@ -13,7 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"wfe/schema"
+	"github.com/wfehq/wfe/schema"
 )
 
 // WorkflowDef is a stored workflow definition: the exact imported bytes and

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/schema"
-	"wfe/store"
-	"wfe/store/storetest"
-	"wfe/workflows"
+	"github.com/wfehq/wfe/schema"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
+	"github.com/wfehq/wfe/workflows"
 )
 
 // structural validation: the document parses; id and description.

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"wfe/schema"
+	"github.com/wfehq/wfe/schema"
 )
 
 func TestImportMailsIsTheSeedExample(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"wfe/engine"
+	"github.com/wfehq/wfe/engine"
 )
 
 // Register adds LogAction and SetContextAction to reg.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/actions/basic"
-	"wfe/engine"
+	"github.com/wfehq/wfe/actions/basic"
+	"github.com/wfehq/wfe/engine"
 )
 
 func TestExpand(t *testing.T) {

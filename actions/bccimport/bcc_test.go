@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/actions/bccimport"
-	"wfe/actions/mailimport"
-	"wfe/conditions"
-	"wfe/engine"
-	"wfe/schema"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/bccimport"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/conditions"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/schema"
+	"github.com/wfehq/wfe/store"
 )
 
 func TestShippedWorkflowImportsBCCFixtures(t *testing.T) {

@@ -40,9 +40,9 @@ import (
 	"strings"
 	"time"
 
-	"wfe/actions/mailimport"
-	"wfe/engine"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/store"
 )
 
 // Names as workflows write them.

@@ -5,9 +5,9 @@ import (
 	"slices"
 	"testing"
 
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // The BCC importer against a real IMAP server: Dovecot over IMAPS.

@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/actions/bccimport"
-	"wfe/actions/mailimport"
-	"wfe/conditions"
-	"wfe/engine"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
-	"wfe/workflows"
+	"github.com/wfehq/wfe/actions/bccimport"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/conditions"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
+	"github.com/wfehq/wfe/workflows"
 )
 
 const (

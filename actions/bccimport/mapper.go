@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"wfe/actions/mailimport"
-	"wfe/actions/mailparse"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/actions/mailparse"
+	"github.com/wfehq/wfe/store"
 )
 
 // Mapper is the BCC importer's mailimport.Mapper (see the package doc for

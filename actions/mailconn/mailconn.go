@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"wfe/mailbox"
-	"wfe/store"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
 )
 
 // ErrLocked matches (errors.Is) the refusal to use a locked configuration

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"wfe/actions/mailconn"
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/actions/mailconn"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 func TestUsable(t *testing.T) {

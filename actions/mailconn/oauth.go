@@ -9,8 +9,8 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"wfe/mailbox"
-	"wfe/store"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
 )
 
 // ReasonSignInNeeded starts the lock reason recorded when the identity

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"wfe/mailbox"
-	"wfe/store"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
 )
 
 // SendOptions tune Send.

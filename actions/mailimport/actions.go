@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"wfe/engine"
-	"wfe/store"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/store"
 )
 
 // Action names as workflows write them.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"wfe/mailbox/mailtest"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 const benchMails = 300

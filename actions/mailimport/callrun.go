@@ -3,7 +3,7 @@ package mailimport
 import (
 	"context"
 
-	"wfe/engine"
+	"github.com/wfehq/wfe/engine"
 )
 
 // RunForCall runs the pipeline for an import action's call: Folder,

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"wfe/engine"
-	"wfe/store"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/store"
 )
 
 // commitBatch is the commit stage for one fetched batch: ledger checks and

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // corpusMails reads every mail of the shared corpus (../shared/corpus from

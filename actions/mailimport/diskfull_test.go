@@ -8,10 +8,10 @@ import (
 	"syscall"
 	"testing"
 
-	"wfe/engine"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // diskFull fails every blob write after the first `room` ones with

@@ -11,10 +11,10 @@ import (
 	"sort"
 	"sync"
 
-	"wfe/actions/mailparse"
-	"wfe/engine"
-	"wfe/mailbox"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailparse"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
 )
 
 // fetchBatches is the fetch stage: it fetches the batches of uids one

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/actions/mailparse"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/actions/mailparse"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 const largeSize = 20 << 20

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"wfe/actions/mailconn"
-	"wfe/actions/mailimport"
-	"wfe/actions/mailparse"
-	"wfe/conditions"
-	"wfe/engine"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailconn"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/actions/mailparse"
+	"github.com/wfehq/wfe/conditions"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
 )
 
 const (

@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/actions/mailimport"
-	"wfe/engine"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 func TestSeedWorkflowImportsAndClosesWorkSpace(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"wfe/engine"
-	"wfe/store"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/store"
 )
 
 // ImportOptions select what ImportAll imports.

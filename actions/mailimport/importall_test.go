@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/actions/mailimport"
-	"wfe/engine"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // closedAddr returns a loopback address nobody listens on.

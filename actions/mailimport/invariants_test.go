@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 var errCrash = errors.New("simulated crash")

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"wfe/engine"
-	"wfe/store"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/store"
 )
 
 // Import lease: runs against one mail configuration never overlap, on any

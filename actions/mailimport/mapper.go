@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"wfe/actions/mailparse"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailparse"
+	"github.com/wfehq/wfe/store"
 )
 
 // BaseActivity returns the activity fields every imported mail shares:

@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"wfe/actions/mailimport"
-	"wfe/engine"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // fetchWatch is a Deps.Fault that counts the batches the fetch stage

@@ -11,11 +11,11 @@ import (
 	"sync"
 	"time"
 
-	"wfe/actions/mailconn"
-	"wfe/actions/mailparse"
-	"wfe/engine"
-	"wfe/mailbox"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailconn"
+	"github.com/wfehq/wfe/actions/mailparse"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
 )
 
 // Fault points passed to Deps.Fault.

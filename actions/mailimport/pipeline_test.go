@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
-	"wfe/actions/mailimport"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // TestMapperContract drives the pipeline with a Mapper that takes every

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"wfe/actions/mailconn"
-	"wfe/engine"
-	"wfe/mailbox"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailconn"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
 )
 
 // stages imports uids in batches with three stages: a goroutine fetches,

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"wfe/actions/mailimport"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 // A committed batch is moved while the next batch is mapped: the Mapper of

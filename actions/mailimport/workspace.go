@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"sync"
 
-	"wfe/engine"
-	"wfe/store"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/store"
 )
 
 // WorkSpace is the ImportResult work space: the activities an import

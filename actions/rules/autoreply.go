@@ -8,11 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"wfe/actions/mailconn"
-	"wfe/actions/mailimport"
-	"wfe/engine"
-	"wfe/mailbox"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailconn"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
 )
 
 // ReplyInterval is the time within which a sender gets at most one

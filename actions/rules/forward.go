@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"wfe/actions/mailconn"
-	"wfe/actions/mailimport"
-	"wfe/engine"
-	"wfe/mailbox"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailconn"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
 )
 
 // Forward is ForwardMailAction: the mails the Rule selects are imported

@@ -31,11 +31,11 @@ import (
 	"strings"
 	"sync"
 
-	"wfe/actions/mailimport"
-	"wfe/actions/mailparse"
-	"wfe/conditions"
-	"wfe/engine"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/actions/mailparse"
+	"github.com/wfehq/wfe/conditions"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/store"
 )
 
 // Action names as workflows write them.

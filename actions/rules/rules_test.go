@@ -13,14 +13,14 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
-	"wfe/actions/mailimport"
-	"wfe/actions/rules"
-	"wfe/conditions"
-	"wfe/engine"
-	"wfe/mailbox/mailtest"
-	"wfe/schema"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/actions/rules"
+	"github.com/wfehq/wfe/conditions"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/schema"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 const pass = "secret"

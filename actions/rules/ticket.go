@@ -8,9 +8,9 @@ import (
 	"strings"
 	"sync"
 
-	"wfe/actions/mailimport"
-	"wfe/engine"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/store"
 )
 
 // TicketLink is TicketLinkAction: a mail whose subject carries a support

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"wfe/store"
+	"github.com/wfehq/wfe/store"
 )
 
 // ErrNoFaxNumber: neither the activity's contact nor its business partner

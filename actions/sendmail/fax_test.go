@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/actions/sendmail"
-	"wfe/engine"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/sendmail"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
 )
 
 const faxType = "FAX"

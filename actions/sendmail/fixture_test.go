@@ -14,12 +14,12 @@ import (
 	"github.com/emersion/go-message/mail"
 	"golang.org/x/oauth2"
 
-	"wfe/actions/sendmail"
-	"wfe/engine"
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
-	"wfe/store/storetest"
+	"github.com/wfehq/wfe/actions/sendmail"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/storetest"
 )
 
 const (

@@ -24,10 +24,10 @@ import (
 	"strings"
 	"time"
 
-	"wfe/actions/mailconn"
-	"wfe/engine"
-	"wfe/mailbox"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailconn"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
 )
 
 // ErrNoStore: the action was registered without a store.

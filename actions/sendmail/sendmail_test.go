@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"wfe/actions/mailconn"
-	"wfe/actions/sendmail"
-	"wfe/engine"
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
-	"wfe/store"
+	"github.com/wfehq/wfe/actions/mailconn"
+	"github.com/wfehq/wfe/actions/sendmail"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/store"
 )
 
 func TestSendMailActionSecurityModes(t *testing.T) {

@@ -23,9 +23,9 @@ import (
 	"syscall"
 	"time"
 
-	"wfe/actions/mailparse"
-	"wfe/mailbox"
-	"wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/actions/mailparse"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/mailbox/mailtest"
 )
 
 const (

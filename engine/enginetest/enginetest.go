@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"sync"
 
-	"wfe/engine"
+	"github.com/wfehq/wfe/engine"
 )
 
 // ImportMailsSpec is the parameter spec the stand-in ImportMailsAction

@@ -3,7 +3,7 @@
 // MAIL_AUTO_IMPORT task imports the mail configurations flagged "import
 // automatically" (R18). The package knows nothing of the store or of actions:
 // tasks come from a TaskSource, ticks are claimed through a Claimer and run
-// by an Executor; all three are supplied by the caller (cmd/wfe wires the
+// by an Executor; all three are supplied by the caller (cmd/wfecmd wires the
 // store and the engine in).
 //
 // # One run per tick, on one node or many

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"wfe/engine/timer"
+	"github.com/wfehq/wfe/engine/timer"
 )
 
 // A node runs the built-in mail import every ten minutes; the store would

@@ -16,7 +16,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"wfe/store"
+	"github.com/wfehq/wfe/store"
 )
 
 // TestKey is the secret key the helpers open stores with.

@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"wfe/engine/timer"
+	"github.com/wfehq/wfe/engine/timer"
 )
 
 func cpu() time.Duration {

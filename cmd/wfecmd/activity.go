@@ -1,0 +1,273 @@
+package wfecmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wfehq/wfe/store"
+)
+
+// activityJSON is one activity as `activity list --json` prints it.
+type activityJSON struct {
+	ID            int64      `json:"id"`
+	Type          string     `json:"type"`
+	Status        string     `json:"status"`
+	Subject       string     `json:"subject"`
+	Sender        string     `json:"sender"`
+	To            []string   `json:"to"`
+	Cc            []string   `json:"cc"`
+	MessageID     string     `json:"message_id"`
+	StartDate     *time.Time `json:"start_date,omitempty"`
+	Contacts      []string   `json:"contacts"`
+	Documents     int        `json:"documents"`
+	ImportFolder  string     `json:"import_folder"`
+	GroupwareLock bool       `json:"groupware_lock"`
+	DelegatedTo   string     `json:"delegated_to"`
+	DelegatedBy   string     `json:"delegated_by"`
+	CreatedBy     string     `json:"created_by"`
+	MailConfigID  *int64     `json:"mail_config_id,omitempty"`
+	TicketID      *int64     `json:"ticket_id,omitempty"`
+	Unassigned    bool       `json:"unassigned"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+// activityDetailJSON is `activity show --json`.
+type activityDetailJSON struct {
+	activityJSON
+	Text             string               `json:"text"`
+	HTML             string               `json:"html"`
+	EndDate          *time.Time           `json:"end_date,omitempty"`
+	RemindDate       *time.Time           `json:"remind_date,omitempty"`
+	Location         string               `json:"location"`
+	Priority         int                  `json:"priority"`
+	Project          string               `json:"project"`
+	Campaign         string               `json:"campaign"`
+	Partners         []int64              `json:"partner_ids"`
+	ContactDetails   []store.ContactMatch `json:"contact_details"`
+	DocumentList     []store.Document     `json:"document_list"`
+	MatchExplanation []string             `json:"match_explanation"`
+	UpdatedAt        time.Time            `json:"updated_at"`
+}
+
+type loginMap map[int64]string
+
+func (m loginMap) of(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	if l, ok := m[*id]; ok {
+		return l
+	}
+	return "#" + strconv.FormatInt(*id, 10)
+}
+
+func employeeLogins(ctx context.Context, s *store.Store) (loginMap, error) {
+	es, err := s.ListEmployees(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := loginMap{}
+	for _, e := range es {
+		m[e.ID] = e.Login
+	}
+	return m, nil
+}
+
+func toActivityJSON(a *store.Activity, contacts []string, docs int, logins loginMap) activityJSON {
+	return activityJSON{
+		ID: a.ID, Type: a.Type, Status: a.Status, Subject: a.Subject, Sender: a.Sender,
+		To: nonNil([]string(a.To)), Cc: nonNil([]string(a.Cc)), MessageID: a.GlobalID, StartDate: a.StartDate,
+		Contacts: nonNil(contacts), Documents: docs, ImportFolder: a.ImportFolder, GroupwareLock: a.GroupwareLock,
+		DelegatedTo: logins.of(a.DelegatedTo), DelegatedBy: logins.of(a.DelegatedBy), CreatedBy: logins.of(a.CreatedBy),
+		MailConfigID: a.MailConfigID, TicketID: a.TicketID, Unassigned: a.Unassigned, CreatedAt: a.CreatedAt,
+	}
+}
+
+func init() {
+	var (
+		asJSON             bool
+		limit              int
+		typ, status, msgID string
+		folder             string
+		showJSON           bool
+	)
+	root.Sub("activity", "list and show CRM activities").Add(&Command{
+		Name:  "list",
+		Short: "list activities",
+		Long: `list prints activities by id: type, status, subject, sender, linked contact
+addresses, document count, import folder, write protection and delegation.
+--json prints an array of objects (id, type, status, subject, sender,
+message_id, contacts, documents, import_folder, groupware_lock,
+delegated_to, ...).`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			fs.IntVar(&limit, "limit", 0, "show at most `N` activities")
+			fs.StringVar(&typ, "type", "", "only this activity type (e.g. EMAILEINGANG, MAILAUS)")
+			fs.StringVar(&status, "status", "", "only this status (E or O)")
+			fs.StringVar(&msgID, "message-id", "", "only activities with this Message-ID")
+			fs.StringVar(&folder, "import-folder", "", "only this import folder (case-insensitive)")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) > 0 {
+				return usagef("list takes no arguments")
+			}
+			if limit < 0 {
+				return usagef("--limit must not be negative")
+			}
+			s, err := env.Store(ctx)
+			if err != nil {
+				return err
+			}
+			list, err := s.ListActivities(ctx, store.ActivityFilter{Type: typ, Status: status, GlobalID: msgID, ImportFolder: folder, Limit: limit})
+			if err != nil {
+				return err
+			}
+			logins, err := employeeLogins(ctx, s)
+			if err != nil {
+				return err
+			}
+			out := make([]activityJSON, len(list))
+			for i := range list {
+				out[i] = toActivityJSON(&list[i].Activity, list[i].ContactEmails, list[i].DocumentCount, logins)
+			}
+			if asJSON {
+				return printJSON(env.Stdout, out)
+			}
+			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tSUBJECT\tSENDER\tCONTACTS\tDOCS\tFOLDER\tLOCK\tDELEGATED TO")
+			for _, a := range out {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", a.ID, a.Type, a.Status, clip(a.Subject, 40), a.Sender,
+					strings.Join(a.Contacts, ", "), a.Documents, a.ImportFolder, yesNo(a.GroupwareLock), a.DelegatedTo)
+			}
+			return tw.Flush()
+		},
+	}, &Command{
+		Name:  "show",
+		Args:  "ID",
+		Short: "show one activity with its contacts, documents and match explanation",
+		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&showJSON, "json", false, "print JSON") },
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("show needs exactly one activity ID")
+			}
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return usagef("activity ID %q is not a number", args[0])
+			}
+			s, err := env.Store(ctx)
+			if err != nil {
+				return err
+			}
+			d, err := s.GetActivity(ctx, id)
+			if err != nil {
+				return err
+			}
+			logins, err := employeeLogins(ctx, s)
+			if err != nil {
+				return err
+			}
+			var emails []string
+			for _, c := range d.Contacts {
+				emails = append(emails, c.Contact.Email)
+			}
+			j := activityDetailJSON{
+				activityJSON: toActivityJSON(&d.Activity, emails, len(d.Documents), logins),
+				Text:         d.Text, HTML: d.HTML, EndDate: d.EndDate, RemindDate: d.RemindDate, Location: d.Location,
+				Priority: d.Priority, Project: d.Project, Campaign: d.Campaign, Partners: nonNil(d.PartnerIDs),
+				ContactDetails: nonNil(d.Contacts), DocumentList: nonNil(d.Documents),
+				MatchExplanation: nonNil([]string(d.MatchExplanation)), UpdatedAt: d.UpdatedAt,
+			}
+			if showJSON {
+				return printJSON(env.Stdout, j)
+			}
+			printActivity(env.Stdout, &j)
+			return nil
+		},
+	})
+}
+
+func printActivity(w io.Writer, a *activityDetailJSON) {
+	date := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Local().Format("2006-01-02 15:04:05 -0700")
+	}
+	opt := func(id *int64) string {
+		if id == nil {
+			return ""
+		}
+		return strconv.FormatInt(*id, 10)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	rows := [][2]string{
+		{"ID", strconv.FormatInt(a.ID, 10)},
+		{"Type (ACTTYPEKEY)", a.Type},
+		{"Status (ACTSTATUSKEY)", a.Status},
+		{"Subject", a.Subject},
+		{"Sender", a.Sender},
+		{"To", strings.Join(a.To, ", ")},
+		{"Cc", strings.Join(a.Cc, ", ")},
+		{"Message-ID (GLOBALID)", a.MessageID},
+		{"Start", date(a.StartDate)},
+		{"End", date(a.EndDate)},
+		{"Remind", date(a.RemindDate)},
+		{"Location", a.Location},
+		{"Priority", strconv.Itoa(a.Priority)},
+		{"Import folder", a.ImportFolder},
+		{"GroupwareLock", yesNo(a.GroupwareLock)},
+		{"Delegated to", a.DelegatedTo},
+		{"Delegated by", a.DelegatedBy},
+		{"Created by", a.CreatedBy},
+		{"Project", a.Project},
+		{"Campaign", a.Campaign},
+		{"Ticket", opt(a.TicketID)},
+		{"Mail configuration", opt(a.MailConfigID)},
+		{"Unassigned", yesNo(a.Unassigned)},
+		{"Created", a.CreatedAt.Local().Format("2006-01-02 15:04:05 -0700")},
+		{"Updated", a.UpdatedAt.Local().Format("2006-01-02 15:04:05 -0700")},
+	}
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nContacts:")
+	if len(a.ContactDetails) == 0 {
+		fmt.Fprintln(w, "  (none)")
+	}
+	for _, c := range a.ContactDetails {
+		fmt.Fprintf(w, "  %d %s <%s> at %s (%s)\n", c.Contact.ID, strings.TrimSpace(c.Contact.FirstName+" "+c.Contact.LastName),
+			c.Contact.Email, c.Partner.Name, strings.Join(c.Partner.Roles, ", "))
+	}
+	fmt.Fprintln(w, "\nDocuments:")
+	if len(a.DocumentList) == 0 {
+		fmt.Fprintln(w, "  (none)")
+	}
+	for _, d := range a.DocumentList {
+		fmt.Fprintf(w, "  %d %s (%s, %d bytes, sha256 %s)\n", d.ID, d.Name, d.ContentType, d.Size, d.SHA256)
+	}
+	fmt.Fprintln(w, "\nMatch explanation:")
+	if len(a.MatchExplanation) == 0 {
+		fmt.Fprintln(w, "  (none)")
+	}
+	for _, l := range a.MatchExplanation {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+	if a.Text != "" {
+		fmt.Fprintf(w, "\nText:\n%s\n", a.Text)
+	}
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,55 @@
+package wfecmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/wfehq/wfe/store"
+)
+
+func init() {
+	root.Sub("contacts", "import and list contacts and business partners").Add(&Command{
+		Name:  "import",
+		Args:  "FILE.csv",
+		Short: "import contacts from CSV",
+		Long: `import reads contacts from a CSV file with a header row naming the columns
+partner, partner_roles (several separated by ";"), partner_fax, first_name,
+last_name, email and fax (comma or semicolon separated). Business partners
+are found by name or created. Every row that cannot be imported is reported
+as FILE:LINE: reason on stderr and the command exits with status 1; all
+other rows are imported.`,
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("import needs exactly one FILE.csv")
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			s, err := env.Store(ctx)
+			if err != nil {
+				return err
+			}
+			res, err := s.ImportContactsCSV(ctx, f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			fmt.Fprintf(env.Stdout, "%s: %d contacts imported, %d business partners created, %d rows rejected\n",
+				args[0], res.Contacts, res.Partners, len(res.Rejected))
+			for _, r := range res.Rejected {
+				fmt.Fprintf(env.Stderr, "%s:%d: %s\n", args[0], r.Line, r.Reason)
+			}
+			if len(res.Rejected) > 0 {
+				return silentError{fmt.Errorf("%d rows rejected", len(res.Rejected))}
+			}
+			return nil
+		},
+	}, listCommand("list contacts with their business partners", (*store.Store).ListContacts,
+		"ID\tNAME\tEMAIL\tPARTNER\tROLES", func(c store.ContactMatch) string {
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", c.Contact.ID, strings.TrimSpace(c.Contact.FirstName+" "+c.Contact.LastName),
+				c.Contact.Email, c.Partner.Name, strings.Join(c.Partner.Roles, ", "))
+		}))
+}

@@ -1,0 +1,224 @@
+package wfecmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wfehq/wfe/actions/mailimport"
+	"github.com/wfehq/wfe/store"
+)
+
+func init() {
+	var (
+		as                                string
+		dryRun, asJSON, progress, verbose bool
+		batch                             int
+		folder                            string
+		cpuProfile, memProfile            string
+	)
+	root.Add(&Command{
+		Name:  "import-mail",
+		Args:  "[MATCHCODE]",
+		Short: "import the unseen mail of mail configurations now, without a workflow",
+		Long: `import-mail imports the unseen mail of the INBOX of the mail configuration
+MATCHCODE, or of every usable configuration flagged "import automatically"
+when no MATCHCODE is given, as activities: delegated to the
+configuration's responsible employee, else to the employee given with --as
+(optional when exactly one employee exists). Imported mail moves to the
+configuration's import folder, mail that cannot be imported to its error
+folder; nothing leaves the inbox before its activity is stored.
+
+It prints one summary per configuration (unseen, imported, duplicates,
+quarantined, moved). --dry-run lists what would be imported and changes
+nothing. Progress (done/total, mails per second) goes to stderr when stderr
+is a terminal, or always with --progress.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&as, "as", "", "run as the employee `LOGIN`")
+			fs.BoolVar(&dryRun, "dry-run", false, "list what would be imported; change nothing")
+			fs.IntVar(&batch, "batch", mailimport.DefaultBatchSize, "mails committed and moved together (`N`)")
+			fs.StringVar(&folder, "folder", "INBOX", "folder to import from")
+			fs.BoolVar(&progress, "progress", false, "print progress to stderr also when it is not a terminal")
+			fs.BoolVar(&verbose, "verbose", false, "print the importer's log lines to stderr")
+			fs.BoolVar(&asJSON, "json", false, "print the results as JSON")
+			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the import to `FILE` (go tool pprof)")
+			fs.StringVar(&memProfile, "memprofile", "", "write a heap profile taken after the import to `FILE`")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) > 1 {
+				return usagef("import-mail takes at most one MATCHCODE")
+			}
+			if batch < 1 {
+				return usagef("--batch must be at least 1")
+			}
+			st, err := env.Store(ctx)
+			if err != nil {
+				return err
+			}
+			login, err := optionalRunAs(ctx, st, as)
+			if err != nil {
+				return err
+			}
+			opts := mailimport.ImportOptions{DryRun: dryRun, BatchSize: batch, Folder: folder}
+			if len(args) == 1 {
+				opts.MatchCode = args[0]
+			}
+			if verbose {
+				opts.Logf = func(format string, a ...any) { fmt.Fprintf(env.Stderr, format+"\n", a...) }
+			}
+			deps := mailimport.Deps{Store: st, Logger: envLogger(env)}
+			var pr *progressPrinter
+			if progress || isTerminal(env.Stderr) {
+				pr = &progressPrinter{w: env.Stderr, terminal: isTerminal(env.Stderr), start: time.Now()}
+				deps.Progress = pr.update
+			}
+			stopProfile, err := startProfiles(cpuProfile, memProfile)
+			if err != nil {
+				return err
+			}
+			results, err := mailimport.ImportAll(ctx, deps, login, opts)
+			pr.finish()
+			if perr := stopProfile(); perr != nil {
+				fmt.Fprintf(env.Stderr, "warning: %v\n", perr)
+			}
+			if asJSON {
+				if perr := printJSON(env.Stdout, nonNil(results)); perr != nil {
+					return perr
+				}
+			} else {
+				printImportResults(env.Stdout, results)
+			}
+			if err == nil && len(results) == 0 && opts.MatchCode == "" {
+				fmt.Fprintln(env.Stderr, "no usable mail configuration is flagged \"import automatically\" (see 'wfe mailconfig list')")
+			}
+			return err
+		},
+	})
+}
+
+// optionalRunAs is the run-as user of an import: the given login (it
+// must be an employee), else the only employee, else none (an import needs
+// no session; each configuration's responsible employee still applies).
+func optionalRunAs(ctx context.Context, st *store.Store, login string) (string, error) {
+	if login != "" {
+		return resolveRunAs(ctx, st, login)
+	}
+	emps, err := st.ListEmployees(ctx)
+	if err != nil || len(emps) != 1 {
+		return "", err
+	}
+	return emps[0].Login, nil
+}
+
+func printImportResults(w io.Writer, results []mailimport.Result) {
+	for i := range results {
+		r := &results[i]
+		if r.Error != "" && r.Unseen == 0 && len(r.Mails) == 0 {
+			// failed before it saw any mail (e.g. the server is
+			// unreachable): the error on stderr says it all
+			continue
+		}
+		if r.Error != "" {
+			fmt.Fprintf(w, "%s: failed after this much was done:\n", r.MatchCode)
+		}
+		if r.DryRun {
+			fmt.Fprintln(w, r.Summary())
+			if len(r.Mails) == 0 {
+				continue
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "  UID\tOUTCOME\tFROM\tSUBJECT\tCONTACTS\tREASON")
+			for _, m := range r.Mails {
+				fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", m.UID, m.Outcome, dash(m.From), dash(clip(m.Subject, 60)),
+					dash(strings.Join(m.Contacts, ",")), m.Reason)
+			}
+			tw.Flush()
+			continue
+		}
+		fmt.Fprintf(w, "%s: %d unseen, %d imported, %d duplicates, %d quarantined, %d moved",
+			r.MatchCode, r.Unseen, r.Imported, r.Duplicates, r.Quarantined, r.Moved)
+		if r.Skipped > 0 {
+			fmt.Fprintf(w, ", %d skipped", r.Skipped)
+		}
+		if r.Left > 0 {
+			fmt.Fprintf(w, ", %d left in %s", r.Left, r.Folder)
+		}
+		fmt.Fprintln(w)
+		for _, m := range r.Mails {
+			if m.Outcome == store.OutcomeQuarantined {
+				fmt.Fprintf(w, "  quarantined UID %d %q: %s\n", m.UID, clip(m.Subject, 60), m.Reason)
+			}
+		}
+	}
+}
+
+// startProfiles starts a CPU profile into cpuFile (when given); the
+// returned stop ends it and writes a heap profile into memFile (when given).
+func startProfiles(cpuFile, memFile string) (stop func() error, err error) {
+	var cpu *os.File
+	if cpuFile != "" {
+		if cpu, err = os.Create(cpuFile); err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+		if err = pprof.StartCPUProfile(cpu); err != nil {
+			cpu.Close()
+			return nil, fmt.Errorf("cpu profile %s: %w", cpuFile, err)
+		}
+	}
+	return func() error {
+		var errs []error
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			errs = append(errs, cpu.Close())
+		}
+		if memFile != "" {
+			f, err := os.Create(memFile)
+			if err != nil {
+				return errors.Join(append(errs, fmt.Errorf("heap profile: %w", err))...)
+			}
+			errs = append(errs, pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
+		}
+		return errors.Join(errs...)
+	}, nil
+}
+
+// progressPrinter shows done/total and the rate of an import.
+type progressPrinter struct {
+	w        io.Writer
+	terminal bool
+	start    time.Time
+	printed  bool
+}
+
+func (p *progressPrinter) update(done, total int) {
+	rate := float64(done) / time.Since(p.start).Seconds()
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r%d/%d mails, %.0f mails/s   ", done, total, rate)
+	} else {
+		fmt.Fprintf(p.w, "progress: %d/%d mails, %.0f mails/s\n", done, total, rate)
+	}
+	p.printed = true
+}
+
+func (p *progressPrinter) finish() {
+	if p != nil && p.terminal && p.printed {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

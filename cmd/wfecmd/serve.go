@@ -1,0 +1,207 @@
+package wfecmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/wfehq/wfe/engine/timer"
+	"github.com/wfehq/wfe/store"
+)
+
+// Claims of ticks older than claimRetention are pruned by serve every
+// claimPruneEvery; a node is never that late for a tick.
+const (
+	claimRetention  = 24 * time.Hour
+	claimPruneEvery = time.Hour
+)
+
+// serveOptions are the flags of `wfe serve`.
+type serveOptions struct {
+	node      string
+	logFormat string
+	grace     time.Duration
+	reload    time.Duration
+	tz        string
+	dbConns   int
+
+	// ready, when set, is called once the scheduler runs (tests).
+	ready func(node string)
+}
+
+func (o *serveOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.node, "node", "", "`NAME` of this node in claims, leases and run records (default hostname:pid)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.DurationVar(&o.grace, "grace", timer.DefaultGracePeriod, "on SIGINT/SIGTERM, how long running timers may finish before they are cancelled")
+	fs.DurationVar(&o.reload, "reload", timer.DefaultReloadInterval, "how often the timer tasks are read again")
+	fs.IntVar(&o.dbConns, "db-conns", defaultDBConns, "at most `N` open PostgreSQL connections of this node")
+	fs.StringVar(&o.tz, "tz", "", "time `ZONE` of cron expressions, e.g. Europe/Berlin (default WFE_TZ, else local); the same on every node")
+}
+
+var serveOpts serveOptions
+
+func init() {
+	root.Add(&Command{
+		Name:  "serve",
+		Short: "run the timer tasks until SIGINT or SIGTERM",
+		Long: `serve runs every active timer task (see 'wfe timer list') and writes a run
+record for every tick it fires: succeeded, failed, or skipped when the previous
+run of the timer is still going. Timers added, changed or removed are picked up
+within the --reload interval. After downtime a timer fires once, not once per
+missed tick. On SIGINT or SIGTERM serve takes no new work, lets running timers
+finish for up to --grace (then cancels them) and exits 0.
+
+Several nodes may serve one PostgreSQL database: each scheduled time of a timer
+runs on exactly one node, and imports of one mail configuration never overlap
+(a lease per configuration in the database, which expires when its node dies).
+On SQLite only one serve may run per database file.`,
+		Flags: serveOpts.flags,
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) > 0 {
+				return usagef("serve takes no arguments")
+			}
+			return serve(ctx, env, serveOpts)
+		},
+	})
+}
+
+func serve(ctx context.Context, env *Env, o serveOptions) error {
+	var handler slog.Handler
+	switch o.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(env.Stderr, nil)
+	case "json":
+		handler = slog.NewJSONHandler(env.Stderr, nil)
+	default:
+		return usagef("--log-format %q: want text or json", o.logFormat)
+	}
+	if o.grace < 0 {
+		return usagef("--grace must not be negative")
+	}
+	if o.reload <= 0 {
+		return usagef("--reload must be positive")
+	}
+	if o.dbConns < 1 {
+		return usagef("--db-conns must be at least 1")
+	}
+	loc, err := cronLocation(env, o.tz)
+	if err != nil {
+		return err
+	}
+	node := o.node
+	if node == "" {
+		node = nodeName()
+	}
+	log := slog.New(handler).With("node", node)
+
+	st, err := env.Store(ctx)
+	if err != nil {
+		return err
+	}
+	if st.Dialect() == store.SQLite {
+		unlock, err := lockServe(st.Path())
+		if err != nil {
+			return err
+		}
+		env.OnClose(unlock)
+	} else if err := limitConns(ctx, st, o.dbConns); err != nil {
+		return err
+	}
+	if err := ensureBuiltinTimers(ctx, st); err != nil {
+		return fmt.Errorf("create the built-in timer %s: %w", builtinAutoImport, err)
+	}
+	svc := &timerService{env: env, st: st, node: node, log: log}
+	sched, err := svc.newScheduler(loc, timer.WithReloadInterval(o.reload), timer.WithGracePeriod(o.grace))
+	if err != nil {
+		return err
+	}
+	if err := sched.Start(ctx); err != nil {
+		sched.Shutdown(context.WithoutCancel(ctx))
+		return fmt.Errorf("start the timers: %w", err)
+	}
+	log.Info("serve started", "db", string(st.Dialect()), "timers", len(sched.NextRuns()), "reload", o.reload.String(),
+		"grace", o.grace.String(), "tz", loc.String())
+	if o.ready != nil {
+		o.ready(node)
+	}
+
+	prune := time.NewTicker(claimPruneEvery)
+	defer prune.Stop()
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-prune.C:
+			if n, err := st.PruneClaims(ctx, time.Now().Add(-claimRetention)); err != nil {
+				log.Warn("prune timer claims", "err", err)
+			} else if n > 0 {
+				log.Debug("pruned timer claims", "count", n)
+			}
+		}
+	}
+
+	log.Info("serve stopping: no new ticks; waiting for running timers", "grace", o.grace.String())
+	// Shutdown cancels the running timers after the grace period and then
+	// waits for them to return; the extra minute bounds a run that ignores
+	// its cancelled context.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.grace+time.Minute)
+	defer cancel()
+	if err := sched.Shutdown(sctx); err != nil {
+		log.Error("serve stopped with timers still running", "err", err)
+		return silentError{err}
+	}
+	log.Info("serve stopped")
+	return nil
+}
+
+// defaultDBConns bounds the PostgreSQL connections of one serve. Without a
+// bound, a burst of ticks opens one connection per tick and PostgreSQL
+// refuses them beyond max_connections (100 by default): claims then fail.
+const defaultDBConns = 10
+
+// limitConns bounds the store's connection pool.
+func limitConns(ctx context.Context, st *store.Store, n int) error {
+	db, err := st.DB(ctx).DB()
+	if err != nil {
+		return fmt.Errorf("database pool: %w", err)
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	return nil
+}
+
+// lockServe takes an exclusive lock on <db>.serve.lock so that a second
+// serve on the same SQLite file refuses to start (the lock goes with the
+// process, also when it is killed).
+func lockServe(dbPath string) (func() error, error) {
+	path := dbPath + ".serve.lock"
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("serve lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder := make([]byte, 128)
+		n, _ := f.ReadAt(holder, 0)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			who := ""
+			if n > 0 {
+				who = fmt.Sprintf(" (%s)", string(holder[:n]))
+			}
+			return nil, fmt.Errorf("another 'wfe serve' runs on %s already%s; one SQLite database takes one serve (use PostgreSQL for several nodes)", dbPath, who)
+		}
+		return nil, fmt.Errorf("serve lock %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		fmt.Fprintf(f, "pid %d", os.Getpid())
+	}
+	return func() error {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return f.Close()
+	}, nil
+}
