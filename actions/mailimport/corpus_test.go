@@ -12,20 +12,17 @@ import (
 	"github.com/wfehq/wfe/store/storetest"
 )
 
-// corpusMails reads every mail of the shared corpus (../shared/corpus from
-// the repository root); the two Markdown files describing it are no mails.
+// corpusMails reads every mail of the repository's corpus
+// (testdata/corpus); its Markdown and dot files describe it and are no mails.
 func corpusMails(t *testing.T) [][]byte {
 	t.Helper()
-	dir := repoPath(t, "../shared/corpus")
+	dir := repoPath(t, "testdata/corpus")
 	if _, err := os.Stat(dir); err != nil {
-		if mailtest.RequireServers() {
-			t.Fatalf("corpus %s: %v", dir, err)
-		}
-		t.Skipf("corpus %s not present: %v", dir, err)
+		t.Fatalf("corpus missing from the repository: %v", err)
 	}
 	var raws [][]byte
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(p, ".md") {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".md") || strings.HasPrefix(d.Name(), ".") {
 			return err
 		}
 		raws = append(raws, readFile(t, p))
@@ -33,6 +30,9 @@ func corpusMails(t *testing.T) [][]byte {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(raws) == 0 {
+		t.Fatalf("corpus %s holds no mails", dir)
 	}
 	return raws
 }

@@ -67,9 +67,9 @@ func checkStrings(t *testing.T, name string, m *Mail) {
 var knownField = regexp.MustCompile(`(?im)^(from|to|subject|date|message-id|content-type|received|mime-version):`)
 
 func TestCorpus(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus")
+	dir := filepath.Join(repoRoot(t), "testdata", "corpus")
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not available at %s: %v", dir, err)
+		t.Fatalf("corpus missing from the repository: %v", err)
 	}
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
@@ -83,6 +83,9 @@ func TestCorpus(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("corpus %s holds no mails", dir)
 	}
 	var clean, withProblems int
 	var unparseable []string
