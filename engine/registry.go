@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/wfehq/wfe/internal/textdist"
 )
 
 // ConditionSpec describes a condition: its name in the XML, the inputs fed
@@ -228,37 +230,12 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// didYouMean returns `did you mean "X"? ` for the closest candidate within
-// a third of the name's length, or "".
+// didYouMean returns `did you mean "X"? ` for a candidate close enough to
+// name to be a plausible typo, or "".
 func didYouMean(name string, candidates []string) string {
-	best, bestD := "", len(name)/3+2
-	for _, c := range candidates {
-		if d := editDistance(name, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
+	best := textdist.Suggest(name, candidates)
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf("did you mean %q? ", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

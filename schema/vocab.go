@@ -1,5 +1,7 @@
 package schema
 
+import "github.com/wfehq/wfe/internal/textdist"
+
 // The element vocabulary of a WorkFlowMapping document. It is the single
 // source of truth for the parser's structural checks; workflow.dtd states the
 // same vocabulary and a test keeps the two in agreement.
@@ -126,62 +128,8 @@ func (s *elemSpec) particleOf(name string) int {
 	return -1
 }
 
-// closest returns the candidate nearest to name by edit distance (ignoring
-// case), or "" when none is near enough to be a plausible typo.
+// closest returns the candidate nearest to name (ignoring case), or ""
+// when none is near enough to be a plausible typo.
 func closest(name string, candidates []string) string {
-	best, bestD := "", -1
-	ln := lower(name)
-	for _, c := range candidates {
-		d := editDistance(ln, lower(c))
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	limit := len(name) / 3
-	if limit < 1 {
-		limit = 1
-	}
-	if bestD < 0 || bestD > limit || best == name {
-		return ""
-	}
-	return best
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// editDistance is the optimal string alignment distance of a and b in
-// runes: insertions, deletions, substitutions and transpositions of
-// adjacent characters each cost one.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	// d[i][j] is the distance of ra[:i] and rb[:j]; three rows suffice.
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
+	return textdist.Suggest(name, candidates)
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wfehq/wfe/internal/textdist"
 	"github.com/wfehq/wfe/store"
 )
 
@@ -224,36 +225,15 @@ func findSub(c *Command, name string) *Command {
 }
 
 func suggest(c *Command, name string) string {
-	best, bestD := "", 3
-	for _, s := range c.Subs {
-		if d := levenshtein(name, s.Name); d < bestD {
-			best, bestD = s.Name, d
-		}
+	names := make([]string, len(c.Subs))
+	for i, s := range c.Subs {
+		names[i] = s.Name
 	}
+	best := textdist.Suggest(name, names)
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func printHelp(w io.Writer, c *Command, gfs *flag.FlagSet) {
