@@ -168,7 +168,7 @@ func (s *Store) packedBlob(ctx context.Context, sha string) (packEntry, bool, er
 	p := &s.packLookup
 	p.once.Do(func() {
 		var db *sql.DB
-		if db, p.err = s.db.DB(); p.err != nil {
+		if db, p.err = s.db.SQL(); p.err != nil {
 			return
 		}
 		q := "SELECT pack, pack_offset, size FROM blob_pack_entry WHERE sha256 = ?"

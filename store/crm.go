@@ -199,16 +199,6 @@ func (s *Store) UnlockEmployee(ctx context.Context, id int64) error {
 	return rowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("unlock employee %d", id))
 }
 
-func rowsOrNotFound(err error, n int64, what string) error {
-	if err != nil {
-		return translate(err, what)
-	}
-	if n == 0 {
-		return fmt.Errorf("%s: %w", what, ErrNotFound)
-	}
-	return nil
-}
-
 // ---- business partners, contacts, tickets
 
 // CreatePartner inserts p.

@@ -11,49 +11,45 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/glebarez/sqlite"
-	"gorm.io/driver/postgres"
+	"github.com/wfehq/wfe/store/internal/sqldb"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 // Sentinel errors; match them with errors.Is.
 var (
 	// ErrNotFound: the record (or a record it references) does not exist.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = sqldb.ErrNotFound
 	// ErrConflict: a unique key is already taken.
-	ErrConflict = errors.New("conflict")
+	ErrConflict = sqldb.ErrConflict
 	// ErrGroupwareLocked: the activity is write-protected (GroupwareLock)
 	// and a protected field would change.
-	ErrGroupwareLocked = errors.New("activity is write-protected (GroupwareLock)")
+	ErrGroupwareLocked = sqldb.ErrGroupwareLocked
 	// ErrSchemaTooNew: the database was migrated by a newer wfe.
-	ErrSchemaTooNew = errors.New("database schema is newer than this wfe")
+	ErrSchemaTooNew = sqldb.ErrSchemaTooNew
 	// ErrSecretKey: the key for secrets at rest is missing or wrong.
-	ErrSecretKey = errors.New("secret key")
+	ErrSecretKey = sqldb.ErrSecretKey
 	// ErrInvalid: a value was refused (bad setting, bad expression, ...).
-	ErrInvalid = errors.New("invalid value")
+	ErrInvalid = sqldb.ErrInvalid
 )
 
 // Dialect names the database kind.
-type Dialect string
+type Dialect = sqldb.Dialect
 
 const (
-	SQLite   Dialect = "sqlite"
-	Postgres Dialect = "postgres"
+	SQLite   = sqldb.SQLite
+	Postgres = sqldb.Postgres
 )
+
+// StringList is a list of strings stored as a JSON array in a text column.
+type StringList = sqldb.StringList
 
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
-	db      *gorm.DB
+	db      *sqldb.DB
 	dialect Dialect
 	path    string // SQLite file path ("" for PostgreSQL)
 	opts    options
@@ -74,7 +70,6 @@ type options struct {
 	blobDir    string
 	getenv     func(string) string
 	now        func() time.Time
-	maxVersion int // for tests: pretend to know only up to this version
 	blobFault  func() error
 }
 
@@ -111,115 +106,44 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if dsn == "" {
-		return nil, fmt.Errorf("open store: empty database name")
-	}
-	s := &Store{opts: o, searchCache: map[string]*ContactMatcher{}}
-	cfg := &gorm.Config{
-		TranslateError:         true,
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return o.now().UTC() },
-	}
-	var dial gorm.Dialector
-	if isPostgres(dsn) {
-		s.dialect = Postgres
-		dial = postgres.Open(dsn)
-		if s.opts.blobDir == "" {
-			s.opts.blobDir = o.getenv("WFE_BLOB_DIR")
-		}
-		if s.opts.blobDir == "" {
-			s.opts.blobDir = "wfe-blobs"
-		}
-	} else {
-		s.dialect = SQLite
-		if strings.ContainsAny(dsn, "?#") {
-			return nil, fmt.Errorf("open store %s: a SQLite path must not contain '?' or '#'", dsn)
-		}
-		s.path = dsn
-		if dir := filepath.Dir(dsn); dir != "" {
-			if _, err := os.Stat(dir); err != nil {
-				return nil, fmt.Errorf("open store %s: %w", dsn, err)
-			}
-		}
-		if fi, err := os.Stat(dsn); err == nil && fi.IsDir() {
-			return nil, fmt.Errorf("open store %s: is a directory, not a SQLite database file: %w", dsn, ErrInvalid)
-		}
-		q := url.Values{}
-		q.Add("_pragma", "foreign_keys(1)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		// Writers take the lock when their transaction begins, so a
-		// transaction that reads first never fails to upgrade (SQLITE_BUSY
-		// without waiting). The driver ignores _txlock when _time_format is
-		// given, so times keep the driver's default format; the store
-		// writes UTC only, which keeps them comparable as text.
-		q.Set("_txlock", "immediate")
-		dial = sqlite.Open(dsn + "?" + q.Encode())
-		if s.opts.blobDir == "" {
-			s.opts.blobDir = dsn + ".blobs"
-		}
-		if s.opts.keyFile == "" {
-			s.opts.keyFile = dsn + ".key"
-		}
-	}
-	db, err := gorm.Open(dial, cfg)
+	db, err := sqldb.Open(ctx, dsn, o.now)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", RedactDSN(dsn), err)
-	}
-	s.db = db
-	if s.dialect == SQLite {
-		if err := s.checkSQLitePragmas(ctx); err != nil {
-			s.Close()
-			return nil, err
-		}
-	}
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
 		return nil, err
 	}
+	o.setDefaults(db)
+	s := &Store{db: db, dialect: db.Dialect, path: db.Path, opts: o, searchCache: map[string]*ContactMatcher{}}
 	s.blobs = &blobDir{dir: s.opts.blobDir, fault: s.opts.blobFault}
 	return s, nil
 }
 
-func isPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+// setDefaults fills in the blob directory and the key file the options
+// leave open: beside a SQLite file, from WFE_BLOB_DIR or ./wfe-blobs on
+// PostgreSQL.
+func (o *options) setDefaults(db *sqldb.DB) {
+	if o.blobDir == "" && db.Dialect == Postgres {
+		o.blobDir = o.getenv("WFE_BLOB_DIR")
+		if o.blobDir == "" {
+			o.blobDir = "wfe-blobs"
+		}
+	}
+	if o.blobDir == "" {
+		o.blobDir = db.Path + ".blobs"
+	}
+	if o.keyFile == "" && db.Dialect == SQLite {
+		o.keyFile = db.Path + ".key"
+	}
 }
 
 // RedactDSN returns dsn fit for messages and help texts: a postgres URL
 // without its password (in the user part or as a query parameter).
-func RedactDSN(dsn string) string {
-	if !isPostgres(dsn) {
-		return dsn
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "postgres://…"
-	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
-}
+func RedactDSN(dsn string) string { return sqldb.RedactDSN(dsn) }
 
-func (s *Store) checkSQLitePragmas(ctx context.Context) error {
-	var fk int
-	if err := s.db.WithContext(ctx).Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil {
-		return fmt.Errorf("open store %s: %w", s.path, err)
-	}
-	if fk != 1 {
-		return fmt.Errorf("open store %s: foreign key enforcement could not be switched on", s.path)
-	}
-	var mode string
-	if err := s.db.WithContext(ctx).Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil {
-		return fmt.Errorf("open store %s: %w", s.path, err)
-	}
-	if !strings.EqualFold(mode, "wal") {
-		return fmt.Errorf("open store %s: journal mode is %q, want wal", s.path, mode)
-	}
-	return nil
+// SchemaVersion is the highest migration version this wfe knows.
+func SchemaVersion() int { return sqldb.SchemaVersion() }
+
+// CurrentSchemaVersion is the version recorded in the database.
+func (s *Store) CurrentSchemaVersion(ctx context.Context) (int, error) {
+	return s.db.CurrentSchemaVersion(ctx)
 }
 
 // Close closes the database.
@@ -227,12 +151,8 @@ func (s *Store) Close() error {
 	if s == nil || s.db == nil {
 		return nil
 	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
 	s.packLookup.close()
-	return sqlDB.Close()
+	return s.db.Close()
 }
 
 // Dialect tells which database the store runs on.
@@ -247,17 +167,10 @@ func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) 
 
 func (s *Store) now() time.Time { return s.opts.now().UTC() }
 
-// translate maps gorm errors to store sentinels, keeping what for context.
-func translate(err error, what string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, gorm.ErrRecordNotFound):
-		return fmt.Errorf("%s: %w", what, ErrNotFound)
-	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return fmt.Errorf("%s: already exists: %w", what, ErrConflict)
-	case errors.Is(err, gorm.ErrForeignKeyViolated):
-		return fmt.Errorf("%s: a referenced record does not exist: %w", what, ErrNotFound)
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
+var (
+	translate      = sqldb.Translate
+	rowsOrNotFound = sqldb.RowsOrNotFound
+	rowsPerInsert  = sqldb.RowsPerInsert
+)
+
+const insertChunk = sqldb.InsertChunk

@@ -1,4 +1,4 @@
-package store
+package sqldb
 
 import (
 	"context"
@@ -62,24 +62,22 @@ func SchemaVersion() int {
 }
 
 // CurrentSchemaVersion is the version recorded in the database.
-func (s *Store) CurrentSchemaVersion(ctx context.Context) (int, error) {
+func (d *DB) CurrentSchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := s.db.WithContext(ctx).Raw("SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&v).Error
+	err := d.WithContext(ctx).Raw("SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&v).Error
 	return v, err
 }
 
-func (s *Store) migrate(ctx context.Context) error {
-	ms, err := migrations(s.dialect)
+// migrate applies the migrations the database has not seen yet, in one
+// transaction.
+func (d *DB) migrate(ctx context.Context) error {
+	ms, err := migrations(d.Dialect)
 	if err != nil {
 		return err
 	}
 	known := len(ms)
-	if s.opts.maxVersion > 0 && s.opts.maxVersion < known {
-		known = s.opts.maxVersion
-		ms = ms[:known]
-	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == Postgres {
+	return d.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if d.Dialect == Postgres {
 			// one node migrates at a time
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(7423911)").Error; err != nil {
 				return fmt.Errorf("migrate: lock: %w", err)
@@ -100,11 +98,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		for _, m := range ms[cur:] {
 			if err := tx.Exec(m.sql).Error; err != nil {
-				return fmt.Errorf("migrate %s/%s: %w", s.dialect, m.name, err)
+				return fmt.Errorf("migrate %s/%s: %w", d.Dialect, m.name, err)
 			}
 			if err := tx.Exec("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-				m.version, m.name, s.now().Format("2006-01-02T15:04:05Z")).Error; err != nil {
-				return fmt.Errorf("migrate %s/%s: %w", s.dialect, m.name, err)
+				m.version, m.name, d.Now().Format("2006-01-02T15:04:05Z")).Error; err != nil {
+				return fmt.Errorf("migrate %s/%s: %w", d.Dialect, m.name, err)
 			}
 		}
 		return nil
