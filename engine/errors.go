@@ -3,18 +3,25 @@ package engine
 import (
 	"errors"
 	"fmt"
+
+	"github.com/wfehq/wfe/errclass"
 )
 
-// ErrorClass says whether a failed run may succeed when simply tried again.
-type ErrorClass string
+// ErrorClass says whether a failed run may succeed when simply tried
+// again. It is wfe's one classification (package errclass), shared with
+// the mail transport and every action.
+type ErrorClass = errclass.Class
 
 const (
 	// ClassPermanent: retrying without a change (credentials, configuration,
-	// data) fails again. Unclassified errors are permanent.
-	ClassPermanent ErrorClass = "permanent"
+	// data) fails again.
+	ClassPermanent = errclass.Permanent
 	// ClassRetryable: a transient failure (connection reset, server busy,
 	// deadline); the next run may succeed.
-	ClassRetryable ErrorClass = "retryable"
+	ClassRetryable = errclass.Retryable
+	// ClassUnclassified: the error says nothing about its class; run
+	// records show it as such.
+	ClassUnclassified = errclass.Unclassified
 )
 
 // Sentinel errors of the engine; match them with errors.Is.
@@ -31,49 +38,23 @@ var (
 	ErrMissingParam = errors.New("required parameter has no value")
 )
 
-type classified struct {
-	class ErrorClass
-	err   error
-}
-
-func (c *classified) Error() string { return c.err.Error() }
-func (c *classified) Unwrap() error { return c.err }
-
 // Permanent marks err as permanent: the same run fails again unless
 // something is changed. Permanent(nil) is nil.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &classified{ClassPermanent, err}
-}
+func Permanent(err error) error { return errclass.Mark(errclass.Permanent, err) }
 
 // Retryable marks err as transient: a later run may succeed.
 // Retryable(nil) is nil.
-func Retryable(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &classified{ClassRetryable, err}
-}
+func Retryable(err error) error { return errclass.Mark(errclass.Retryable, err) }
 
-// ClassOf returns the class of err: the outermost Permanent or Retryable
-// mark in its chain, ClassPermanent for unclassified errors and "" for nil.
-func ClassOf(err error) ErrorClass {
-	if err == nil {
-		return ""
-	}
-	var c *classified
-	if errors.As(err, &c) {
-		return c.class
-	}
-	return ClassPermanent
-}
+// ClassOf returns the class of err: the outermost class in its chain
+// (Permanent or Retryable marks, and errors such as mailbox.Error that
+// know their class), ClassUnclassified when none and "" for nil.
+func ClassOf(err error) ErrorClass { return errclass.Of(err) }
 
-// IsRetryable reports whether err is marked Retryable.
+// IsRetryable reports whether err is of class ClassRetryable.
 func IsRetryable(err error) bool { return ClassOf(err) == ClassRetryable }
 
-// stepError names the step and action an error happened in.
+// actionError names the step and action an error happened in.
 func actionError(stepNo int, action string, line int, err error) error {
 	return fmt.Errorf("step %d action %s (line %d): %w", stepNo, action, line, err)
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wfehq/wfe/errclass"
 )
 
 // Defaults for RunOptions.
@@ -233,6 +235,9 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 			clear(in)
 			if err != nil {
 				runErr = fmt.Errorf("step %d condition %s: %w", s.no, cc.name, err)
+				if ClassOf(err) == ClassUnclassified { // the workflow or its data must change
+					runErr = Permanent(runErr)
+				}
 				break
 			}
 			if !ok {
@@ -298,14 +303,14 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 // run's context: a cancelled run, or the run deadline (retryable).
 func (st *runState) interrupted(parent context.Context, deadline time.Duration, err error) error {
 	if perr := parent.Err(); perr != nil && !errors.Is(perr, context.DeadlineExceeded) {
-		return fmt.Errorf("run cancelled: %w (%w)", err, perr)
+		return Retryable(fmt.Errorf("run cancelled: %w (%w)", err, perr))
 	}
 	return Retryable(fmt.Errorf("%w (%s): %w", ErrDeadline, deadline, err))
 }
 
 func (st *runState) ctxError(parent context.Context, deadline time.Duration, stepNo int) error {
 	if perr := parent.Err(); perr != nil && !errors.Is(perr, context.DeadlineExceeded) {
-		return fmt.Errorf("run cancelled before step %d: %w", stepNo, perr)
+		return Retryable(fmt.Errorf("run cancelled before step %d: %w", stepNo, perr))
 	}
 	return Retryable(fmt.Errorf("before step %d: %w (%s): %w", stepNo, ErrDeadline, deadline, context.DeadlineExceeded))
 }
@@ -401,7 +406,7 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 			err = st.redactErr(a, vals, has, err)
 		}
 		if ClassOf(err) != class { // keep the action's class on the wrapped error
-			err = &classified{class, err}
+			err = errclass.Mark(class, err)
 		}
 		ar.Error, ar.ErrorClass = err.Error(), class
 		return end, err

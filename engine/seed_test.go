@@ -190,7 +190,7 @@ func TestActionErrorClassKept(t *testing.T) {
 	}{
 		{engine.Retryable(errors.New("connection reset")), engine.ClassRetryable},
 		{engine.Permanent(errors.New("bad credentials")), engine.ClassPermanent},
-		{errors.New("unclassified"), engine.ClassPermanent},
+		{errors.New("nobody classified this"), engine.ClassUnclassified}, // reported as such, not taken for permanent
 	} {
 		imp := func(ctx context.Context, call *engine.Call) error { return tc.err }
 		prog, err := engine.Compile(seedModel(), seedRegistry(t, imp, nil))

@@ -3,18 +3,22 @@ package mailbox
 import (
 	"errors"
 	"fmt"
+
+	"github.com/wfehq/wfe/errclass"
 )
 
-// Kind classifies a transport failure.
+// Kind says what went wrong in a transport failure. Each kind maps to one
+// class of wfe's error classification (Class); an *Error carries that
+// class, so engine.ClassOf and the run record see it.
 type Kind int
 
 const (
-	KindOther    Kind = iota // unclassified: treated as permanent
+	KindOther    Kind = iota // not recognised: unclassified
 	KindAuth                 // authentication failed: permanent, do not retry the login
 	KindTLS                  // TLS handshake or certificate problem: permanent
 	KindNetwork              // connection refused/reset, DNS, timeout: retryable
 	KindTemp                 // the server said "try later" (SMTP 4xx, IMAP [UNAVAILABLE]...): retryable
-	KindRejected             // the server refused the request for good (SMTP 5xx other than auth)
+	KindRejected             // the server refused the request for good (SMTP 5xx other than auth): permanent
 )
 
 func (k Kind) String() string {
@@ -33,9 +37,22 @@ func (k Kind) String() string {
 	return "other"
 }
 
+// Class maps the kind into wfe's error classification: network and
+// "try later" failures are retryable; authentication, TLS and refusals are
+// permanent; an unrecognised failure stays unclassified.
+func (k Kind) Class() errclass.Class {
+	switch k {
+	case KindNetwork, KindTemp:
+		return errclass.Retryable
+	case KindAuth, KindTLS, KindRejected:
+		return errclass.Permanent
+	}
+	return errclass.Unclassified
+}
+
 // Retryable tells whether an operation that failed with this kind may
 // succeed when tried again later.
-func (k Kind) Retryable() bool { return k == KindNetwork || k == KindTemp }
+func (k Kind) Retryable() bool { return k.Class() == errclass.Retryable }
 
 // Error is a classified transport error. Its message names the server and
 // the operation; it never holds a password or token.
@@ -52,6 +69,11 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrorClass is the class of the error's kind (errclass.Classifier).
+func (e *Error) ErrorClass() errclass.Class { return e.Kind.Class() }
+
+var _ errclass.Classifier = (*Error)(nil)
+
 // ErrAuth matches (errors.Is) every authentication failure.
 var ErrAuth = errors.New("authentication failed")
 
@@ -67,5 +89,6 @@ func KindOf(err error) Kind {
 	return KindOther
 }
 
-// IsRetryable reports whether err is worth retrying later.
-func IsRetryable(err error) bool { return KindOf(err).Retryable() }
+// IsRetryable reports whether err is worth retrying later: its class
+// (errclass.Of) is retryable.
+func IsRetryable(err error) bool { return errclass.Of(err) == errclass.Retryable }
