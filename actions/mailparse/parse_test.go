@@ -208,15 +208,6 @@ func TestAttachmentCallbackError(t *testing.T) {
 	}
 }
 
-func TestHTMLToText(t *testing.T) {
-	got := htmlToText("<html><head><style>x{}</style><script>var a = '<p>';</script></head><body><!-- c --><h1>Titel</h1>" +
-		"<p>Zeile&nbsp;1<br/>Zeile   2</p><table><tr><td>a</td><td>b</td></tr></table><p>&lt;tag&gt; &amp; &#8364;</p></body></html>")
-	want := "Titel\n\nZeile 1\nZeile 2\n\na b\n\n<tag> & €"
-	if got != want {
-		t.Errorf("htmlToText = %q, want %q", got, want)
-	}
-}
-
 // TestLargeAttachmentStreams parses a mail with a 20 MB attachment and
 // checks that the attachment is streamed, not buffered: heap in use grows
 // far less than the attachment size.
