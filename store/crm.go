@@ -100,12 +100,12 @@ func (s *Store) CreateEmployee(ctx context.Context, e *Employee) error {
 	if strings.TrimSpace(e.Login) == "" {
 		return fmt.Errorf("create employee: empty login: %w", ErrInvalid)
 	}
-	sealed, err := s.encrypt(ctx, e.GroupwarePassword)
+	sealed, err := s.keeper.Encrypt(ctx, e.GroupwarePassword)
 	if err != nil {
 		return fmt.Errorf("create employee %s: %w", e.Login, err)
 	}
 	e.SealedGroupwarePassword = sealed
-	if e.SealedOAuthToken, err = s.encrypt(ctx, e.OAuthToken); err != nil {
+	if e.SealedOAuthToken, err = s.keeper.Encrypt(ctx, e.OAuthToken); err != nil {
 		return fmt.Errorf("create employee %s: %w", e.Login, err)
 	}
 	return translate(s.db.WithContext(ctx).Create(e).Error, "create employee "+e.Login)
@@ -121,12 +121,12 @@ func (s *Store) UpdateEmployee(ctx context.Context, e *Employee) error {
 	if old.GroupwareLogin != e.GroupwareLogin || old.GroupwarePassword != e.GroupwarePassword || old.OAuthToken != e.OAuthToken {
 		e.Locked, e.LockedReason, e.LockedAt = false, "", nil
 	}
-	sealed, err := s.encrypt(ctx, e.GroupwarePassword)
+	sealed, err := s.keeper.Encrypt(ctx, e.GroupwarePassword)
 	if err != nil {
 		return fmt.Errorf("update employee %s: %w", e.Login, err)
 	}
 	e.SealedGroupwarePassword = sealed
-	if e.SealedOAuthToken, err = s.encrypt(ctx, e.OAuthToken); err != nil {
+	if e.SealedOAuthToken, err = s.keeper.Encrypt(ctx, e.OAuthToken); err != nil {
 		return fmt.Errorf("update employee %s: %w", e.Login, err)
 	}
 	e.CreatedAt = old.CreatedAt
@@ -135,7 +135,7 @@ func (s *Store) UpdateEmployee(ctx context.Context, e *Employee) error {
 
 func (s *Store) openEmployee(ctx context.Context, e *Employee) error {
 	e.OAuthToken = e.SealedOAuthToken
-	return s.decryptAll(ctx, "employee "+e.Login+" groupware password or OAuth token", &e.GroupwarePassword, &e.OAuthToken)
+	return s.keeper.DecryptAll(ctx, "employee "+e.Login+" groupware password or OAuth token", &e.GroupwarePassword, &e.OAuthToken)
 }
 
 func (s *Store) findEmployee(ctx context.Context, what string, query string, args ...any) (*Employee, error) {

@@ -9,7 +9,7 @@ import (
 // encrypted), after the sign-in or a refresh that rotated it. A new token
 // is a credential change: the AutoImpPwEx lock is cleared.
 func (s *Store) SaveEmployeeOAuthToken(ctx context.Context, empID int64, tokenJSON string) error {
-	sealed, err := s.encrypt(ctx, tokenJSON)
+	sealed, err := s.keeper.Encrypt(ctx, tokenJSON)
 	if err != nil {
 		return fmt.Errorf("save OAuth token of employee %d: %w", empID, err)
 	}

@@ -79,19 +79,19 @@ func (c *MailConfig) HasOAuth() bool { return c.OAuthClientID != "" }
 
 func (s *Store) sealMailConfig(ctx context.Context, c *MailConfig) error {
 	var err error
-	if c.SealedPassword, err = s.encrypt(ctx, c.Password); err != nil {
+	if c.SealedPassword, err = s.keeper.Encrypt(ctx, c.Password); err != nil {
 		return err
 	}
-	if c.SealedOAuthClientSecret, err = s.encrypt(ctx, c.OAuthClientSecret); err != nil {
+	if c.SealedOAuthClientSecret, err = s.keeper.Encrypt(ctx, c.OAuthClientSecret); err != nil {
 		return err
 	}
-	c.SealedOAuthToken, err = s.encrypt(ctx, c.OAuthToken)
+	c.SealedOAuthToken, err = s.keeper.Encrypt(ctx, c.OAuthToken)
 	return err
 }
 
 func (s *Store) openMailConfig(ctx context.Context, c *MailConfig) error {
 	c.Password, c.OAuthClientSecret, c.OAuthToken = c.SealedPassword, c.SealedOAuthClientSecret, c.SealedOAuthToken
-	return s.decryptAll(ctx, fmt.Sprintf("mail configuration %d (%s)", c.ID, c.MatchCode),
+	return s.keeper.DecryptAll(ctx, fmt.Sprintf("mail configuration %d (%s)", c.ID, c.MatchCode),
 		&c.Password, &c.OAuthClientSecret, &c.OAuthToken)
 }
 
@@ -223,7 +223,7 @@ func (s *Store) ClearAutoLock(ctx context.Context, cfgID int64) error {
 // SaveOAuthToken stores a (refreshed) OAuth token as JSON. A new token is
 // a credential change: the automatic lock is cleared.
 func (s *Store) SaveOAuthToken(ctx context.Context, cfgID int64, tokenJSON string) error {
-	sealed, err := s.encrypt(ctx, tokenJSON)
+	sealed, err := s.keeper.Encrypt(ctx, tokenJSON)
 	if err != nil {
 		return fmt.Errorf("save OAuth token of mail configuration %d: %w", cfgID, err)
 	}

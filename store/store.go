@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wfehq/wfe/store/internal/sqldb"
+	"github.com/wfehq/wfe/store/secrets"
 	"gorm.io/gorm"
 )
 
@@ -55,8 +56,7 @@ type Store struct {
 	opts    options
 	blobs   *blobDir
 
-	keyMu  sync.Mutex
-	cipher *secretBox
+	keeper *secrets.Keeper
 
 	searchMu    sync.Mutex
 	searchCache map[string]*ContactMatcher
@@ -65,12 +65,12 @@ type Store struct {
 }
 
 type options struct {
-	secretKey  string // raw key text (base64 or hex); "" = env / key file
-	keyFile    string
-	blobDir    string
-	getenv     func(string) string
-	now        func() time.Time
-	blobFault  func() error
+	secretKey string // raw key text (base64 or hex); "" = env / key file
+	keyFile   string
+	blobDir   string
+	getenv    func(string) string
+	now       func() time.Time
+	blobFault func() error
 }
 
 // Option configures Open.
@@ -112,6 +112,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	}
 	o.setDefaults(db)
 	s := &Store{db: db, dialect: db.Dialect, path: db.Path, opts: o, searchCache: map[string]*ContactMatcher{}}
+	s.keeper = secrets.New(db, secrets.Config{Key: o.secretKey, KeyFile: o.keyFile, Getenv: o.getenv})
 	s.blobs = &blobDir{dir: s.opts.blobDir, fault: s.opts.blobFault}
 	return s, nil
 }
@@ -137,6 +138,10 @@ func (o *options) setDefaults(db *sqldb.DB) {
 // RedactDSN returns dsn fit for messages and help texts: a postgres URL
 // without its password (in the user part or as a query parameter).
 func RedactDSN(dsn string) string { return sqldb.RedactDSN(dsn) }
+
+// GenerateSecretKey returns a new random key for secrets at rest,
+// base64-encoded.
+func GenerateSecretKey() string { return secrets.GenerateSecretKey() }
 
 // SchemaVersion is the highest migration version this wfe knows.
 func SchemaVersion() int { return sqldb.SchemaVersion() }
