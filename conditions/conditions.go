@@ -59,7 +59,7 @@ func nullCondition(name string, wantNull bool) engine.Condition {
 		S: engine.ConditionSpec{
 			Name:        name,
 			Description: "holds when the input " + what,
-			Inputs:      []engine.Param{{Name: NullInput, Required: true, Description: "the value to test"}},
+			Inputs:      []engine.Param{{Name: NullInput, Type: engine.TypeAny, Required: true, Description: "the value to test"}},
 		},
 		P: func(in engine.PrepareInput) (engine.Checker, error) {
 			return func(_ context.Context, inputs []any) (bool, error) {
@@ -74,7 +74,7 @@ func equalsCondition() engine.Condition {
 		S: engine.ConditionSpec{
 			Name:        Equals,
 			Description: "holds when the input, shown as text, equals the check value (a missing input equals the empty string)",
-			Inputs:      []engine.Param{{Name: EqualsInput, Required: true, Description: "the value to compare"}},
+			Inputs:      []engine.Param{{Name: EqualsInput, Type: engine.TypeAny, Required: true, Description: "the value to compare"}},
 			CheckValues: []engine.Param{{Name: EqualsValue, Type: engine.TypeString, Required: true, Description: "the expected value"}},
 		},
 		P: func(in engine.PrepareInput) (engine.Checker, error) {

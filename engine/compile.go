@@ -506,9 +506,9 @@ func slicesContains(s []string, v string) bool {
 	return false
 }
 
-// convert parses a literal as the named type ("" = string).
+// convert parses a literal as the named type (a string for any type).
 func (c *compiler) convert(typ, lit string) (any, error) {
-	if typ == "" {
+	if anyType(typ) {
 		typ = TypeString
 	}
 	t, err := c.reg.DataType(typ)
@@ -545,7 +545,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 		// param types of the spec
 		ptypes := make([]*DataType, len(spec.Params))
 		for pi, p := range spec.Params {
-			if p.Type == "" {
+			if p.Type == "" || p.Type == TypeAny {
 				continue
 			}
 			t, err := c.reg.DataType(p.Type)
@@ -585,7 +585,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 				continue
 			}
 			b := &binding{param: pi, name: pr.Name, slot: -1, typ: ptypes[pi], secret: spec.Params[pi].Secret,
-				session: pr.Name == "SessionId" && (spec.Params[pi].Type == TypeString || spec.Params[pi].Type == "")}
+				session: pr.Name == "SessionId" && (spec.Params[pi].Type == TypeString || anyType(spec.Params[pi].Type))}
 			bound[pi] = b
 			typ := ptypes[pi]
 			if pr.DataType != "" {

@@ -30,7 +30,10 @@ func (Greet) Run(ctx context.Context, call *engine.Call) error {
 
 func Example_registerAction() {
 	reg := engine.NewRegistry()
-	reg.RegisterAction(Greet{})
+	if err := reg.AddAction(Greet{}); err != nil { // a bad spec is refused here, naming the action
+		fmt.Println(err)
+		return
+	}
 
 	const xml = `<?xml version="1.0" encoding="UTF-8"?>
 <WorkFlowMapping WorkFlowID="Greet" Description="greets" ExecutionType="100">
@@ -84,4 +87,14 @@ func Example_diagnostic() {
 	_, err := engine.CompileBytes("greet.xml", []byte(xml), reg)
 	fmt.Println(err)
 	// Output: greet.xml:7:1: unknown action "GreetActon" (did you mean "GreetAction"? is its package registered?)
+}
+
+func ExampleRegistry_AddAction() {
+	reg := engine.NewRegistry()
+	err := reg.AddAction(engine.ActionFunc{
+		S: engine.ActionSpec{Name: "StampAction", Params: []engine.Param{{Name: "When", Type: "java.util.Dat"}}},
+		F: func(context.Context, *engine.Call) error { return nil },
+	})
+	fmt.Println(err)
+	// Output: engine: action "StampAction": parameter "When" has data type "java.util.Dat", which is not registered (did you mean "java.util.Date"? known: java.lang.String, java.lang.Integer, java.lang.Long, java.lang.Boolean, java.util.Date, de.cursor.jevi.server.system.WorkSpace; register a data type before the actions using it): bad registration
 }

@@ -97,61 +97,106 @@ func NewRegistry() *Registry {
 	return r
 }
 
-// RegisterAction adds a. It panics on a nil action, an empty name or a
-// name already registered.
-func (r *Registry) RegisterAction(a Action) {
+// AddAction adds a, or says why it cannot: a nil action, an empty or
+// duplicate name, a parameter or output without a name, declared twice,
+// without a data type or with one not registered, a default that does not
+// convert. The error names the action and matches ErrBadSpec. Extensions
+// register with AddAction and return its error.
+func (r *Registry) AddAction(a Action) error {
 	if a == nil {
-		panic("engine: RegisterAction of nil action")
+		return fmt.Errorf("engine: AddAction of a nil action: %w", ErrBadSpec)
 	}
 	s := a.Spec()
 	if s.Name == "" {
-		panic("engine: RegisterAction with empty name")
+		return fmt.Errorf("engine: action of type %T has an empty name: %w", a, ErrBadSpec)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.actions[s.Name]; dup {
-		panic("engine: RegisterAction called twice for action " + s.Name)
+		return specError("action", s.Name, "an action of this name is already registered")
+	}
+	if err := r.checkActionSpec(s); err != nil {
+		return err
 	}
 	r.actions[s.Name] = a
+	return nil
 }
 
-// RegisterCondition adds c. It panics on a nil condition, an empty name or
-// a name already registered.
-func (r *Registry) RegisterCondition(c Condition) {
+// RegisterAction is AddAction for built-in actions registered from code
+// that cannot fail: it panics on AddAction's error.
+func (r *Registry) RegisterAction(a Action) {
+	if err := r.AddAction(a); err != nil {
+		panic(err)
+	}
+}
+
+// AddCondition adds c, or says why it cannot, as AddAction does for
+// actions (inputs and check values are checked like parameters).
+func (r *Registry) AddCondition(c Condition) error {
 	if c == nil {
-		panic("engine: RegisterCondition of nil condition")
+		return fmt.Errorf("engine: AddCondition of a nil condition: %w", ErrBadSpec)
 	}
 	s := c.Spec()
 	if s.Name == "" {
-		panic("engine: RegisterCondition with empty name")
+		return fmt.Errorf("engine: condition of type %T has an empty name: %w", c, ErrBadSpec)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.conditions[s.Name]; dup {
-		panic("engine: RegisterCondition called twice for condition " + s.Name)
+		return specError("condition", s.Name, "a condition of this name is already registered")
+	}
+	if err := r.checkConditionSpec(s); err != nil {
+		return err
 	}
 	r.conditions[s.Name] = c
+	return nil
 }
 
-// RegisterDataType adds t under its name and aliases. It panics on an
-// empty name, missing Parse or Accept, or a name or alias already taken.
-func (r *Registry) RegisterDataType(t DataType) {
+// RegisterCondition is AddCondition for built-in conditions: it panics on
+// AddCondition's error.
+func (r *Registry) RegisterCondition(c Condition) {
+	if err := r.AddCondition(c); err != nil {
+		panic(err)
+	}
+}
+
+// AddDataType adds t under its name and aliases, or says why it cannot:
+// an empty name or alias, TypeAny, missing Parse or Accept, a name or
+// alias already taken.
+func (r *Registry) AddDataType(t DataType) error {
 	if t.Name == "" {
-		panic("engine: RegisterDataType with empty name")
+		return fmt.Errorf("engine: data type with an empty name (aliases %v): %w", t.Aliases, ErrBadSpec)
 	}
 	if t.Parse == nil || t.Accept == nil {
-		panic("engine: RegisterDataType " + t.Name + " without Parse or Accept")
+		return specError("data type", t.Name, "Parse and Accept are both required")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p := &t
-	for _, n := range append([]string{t.Name}, t.Aliases...) {
-		if _, dup := r.types[n]; dup {
-			panic("engine: RegisterDataType: name " + n + " already registered")
+	names := append([]string{t.Name}, t.Aliases...)
+	for i, n := range names {
+		switch _, dup := r.types[n]; {
+		case n == "":
+			return specError("data type", t.Name, "alias %d is empty", i)
+		case n == TypeAny:
+			return specError("data type", t.Name, "%q is reserved for parameters of any type", TypeAny)
+		case dup || slicesContains(names[:i], n):
+			return specError("data type", t.Name, "the name %q is already registered", n)
 		}
+	}
+	p := &t
+	for _, n := range names {
 		r.types[n] = p
 	}
 	r.typeList = append(r.typeList, p)
+	return nil
+}
+
+// RegisterDataType is AddDataType for built-in data types: it panics on
+// AddDataType's error.
+func (r *Registry) RegisterDataType(t DataType) {
+	if err := r.AddDataType(t); err != nil {
+		panic(err)
+	}
 }
 
 // Action returns the action registered under name, or an error naming the
@@ -183,7 +228,7 @@ func (r *Registry) DataType(name string) (*DataType, error) {
 	if t, ok := r.types[name]; ok {
 		return t, nil
 	}
-	return nil, fmt.Errorf("unknown data type %q (%sknown: java.lang.String, java.lang.Integer, java.lang.Long, java.lang.Boolean, java.util.Date, de.cursor.jevi.server.system.WorkSpace)", name, didYouMean(name, keys(r.types)))
+	return nil, fmt.Errorf("unknown data type %q (%sknown: %s)", name, didYouMean(name, keys(r.types)), r.typeNames())
 }
 
 // Actions returns the specs of all registered actions, sorted by name.

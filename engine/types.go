@@ -177,7 +177,11 @@ func acceptDate(v any) (any, error) {
 }
 
 // typeCompatible reports whether a mapping of type from may feed a
-// parameter of type to (both canonical). An empty to accepts any type.
+// parameter of type to (both canonical). TypeAny accepts every type.
 func typeCompatible(from, to string) bool {
-	return to == "" || from == to || (from == TypeInteger && to == TypeLong)
+	return anyType(to) || from == to || (from == TypeInteger && to == TypeLong)
 }
+
+// anyType reports whether typ accepts values of every type: TypeAny, or
+// "" in a spec built by hand that was never registered.
+func anyType(typ string) bool { return typ == TypeAny || typ == "" }

@@ -77,7 +77,7 @@ func (SetContext) Spec() engine.ActionSpec {
 		Description: "sets the context variable Name to Value",
 		Params: []engine.Param{
 			{Name: "Name", Type: engine.TypeString, Required: true, Description: "the context variable to set"},
-			{Name: "Value", Description: "the value, of the type Parameter@DataType declares; unset clears the variable"},
+			{Name: "Value", Type: engine.TypeAny, Description: "the value, of the type Parameter@DataType declares; unset clears the variable"},
 		},
 	}
 }
