@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wfehq/wfe/engine/timer"
 	"github.com/wfehq/wfe/internal/textdist"
 	"github.com/wfehq/wfe/store"
 )
@@ -84,6 +85,21 @@ type Env struct {
 	Extensions []Extension
 	// closers run when the command ends (open stores, servers).
 	closers []func() error
+	// st is the store Store opened for this command, until it ends.
+	st *store.Store
+	// watch lets the caller of Execute follow a long-running command.
+	watch watchers
+}
+
+// watchers are told about moments inside long-running commands, so that
+// whoever started the command (a test, an embedding program) can wait for
+// them instead of guessing with sleeps. Each one may be nil.
+type watchers struct {
+	// serveReady is called once serve's scheduler runs.
+	serveReady func(node string)
+	// timerStart is called at the start of every timer execution, in the
+	// execution's goroutine; it may hold the run by blocking.
+	timerStart func(ctx context.Context, t timer.Task)
 }
 
 // OnClose registers f to run when the command ends.

@@ -16,7 +16,7 @@ import (
 
 	"github.com/wfehq/wfe/engine"
 	"github.com/wfehq/wfe/mailbox"
-	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/mailbox/mailserver"
 	"github.com/wfehq/wfe/store"
 )
 
@@ -44,7 +44,7 @@ type demo struct {
 	out      io.Writer
 	dir      string
 	st       *store.Store
-	imap     *mailtest.IMAPServer
+	imap     *mailserver.IMAPServer
 	password string
 	mails    int
 	keep     bool // the database stays in dir (--keep)
@@ -143,7 +143,7 @@ func (d *demo) openStore(ctx context.Context, env *Env) error {
 }
 
 func (d *demo) startServer(context.Context, *Env) error {
-	srv, err := mailtest.NewIMAPServer(mailtest.IMAPOptions{Users: map[string]string{demoMailbox: d.password}})
+	srv, err := mailserver.NewIMAPServer(mailserver.IMAPOptions{Users: map[string]string{demoMailbox: d.password}})
 	if err != nil {
 		return fmt.Errorf("start the demo IMAP server: %w", err)
 	}

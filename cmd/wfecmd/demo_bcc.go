@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/wfehq/wfe/engine"
-	"github.com/wfehq/wfe/mailbox/mailtest"
+	"github.com/wfehq/wfe/mailbox/mailserver"
 	"github.com/wfehq/wfe/store"
 )
 
@@ -30,7 +30,7 @@ const (
 // shipped WKF_ImportMailsByBCC run as the demo employee, the activities
 // it created and the match explanation of one of them.
 func (d *demo) runBCC(ctx context.Context) error {
-	srv, err := mailtest.NewIMAPServer(mailtest.IMAPOptions{Users: map[string]string{demoBCCMailbox: d.password}})
+	srv, err := mailserver.NewIMAPServer(mailserver.IMAPOptions{Users: map[string]string{demoBCCMailbox: d.password}})
 	if err != nil {
 		return fmt.Errorf("start the demo BCC mailbox: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/wfehq/wfe/engine"
 	"github.com/wfehq/wfe/schema"
@@ -12,15 +11,12 @@ import (
 	"github.com/wfehq/wfe/workflows"
 )
 
-// openStores holds the store each Env opened (one per command run).
-var openStores sync.Map // *Env -> *store.Store
-
 // Store opens the database named by --db (WFE_DB) once per command, installs
 // or updates the shipped system workflows, and closes it when the command
 // ends.
 func (e *Env) Store(ctx context.Context) (*store.Store, error) {
-	if s, ok := openStores.Load(e); ok {
-		return s.(*store.Store), nil
+	if e.st != nil {
+		return e.st, nil
 	}
 	getenv := e.Getenv
 	if getenv == nil {
@@ -30,9 +26,9 @@ func (e *Env) Store(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	openStores.Store(e, s)
+	e.st = s
 	e.OnClose(func() error {
-		openStores.Delete(e)
+		e.st = nil
 		return s.Close()
 	})
 	warnings, err := s.InstallSystemWorkflows(ctx, systemWorkflowFiles(), e.validateSystemDefinition)

@@ -29,9 +29,6 @@ type serveOptions struct {
 	reload    time.Duration
 	tz        string
 	dbConns   int
-
-	// ready, when set, is called once the scheduler runs (tests).
-	ready func(node string)
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
@@ -126,8 +123,8 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	log.Info("serve started", "db", string(st.Dialect()), "timers", len(sched.NextRuns()), "reload", o.reload.String(),
 		"grace", o.grace.String(), "tz", loc.String())
-	if o.ready != nil {
-		o.ready(node)
+	if env.watch.serveReady != nil {
+		env.watch.serveReady(node)
 	}
 
 	prune := time.NewTicker(claimPruneEvery)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wfehq/wfe/engine/timer"
 	"github.com/wfehq/wfe/store"
 	"github.com/wfehq/wfe/store/storetest"
 )
@@ -19,6 +20,9 @@ type storeCLI struct {
 	t   *testing.T
 	db  string
 	env map[string]string
+	// timerStart, when set, is told of every timer execution of a serve
+	// started with startServe.
+	timerStart func(ctx context.Context, t timer.Task)
 }
 
 func newStoreCLI(t *testing.T) *storeCLI {

@@ -118,18 +118,14 @@ func fireKey(name string, tick timer.Tick) string {
 	return fmt.Sprintf("%s\x00%d\x00%t", name, tick.ScheduledAt.UnixNano(), tick.Manual)
 }
 
-// timerExecHook, when set, is called at the start of every execution
-// (tests hold a run with it).
-var timerExecHook func(ctx context.Context, t timer.Task)
-
 // execute is the timer.Executor: it runs the task for the tick and saves
 // the run record, also when the task could not run at all (a missing or
 // inactive workflow is a failed run with the reason, never a silent skip).
 func (s *timerService) execute(ctx context.Context, t timer.Task, tick timer.Tick) error {
 	s.executed.Store(fireKey(t.Name, tick), struct{}{})
 	started := time.Now()
-	if timerExecHook != nil {
-		timerExecHook(ctx, t)
+	if s.env != nil && s.env.watch.timerStart != nil {
+		s.env.watch.timerStart(ctx, t)
 	}
 	sched := tick.ScheduledAt
 	site := runSite{Node: s.node, ScheduledAt: &sched}

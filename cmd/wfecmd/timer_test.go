@@ -189,11 +189,11 @@ type served struct {
 func (c *storeCLI) startServe(args ...string) *served {
 	c.t.Helper()
 	ready := make(chan struct{})
-	serveOpts.ready = func(string) { close(ready) }
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &served{cancel: cancel, stderr: &syncBuffer{}, done: make(chan int, 1)}
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: s.stderr,
-		Getenv: func(k string) string { return c.env[k] }}
+		Getenv: func(k string) string { return c.env[k] },
+		watch:  watchers{serveReady: func(string) { close(ready) }, timerStart: c.timerStart}}
 	go func() {
 		s.done <- Execute(ctx, root, env, append([]string{"--db", c.db, "serve"}, args...))
 	}()
@@ -204,7 +204,6 @@ func (c *storeCLI) startServe(args ...string) *served {
 	case <-time.After(20 * time.Second):
 		c.t.Fatal("serve not ready after 20s")
 	}
-	serveOpts.ready = nil
 	c.t.Cleanup(func() {
 		cancel()
 		<-s.done
@@ -255,7 +254,7 @@ func TestServe(t *testing.T) {
 
 	started, release := make(chan timer.Task, 1), make(chan struct{})
 	var hold sync.Once
-	timerExecHook = func(ctx context.Context, tk timer.Task) {
+	c.timerStart = func(ctx context.Context, tk timer.Task) {
 		if tk.Name != "Slow" {
 			return
 		}
@@ -266,7 +265,6 @@ func TestServe(t *testing.T) {
 			<-release
 		}
 	}
-	t.Cleanup(func() { timerExecHook = nil })
 
 	srv := c.startServe("--reload", "100ms", "--log-format", "json", "--node", "node-a")
 	st := c.store()
@@ -337,13 +335,12 @@ func TestServeGraceOver(t *testing.T) {
 	c.ok("employee", "add", "mm", "--email", "mm@firma.example")
 	started := make(chan struct{})
 	var once sync.Once
-	timerExecHook = func(ctx context.Context, tk timer.Task) {
+	c.timerStart = func(ctx context.Context, tk timer.Task) {
 		once.Do(func() {
 			close(started)
 			<-ctx.Done()
 		})
 	}
-	t.Cleanup(func() { timerExecHook = nil })
 	c.ok("timer", "disable", builtinAutoImport)
 	c.ok("timer", "add", "Hello", "--as", "mm", "--every", "1s")
 	srv := c.startServe("--grace", "0s")

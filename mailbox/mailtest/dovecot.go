@@ -18,6 +18,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/wfehq/wfe/mailbox/mailserver"
 )
 
 // DovecotBinary is the dovecot master binary (Debian package dovecot-imapd).
@@ -396,7 +398,7 @@ func (d *Dovecot) AppendMany(user, folder string, raws [][]byte, flags ...string
 		return err
 	}
 	defer c.Close()
-	if err := c.Create(folder, nil).Wait(); err != nil && !isCode(err, imap.ResponseCodeAlreadyExists) {
+	if err := c.Create(folder, nil).Wait(); err != nil && !mailserver.IsCode(err, imap.ResponseCodeAlreadyExists) {
 		return fmt.Errorf("create %q: %w", folder, err)
 	}
 	opts := &imap.AppendOptions{}
@@ -486,7 +488,7 @@ func (d *Dovecot) Folder(t testing.TB, user, folder string) []MessageInfo {
 		t.Fatalf("dovecot: %v", err)
 	}
 	defer c.Close()
-	msgs, err := readFolder(c, folder)
+	msgs, err := mailserver.ReadFolder(c, folder)
 	if err != nil {
 		t.Fatalf("dovecot: folder %q of %s: %v", folder, user, err)
 	}
@@ -501,7 +503,7 @@ func (d *Dovecot) Folders(t testing.TB, user string) []string {
 		t.Fatalf("dovecot: %v", err)
 	}
 	defer c.Close()
-	names, err := listFolders(c)
+	names, err := mailserver.ListFolders(c)
 	if err != nil {
 		t.Fatalf("dovecot: list folders of %s: %v", user, err)
 	}
