@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -459,7 +460,7 @@ func (s *Store) UpdateActivity(ctx context.Context, id int64, c ActivityChanges)
 			return translate(err, fmt.Sprintf("update activity %d", id))
 		}
 		fs := c.fields(&a)
-		if a.GroupwareLock && set.locks(a.Type) {
+		if a.GroupwareLock && set.Locks(IsMeetingType(a.Type)) {
 			// the lock follows the type the activity has now
 			protected := map[string]bool{}
 			for _, f := range LockedFields(a.Type) {
@@ -467,7 +468,7 @@ func (s *Store) UpdateActivity(ctx context.Context, id int64, c ActivityChanges)
 			}
 			var hit []string
 			for _, f := range fs {
-				if f.changed && protected[f.name] && !contains(hit, f.name) {
+				if f.changed && protected[f.name] && !slices.Contains(hit, f.name) {
 					hit = append(hit, f.name)
 				}
 			}
@@ -506,15 +507,6 @@ func (s *Store) UpdateActivity(ctx context.Context, id int64, c ActivityChanges)
 		}
 		return nil
 	})
-}
-
-func contains(l []string, v string) bool {
-	for _, x := range l {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // CopyActivity copies an activity with its links and documents (sharing

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -61,7 +62,7 @@ func (s *Store) ImportContactsCSV(ctx context.Context, r io.Reader) (*ContactImp
 		}
 	}
 	for h := range col {
-		if !contains(ContactCSVColumns, h) {
+		if !slices.Contains(ContactCSVColumns, h) {
 			return nil, fmt.Errorf("contacts CSV: line 1: unknown column %q (columns: %s): %w", h, strings.Join(ContactCSVColumns, ","), ErrInvalid)
 		}
 	}

@@ -15,9 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/wfehq/wfe/store/internal/sqldb"
 	"github.com/wfehq/wfe/store/secrets"
-	"gorm.io/gorm"
+	"github.com/wfehq/wfe/store/settings"
 )
 
 // Sentinel errors; match them with errors.Is.
@@ -45,8 +47,26 @@ const (
 	Postgres = sqldb.Postgres
 )
 
+// Settings are the settings of the settings table.
+type Settings = settings.Settings
+
+// Setting names (wfe settings set NAME VALUE).
+const (
+	SettingInternalDomains    = settings.SettingInternalDomains
+	SettingFaxActivityType    = settings.SettingFaxActivityType
+	SettingFaxAddress         = settings.SettingFaxAddress
+	SettingLockMail           = settings.SettingLockMail
+	SettingLockMeetingRequest = settings.SettingLockMeetingRequest
+	FaxPlaceholder            = settings.FaxPlaceholder
+)
+
+// SettingNames lists the setting names.
+func SettingNames() []string { return settings.SettingNames() }
+
 // StringList is a list of strings stored as a JSON array in a text column.
 type StringList = sqldb.StringList
+
+type settingsRepo = settings.Repo
 
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
@@ -57,6 +77,7 @@ type Store struct {
 	blobs   *blobDir
 
 	keeper *secrets.Keeper
+	*settingsRepo
 
 	searchMu    sync.Mutex
 	searchCache map[string]*ContactMatcher
@@ -113,6 +134,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	o.setDefaults(db)
 	s := &Store{db: db, dialect: db.Dialect, path: db.Path, opts: o, searchCache: map[string]*ContactMatcher{}}
 	s.keeper = secrets.New(db, secrets.Config{Key: o.secretKey, KeyFile: o.keyFile, Getenv: o.getenv})
+	s.settingsRepo = settings.New(db)
 	s.blobs = &blobDir{dir: s.opts.blobDir, fault: s.opts.blobFault}
 	return s, nil
 }

@@ -1,14 +1,19 @@
-package store
+// Package settings keeps the settings table: internal mail domains, the fax
+// activity type and fax address, and which activities GroupwareLock protects.
+package settings
 
 import (
 	"context"
 	"fmt"
 	"net/mail"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"gorm.io/gorm/clause"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // Setting keys.
@@ -35,13 +40,20 @@ type Settings struct {
 	FaxAddress      string `json:"fax_address"`
 }
 
-// locks reports whether GroupwareLock is enforced for an activity type.
-func (s Settings) locks(activityType string) bool {
-	if IsMeetingType(activityType) {
+// Locks reports whether GroupwareLock is enforced for an activity type:
+// meetings and appointments (meeting) or mails.
+func (s Settings) Locks(meeting bool) bool {
+	if meeting {
 		return s.LockMeetingRequest
 	}
 	return s.LockMail
 }
+
+// Repo reads and writes the settings table.
+type Repo struct{ db *sqldb.DB }
+
+// New returns the settings of db.
+func New(db *sqldb.DB) *Repo { return &Repo{db: db} }
 
 type settingRow struct {
 	Key   string
@@ -49,11 +61,11 @@ type settingRow struct {
 }
 
 // Settings reads the settings (defaults for unset keys).
-func (s *Store) Settings(ctx context.Context) (Settings, error) {
+func (s *Repo) Settings(ctx context.Context) (Settings, error) {
 	out := Settings{LockMail: true, LockMeetingRequest: true}
 	var rows []settingRow
 	if err := s.db.WithContext(ctx).Table("setting").Select("key, value").Find(&rows).Error; err != nil {
-		return out, translate(err, "read settings")
+		return out, sqldb.Translate(err, "read settings")
 	}
 	for _, r := range rows {
 		switch r.Key {
@@ -76,7 +88,7 @@ func splitList(v string) []string {
 	var out []string
 	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
 		f = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(f), "@"))
-		if f != "" && !contains(out, f) {
+		if f != "" && !slices.Contains(out, f) {
 			out = append(out, f)
 		}
 	}
@@ -91,21 +103,21 @@ func SettingNames() []string {
 
 // SetSetting validates and stores one setting. name may use dashes
 // ("internal-domains"). A refused value keeps the old one.
-func (s *Store) SetSetting(ctx context.Context, name, value string) error {
+func (s *Repo) SetSetting(ctx context.Context, name, value string) error {
 	key := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "-", "_")
 	switch key {
 	case SettingInternalDomains:
 		ds := splitList(value)
 		for _, d := range ds {
 			if strings.ContainsAny(d, "@/:") || !strings.Contains(d, ".") && d != "localhost" {
-				return fmt.Errorf("setting internal-domains: %q is not a domain name: %w", d, ErrInvalid)
+				return fmt.Errorf("setting internal-domains: %q is not a domain name: %w", d, sqldb.ErrInvalid)
 			}
 		}
 		value = strings.Join(ds, ",")
 	case SettingLockMail, SettingLockMeetingRequest:
 		b, err := strconv.ParseBool(strings.TrimSpace(value))
 		if err != nil {
-			return fmt.Errorf("setting %s: %q is not true or false: %w", strings.ReplaceAll(key, "_", "-"), value, ErrInvalid)
+			return fmt.Errorf("setting %s: %q is not true or false: %w", strings.ReplaceAll(key, "_", "-"), value, sqldb.ErrInvalid)
 		}
 		value = strconv.FormatBool(b)
 	case SettingFaxActivityType:
@@ -113,20 +125,20 @@ func (s *Store) SetSetting(ctx context.Context, name, value string) error {
 	case SettingFaxAddress:
 		value = strings.TrimSpace(value)
 		if !strings.Contains(value, FaxPlaceholder) {
-			return fmt.Errorf("setting fax-address %q: the fax server address must contain the placeholder ${fax}: %w", value, ErrInvalid)
+			return fmt.Errorf("setting fax-address %q: the fax server address must contain the placeholder ${fax}: %w", value, sqldb.ErrInvalid)
 		}
 		probe := strings.ReplaceAll(value, FaxPlaceholder, "4930123456")
 		if _, err := mail.ParseAddress(probe); err != nil {
-			return fmt.Errorf("setting fax-address %q: not an e-mail address: %w", value, ErrInvalid)
+			return fmt.Errorf("setting fax-address %q: not an e-mail address: %w", value, sqldb.ErrInvalid)
 		}
 	default:
-		return fmt.Errorf("unknown setting %q (known: internal-domains, fax-activity-type, fax-address, lock-mail, lock-meeting-request): %w", name, ErrInvalid)
+		return fmt.Errorf("unknown setting %q (known: internal-domains, fax-activity-type, fax-address, lock-mail, lock-meeting-request): %w", name, sqldb.ErrInvalid)
 	}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "key"}},
 		DoUpdates: clause.AssignmentColumns([]string{"value", "updated_at"}),
-	}).Table("setting").Create(map[string]any{"key": key, "value": value, "updated_at": s.now()}).Error
-	return translate(err, "save setting "+key)
+	}).Table("setting").Create(map[string]any{"key": key, "value": value, "updated_at": s.db.Now()}).Error
+	return sqldb.Translate(err, "save setting "+key)
 }
 
 // domainOf returns the lower-case domain of an address ("" if none).
@@ -173,7 +185,7 @@ func (st Settings) IsExternal(addresses ...string) bool {
 }
 
 // IsInternalAddress reads the settings and checks one address.
-func (s *Store) IsInternalAddress(ctx context.Context, addr string) (bool, error) {
+func (s *Repo) IsInternalAddress(ctx context.Context, addr string) (bool, error) {
 	st, err := s.Settings(ctx)
 	if err != nil {
 		return false, err
@@ -183,7 +195,7 @@ func (s *Store) IsInternalAddress(ctx context.Context, addr string) (bool, error
 
 // IsExternal reads the settings and checks addresses (see
 // Settings.IsExternal).
-func (s *Store) IsExternal(ctx context.Context, addresses []string) (bool, error) {
+func (s *Repo) IsExternal(ctx context.Context, addresses []string) (bool, error) {
 	st, err := s.Settings(ctx)
 	if err != nil {
 		return false, err
