@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/wfehq/wfe/store/blobs"
 )
 
 // Activity type and status keys of the seeds.
@@ -131,7 +133,7 @@ func insertActivity(tx *gorm.DB, a *Activity, docs []*Document) error {
 		if d.BlobKey == "" {
 			d.BlobKey = d.SHA256
 		}
-		if !validSHA(d.SHA256) {
+		if !blobs.ValidSHA(d.SHA256) {
 			return fmt.Errorf("%s: document %q: SHA-256 %q: %w", what, d.Name, d.SHA256, ErrInvalid)
 		}
 	}
@@ -534,7 +536,7 @@ func (s *Store) CopyActivity(ctx context.Context, id int64) (*Activity, error) {
 
 // AddDocument attaches a document (blob already stored) to an activity.
 func (s *Store) AddDocument(ctx context.Context, d *Document) error {
-	if !validSHA(d.SHA256) {
+	if !blobs.ValidSHA(d.SHA256) {
 		return fmt.Errorf("add document %q: SHA-256 %q: %w", d.Name, d.SHA256, ErrInvalid)
 	}
 	if d.BlobKey == "" {

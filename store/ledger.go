@@ -7,6 +7,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/wfehq/wfe/store/blobs"
 )
 
 // Ledger outcomes.
@@ -174,7 +176,7 @@ func (s *Store) CommitImport(ctx context.Context, items []ImportItem) ([]ImportI
 		if it.Activity == nil && it.QuarantineError == "" {
 			return nil, fmt.Errorf("import batch item %d (%s): neither an activity nor a quarantine error: %w", i, it.Key, ErrInvalid)
 		}
-		if it.Activity == nil && !validSHA(it.RawBlob) {
+		if it.Activity == nil && !blobs.ValidSHA(it.RawBlob) {
 			return nil, fmt.Errorf("import batch item %d (%s): quarantine needs the raw message blob: %w", i, it.Key, ErrInvalid)
 		}
 	}

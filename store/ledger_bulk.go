@@ -5,6 +5,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/wfehq/wfe/store/blobs"
 )
 
 // bulkSavepoint guards the multi-row inserts of a batch inside the
@@ -70,7 +72,7 @@ func (s *Store) commitBulk(tx *gorm.DB, b *batchState, items []ImportItem) ([]Im
 			return nil, false, nil
 		}
 		for _, d := range it.Documents {
-			if !validSHA(d.SHA256) {
+			if !blobs.ValidSHA(d.SHA256) {
 				return nil, false, nil
 			}
 		}

@@ -17,6 +17,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/wfehq/wfe/store/blobs"
 	"github.com/wfehq/wfe/store/internal/sqldb"
 	"github.com/wfehq/wfe/store/secrets"
 	"github.com/wfehq/wfe/store/settings"
@@ -66,7 +67,17 @@ func SettingNames() []string { return settings.SettingNames() }
 // StringList is a list of strings stored as a JSON array in a text column.
 type StringList = sqldb.StringList
 
-type settingsRepo = settings.Repo
+type (
+	settingsRepo = settings.Repo
+	blobsRepo    = blobs.Repo
+)
+
+// Blob types (store/blobs).
+type (
+	BlobBatch   = blobs.BlobBatch
+	BlobCheck   = blobs.BlobCheck
+	BlobProblem = blobs.BlobProblem
+)
 
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
@@ -74,15 +85,13 @@ type Store struct {
 	dialect Dialect
 	path    string // SQLite file path ("" for PostgreSQL)
 	opts    options
-	blobs   *blobDir
+	*blobsRepo
 
 	keeper *secrets.Keeper
 	*settingsRepo
 
 	searchMu    sync.Mutex
 	searchCache map[string]*ContactMatcher
-
-	packLookup packLookup // blob_pack.go
 }
 
 type options struct {
@@ -135,7 +144,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s := &Store{db: db, dialect: db.Dialect, path: db.Path, opts: o, searchCache: map[string]*ContactMatcher{}}
 	s.keeper = secrets.New(db, secrets.Config{Key: o.secretKey, KeyFile: o.keyFile, Getenv: o.getenv})
 	s.settingsRepo = settings.New(db)
-	s.blobs = &blobDir{dir: s.opts.blobDir, fault: s.opts.blobFault}
+	s.blobsRepo = blobs.New(db, blobs.Config{Dir: o.blobDir, Fault: o.blobFault, Refs: []string{
+		"SELECT blob_key FROM document WHERE blob_key <> ''",
+		"SELECT raw_blob FROM import_ledger WHERE raw_blob <> ''",
+	}})
 	return s, nil
 }
 
@@ -178,7 +190,7 @@ func (s *Store) Close() error {
 	if s == nil || s.db == nil {
 		return nil
 	}
-	s.packLookup.close()
+	s.blobsRepo.Close()
 	return s.db.Close()
 }
 

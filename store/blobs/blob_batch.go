@@ -1,4 +1,4 @@
-package store
+package blobs
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ import (
 // truncated blob a later Put would take for the same content.
 // Safe for concurrent use.
 type BlobBatch struct {
-	s *Store
+	s *Repo
 
 	mu      sync.Mutex
 	small   *packFile            // pack of blobs up to packMax; nil until the first
@@ -47,7 +47,7 @@ type BlobBatch struct {
 }
 
 // NewBlobBatch starts a batch of blob writes.
-func (s *Store) NewBlobBatch() *BlobBatch {
+func (s *Repo) NewBlobBatch() *BlobBatch {
 	return &BlobBatch{s: s, packed: map[string]packEntry{}}
 }
 
@@ -137,7 +137,7 @@ func (b *BlobBatch) putSmall(ctx context.Context, data []byte, lookup bool) (sha
 		return sha, nil
 	}
 	if b.small == nil {
-		if b.small, err = b.s.blobs.createPack(b.s.now()); err != nil {
+		if b.small, err = b.s.blobs.createPack(b.s.db.Now()); err != nil {
 			return "", err
 		}
 	}
@@ -164,7 +164,7 @@ func (b *BlobBatch) putLarge(ctx context.Context, r io.Reader, lookup bool) (sha
 	b.mu.Lock()
 	p := b.large
 	if p == nil {
-		if p, err = b.s.blobs.createPack(b.s.now()); err != nil {
+		if p, err = b.s.blobs.createPack(b.s.db.Now()); err != nil {
 			b.mu.Unlock()
 			return "", 0, err
 		}

@@ -1,4 +1,4 @@
-package store
+package blobs
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // blobDir is a content-addressed directory: <dir>/<sha[:2]>/<sha>.
@@ -21,9 +23,10 @@ type blobDir struct {
 }
 
 // BlobDir is the directory holding document contents.
-func (s *Store) BlobDir() string { return s.blobs.dir }
+func (s *Repo) BlobDir() string { return s.blobs.dir }
 
-func validSHA(sha string) bool {
+// ValidSHA reports whether sha is a SHA-256 hex digest, the address of a blob.
+func ValidSHA(sha string) bool {
 	if len(sha) != 64 {
 		return false
 	}
@@ -34,9 +37,9 @@ func validSHA(sha string) bool {
 // BlobPath is where a blob with the given SHA-256 (hex) has a file of its
 // own: blobs written by wfe before blobs were packed. OpenBlob reads those
 // and packed blobs alike.
-func (s *Store) BlobPath(sha string) (string, error) {
-	if !validSHA(sha) {
-		return "", fmt.Errorf("blob %q: not a SHA-256 hex digest: %w", sha, ErrInvalid)
+func (s *Repo) BlobPath(sha string) (string, error) {
+	if !ValidSHA(sha) {
+		return "", fmt.Errorf("blob %q: not a SHA-256 hex digest: %w", sha, sqldb.ErrInvalid)
 	}
 	return filepath.Join(s.blobs.dir, sha[:2], sha), nil
 }
@@ -46,7 +49,7 @@ func (s *Store) BlobPath(sha string) (string, error) {
 // returns: commit the row that refers to it afterwards. Memory use does not
 // depend on the size of r. To store many blobs, use a BlobBatch: each
 // batch writes its own pack files.
-func (s *Store) PutBlob(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
+func (s *Repo) PutBlob(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
 	b := s.NewBlobBatch()
 	defer b.Discard()
 	if sha, size, err = b.Put(ctx, r); err != nil {
@@ -60,7 +63,7 @@ func (s *Store) PutBlob(ctx context.Context, r io.Reader) (sha string, size int6
 
 // OpenBlob opens the blob with the given SHA-256 for reading: its own
 // file or its place in a pack.
-func (s *Store) OpenBlob(sha string) (io.ReadCloser, error) {
+func (s *Repo) OpenBlob(sha string) (io.ReadCloser, error) {
 	p, err := s.BlobPath(sha)
 	if err != nil {
 		return nil, err
@@ -74,7 +77,7 @@ func (s *Store) OpenBlob(sha string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("blob %s: %w", sha, ErrNotFound)
+		return nil, fmt.Errorf("blob %s: %w", sha, sqldb.ErrNotFound)
 	}
 	return s.openPacked(e)
 }

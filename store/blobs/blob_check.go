@@ -1,4 +1,4 @@
-package store
+package blobs
 
 import (
 	"context"
@@ -10,9 +10,13 @@ import (
 	"io/fs"
 	"path/filepath"
 	"sort"
+	"strings"
+	"time"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
-// BlobProblem is a blob a document or the import ledger refers to that
+// BlobProblem is a blob a row (a document, an import ledger row) refers to that
 // cannot be read back as it was stored.
 type BlobProblem struct {
 	SHA256  string `json:"sha256"`
@@ -37,21 +41,53 @@ type BlobCheck struct {
 	UnreferencedBlobBytes int64 `json:"unreferenced_blob_bytes"`
 }
 
-// CheckBlobs reads every blob a document or an import ledger row refers
-// to and compares its content with its SHA-256, and lists the pack files
-// nothing refers to. It changes nothing.
-func (s *Store) CheckBlobs(ctx context.Context) (*BlobCheck, error) {
+// CheckBlobs reads every blob a row refers to (Config.Refs: documents,
+// import ledger rows) and compares its content with its SHA-256, and lists
+// the pack files nothing refers to. It changes nothing.
+func (s *Repo) CheckBlobs(ctx context.Context) (*BlobCheck, error) {
 	out := &BlobCheck{Problems: []BlobProblem{}, UnreferencedPacks: []string{}}
-	var keys []string
-	err := s.db.WithContext(ctx).Raw(`SELECT blob_key FROM document WHERE blob_key <> ''
-		UNION SELECT raw_blob FROM import_ledger WHERE raw_blob <> ''`).Scan(&keys).Error
+	if err := s.checkReferenced(ctx, out); err != nil {
+		return nil, err
+	}
+	var orphans struct {
+		N     int
+		Bytes int64
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blob_pack_entry
+		WHERE sha256 NOT IN (` + s.refsSQL() + `)`).Scan(&orphans).Error
 	if err != nil {
 		return nil, fmt.Errorf("check blobs: %w", err)
+	}
+	out.UnreferencedBlobs, out.UnreferencedBlobBytes = orphans.N, orphans.Bytes
+	packs, err := s.unrecordedPacks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range packs {
+		out.UnreferencedPacks = append(out.UnreferencedPacks, p.name)
+		out.UnreferencedBytes += p.size
+	}
+	return out, nil
+}
+
+// refsSQL is the query of every SHA-256 a row refers to.
+func (s *Repo) refsSQL() string {
+	if len(s.refs) == 0 {
+		return "SELECT '' WHERE 1 = 0"
+	}
+	return strings.Join(s.refs, " UNION ")
+}
+
+// checkReferenced reads back every referenced blob into out.
+func (s *Repo) checkReferenced(ctx context.Context, out *BlobCheck) error {
+	var keys []string
+	if err := s.db.WithContext(ctx).Raw(s.refsSQL()).Scan(&keys).Error; err != nil {
+		return fmt.Errorf("check blobs: %w", err)
 	}
 	sort.Strings(keys)
 	for _, sha := range keys {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		out.Checked++
 		n, problem := s.checkBlob(sha)
@@ -60,26 +96,44 @@ func (s *Store) CheckBlobs(ctx context.Context) (*BlobCheck, error) {
 			out.Problems = append(out.Problems, BlobProblem{SHA256: sha, Problem: problem})
 		}
 	}
-	var orphans struct {
-		N     int
-		Bytes int64
-	}
-	err = s.db.WithContext(ctx).Raw(`SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blob_pack_entry
-		WHERE sha256 NOT IN (SELECT blob_key FROM document UNION SELECT raw_blob FROM import_ledger)`).Scan(&orphans).Error
-	if err != nil {
-		return nil, fmt.Errorf("check blobs: %w", err)
-	}
-	out.UnreferencedBlobs, out.UnreferencedBlobBytes = orphans.N, orphans.Bytes
-	var packs []string
-	if err := s.db.WithContext(ctx).Raw("SELECT DISTINCT pack FROM blob_pack_entry").Scan(&packs).Error; err != nil {
+	return nil
+}
+
+// packOnDisk is a pack file, named relative to packs/.
+type packOnDisk struct {
+	name    string
+	size    int64
+	modTime time.Time
+}
+
+// unrecordedPacks lists the pack files no blob_pack_entry row names.
+func (s *Repo) unrecordedPacks(ctx context.Context) ([]packOnDisk, error) {
+	var names []string
+	if err := s.db.WithContext(ctx).Raw("SELECT DISTINCT pack FROM blob_pack_entry").Scan(&names).Error; err != nil {
 		return nil, fmt.Errorf("check blobs: %w", err)
 	}
 	recorded := map[string]bool{}
-	for _, p := range packs {
+	for _, p := range names {
 		recorded[p] = true
 	}
+	all, err := s.packFiles()
+	if err != nil {
+		return nil, err
+	}
+	var out []packOnDisk
+	for _, p := range all {
+		if !recorded[p.name] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// packFiles lists the files under packs/.
+func (s *Repo) packFiles() ([]packOnDisk, error) {
 	root := filepath.Join(s.blobs.dir, packDirName)
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	var out []packOnDisk
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && path == root {
 				return filepath.SkipDir
@@ -93,14 +147,11 @@ func (s *Store) CheckBlobs(ctx context.Context) (*BlobCheck, error) {
 		if err != nil {
 			return err
 		}
-		rel = filepath.ToSlash(rel)
-		if recorded[rel] {
-			return nil
-		}
-		out.UnreferencedPacks = append(out.UnreferencedPacks, rel)
+		p := packOnDisk{name: filepath.ToSlash(rel)}
 		if fi, err := d.Info(); err == nil {
-			out.UnreferencedBytes += fi.Size()
+			p.size, p.modTime = fi.Size(), fi.ModTime()
 		}
+		out = append(out, p)
 		return nil
 	})
 	if err != nil {
@@ -111,9 +162,9 @@ func (s *Store) CheckBlobs(ctx context.Context) (*BlobCheck, error) {
 
 // checkBlob reads one blob and says what is wrong with it ("" when
 // nothing), with the bytes it read.
-func (s *Store) checkBlob(sha string) (int64, string) {
+func (s *Repo) checkBlob(sha string) (int64, string) {
 	rc, err := s.OpenBlob(sha)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, sqldb.ErrNotFound) {
 		return 0, "missing"
 	}
 	if errors.Is(err, fs.ErrNotExist) {

@@ -1,4 +1,4 @@
-package store
+package blobs
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // Pack files: a BlobBatch writes its blobs into two files,
@@ -164,7 +166,7 @@ func (p *packLookup) close() {
 }
 
 // packedBlob looks sha up in blob_pack_entry.
-func (s *Store) packedBlob(ctx context.Context, sha string) (packEntry, bool, error) {
+func (s *Repo) packedBlob(ctx context.Context, sha string) (packEntry, bool, error) {
 	p := &s.packLookup
 	p.once.Do(func() {
 		var db *sql.DB
@@ -172,7 +174,7 @@ func (s *Store) packedBlob(ctx context.Context, sha string) (packEntry, bool, er
 			return
 		}
 		q := "SELECT pack, pack_offset, size FROM blob_pack_entry WHERE sha256 = ?"
-		if s.dialect == Postgres {
+		if s.db.Dialect == sqldb.Postgres {
 			q = "SELECT pack, pack_offset, size FROM blob_pack_entry WHERE sha256 = $1"
 		}
 		p.stmt, p.err = db.Prepare(q)
@@ -192,21 +194,21 @@ func (s *Store) packedBlob(ctx context.Context, sha string) (packEntry, bool, er
 }
 
 // openPacked opens a blob recorded in blob_pack_entry.
-func (s *Store) openPacked(e packEntry) (io.ReadCloser, error) {
+func (s *Repo) openPacked(e packEntry) (io.ReadCloser, error) {
 	if !packName.MatchString(e.Pack) {
-		return nil, fmt.Errorf("blob %s: invalid pack name %q: %w", e.SHA256, e.Pack, ErrInvalid)
+		return nil, fmt.Errorf("blob %s: invalid pack name %q: %w", e.SHA256, e.Pack, sqldb.ErrInvalid)
 	}
 	return openSection(filepath.Join(s.blobs.dir, packDirName, filepath.FromSlash(e.Pack)), e)
 }
 
 // indexPacked records packed blobs in one transaction; a SHA-256 recorded
 // before keeps its earlier place.
-func (s *Store) indexPacked(ctx context.Context, entries []packEntry) error {
+func (s *Repo) indexPacked(ctx context.Context, entries []packEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		rows := rowsPerInsert(tx, &packEntry{}, insertChunk)
+		rows := sqldb.RowsPerInsert(tx, &packEntry{}, sqldb.InsertChunk)
 		for start := 0; start < len(entries); start += rows {
 			chunk := entries[start:min(start+rows, len(entries))]
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&chunk).Error; err != nil {
