@@ -1,10 +1,20 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
+// ErrUndeclaredParam: an action read a parameter its spec does not declare
+// (a typo in the action's code). The action fails at once: its context
+// ends, the read gives the zero value, and the action's result is this
+// error whatever Run returns.
+var ErrUndeclaredParam = errors.New("the action's spec does not declare this parameter")
+
+// param returns the spec index of parameter name. Reading an undeclared
+// parameter fails the action (see ErrUndeclaredParam) and returns -1.
 func (c *Call) param(name string) int {
 	if c.act == nil {
 		return -1
@@ -14,10 +24,37 @@ func (c *Call) param(name string) int {
 			return i
 		}
 	}
+	c.st.undeclared(c.act, name)
 	return -1
 }
 
-// Value returns the bound value of parameter name, or nil.
+// undeclared records the first read of an undeclared parameter in this
+// action call and ends the run context, so that whatever the action does
+// next with the context fails at once.
+func (st *runState) undeclared(a *cAction, name string) {
+	names := paramNames(a.spec.Params)
+	err := fmt.Errorf("action %s read parameter %q: %w (%sparameters: %s)", a.name, name, ErrUndeclaredParam,
+		didYouMean(name, names), strings.Join(names, ", "))
+	st.misuseMu.Lock()
+	if st.misuse == nil {
+		st.misuse = err
+	}
+	st.misuseMu.Unlock()
+	st.rc.end(err)
+}
+
+// takeMisuse returns and clears the recorded misuse of the current call.
+func (st *runState) takeMisuse() error {
+	st.misuseMu.Lock()
+	defer st.misuseMu.Unlock()
+	err := st.misuse
+	st.misuse = nil
+	return err
+}
+
+// Value returns the bound value of parameter name, or nil. Name must be a
+// parameter the spec declares (see ErrUndeclaredParam); so for Has, String,
+// Int, Bool, Time and WorkSpace.
 func (c *Call) Value(name string) any {
 	if i := c.param(name); i >= 0 {
 		return c.vals[i]

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wfehq/wfe/errclass"
@@ -91,6 +92,10 @@ type runState struct {
 	queue   []queued
 	call    Call
 	closed  bool // the engine closed a work space (the clock moved on)
+	rc      *runCtx
+
+	misuseMu sync.Mutex
+	misuse   error // an undeclared parameter read in the current action call
 }
 
 type queued struct {
@@ -125,6 +130,8 @@ func (st *runState) reset() {
 	st.opts = nil
 	st.call = Call{}
 	st.closed = false
+	st.rc = nil
+	st.misuse = nil
 }
 
 func newRunID() string {
@@ -179,6 +186,7 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 	}()
 	st.rec = rec
 	st.opts = &opts
+	st.rc = rc
 	st.call.st = st
 	rec.Steps = make([]StepRecord, 0, len(p.steps))
 	actRecs := make([]ActionRecord, 0, p.nActions)
@@ -264,7 +272,7 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 			sr.Actions = actRecs[first:len(actRecs):len(actRecs)]
 			now, runErr = st.runAction(ctx, s, a, ar, now)
 			if runErr != nil {
-				if ctx.Err() != nil {
+				if ctx.Err() != nil && !errors.Is(runErr, ErrUndeclaredParam) {
 					runErr = st.interrupted(parent, deadline, runErr)
 					ar.ErrorClass = ClassOf(runErr)
 				}
@@ -392,6 +400,9 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 	c := &st.call
 	c.act, c.vals, c.has, c.outs = a, vals, has, outs
 	err := safeRun(ctx, a.act, c)
+	if misuse := st.takeMisuse(); misuse != nil {
+		err = Permanent(misuse) // the action's own result follows from the misuse
+	}
 	end := time.Now()
 	ar.DurationMS = float64(end.Sub(start).Microseconds()) / 1000
 	c.act, c.vals, c.has, c.outs = nil, nil, nil, nil

@@ -2,22 +2,28 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
+// errRunEnded is the cause of a run context once its run has returned.
+var errRunEnded = errors.New("the run has ended")
+
 // runCtx is the context actions see: the caller's context with the run
-// deadline. The timer behind the deadline is only set up when something
-// asks for Done (any action doing I/O does); quick actions never pay for
-// it. Err reports the deadline also without a timer.
+// deadline, ended when the run ends. It is a complete context.Context
+// (also after the run: Done is then closed and Err is context.Canceled,
+// with errRunEnded as cause). The timer behind the deadline is only set up
+// when something asks for Done or Value (any action doing I/O does); quick
+// actions never pay for it. Err reports the deadline also without a timer.
 type runCtx struct {
 	parent   context.Context
 	deadline time.Time
-	once     sync.Once
-	started  atomic.Bool
-	inner    context.Context
-	cancel   context.CancelFunc
+
+	mu     sync.Mutex
+	inner  context.Context // nil until Done or Value is asked
+	cancel context.CancelCauseFunc
+	cause  error // why the run context ended early (nil while it runs)
 }
 
 var _ context.Context = (*runCtx)(nil)
@@ -26,11 +32,20 @@ func newRunCtx(parent context.Context, deadline time.Time) *runCtx {
 	return &runCtx{parent: parent, deadline: deadline}
 }
 
-func (c *runCtx) start() {
-	c.once.Do(func() {
-		c.inner, c.cancel = context.WithDeadline(c.parent, c.deadline)
-		c.started.Store(true)
-	})
+// ctx returns the context behind c, setting it up at the first call.
+func (c *runCtx) ctx() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inner == nil {
+		d, stopTimer := context.WithDeadline(c.parent, c.deadline)
+		inner, cancel := context.WithCancelCause(d)
+		c.inner = inner
+		c.cancel = func(cause error) { cancel(cause); stopTimer() }
+		if c.cause != nil {
+			c.cancel(c.cause)
+		}
+	}
+	return c.inner
 }
 
 func (c *runCtx) Deadline() (time.Time, bool) {
@@ -40,17 +55,19 @@ func (c *runCtx) Deadline() (time.Time, bool) {
 	return c.deadline, true
 }
 
-func (c *runCtx) Done() <-chan struct{} {
-	c.start()
-	return c.inner.Done()
-}
+func (c *runCtx) Done() <-chan struct{} { return c.ctx().Done() }
+
+func (c *runCtx) Value(key any) any { return c.ctx().Value(key) }
 
 func (c *runCtx) Err() error { return c.errAt(time.Now()) }
 
 // errAt is Err with the clock read by the caller.
 func (c *runCtx) errAt(now time.Time) error {
-	if c.started.Load() {
-		return c.inner.Err()
+	c.mu.Lock()
+	inner, cause := c.inner, c.cause
+	c.mu.Unlock()
+	if inner != nil {
+		return inner.Err()
 	}
 	if err := c.parent.Err(); err != nil {
 		return err
@@ -58,20 +75,31 @@ func (c *runCtx) errAt(now time.Time) error {
 	if !now.Before(c.deadline) {
 		return context.DeadlineExceeded
 	}
+	if cause != nil {
+		return context.Canceled
+	}
 	return nil
 }
 
-func (c *runCtx) Value(key any) any {
-	if c.started.Load() {
-		return c.inner.Value(key)
+// end ends the context with cause (the first cause given wins) and
+// releases its timer, if one was set up.
+func (c *runCtx) end(cause error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cause == nil {
+		c.cause = cause
 	}
-	return c.parent.Value(key)
+	if c.cancel != nil {
+		c.cancel(c.cause)
+	}
 }
 
-// stop releases the timer, if one was set up.
-func (c *runCtx) stop() {
-	c.once.Do(func() {}) // no timer after this
-	if c.cancel != nil {
-		c.cancel()
-	}
+// endedEarly returns the cause given to end, or nil.
+func (c *runCtx) endedEarly() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
 }
+
+// stop ends the context when the run returns.
+func (c *runCtx) stop() { c.end(errRunEnded) }
