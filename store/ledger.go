@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/wfehq/wfe/store/blobs"
+	"github.com/wfehq/wfe/store/crm"
 )
 
 // Ledger outcomes.
@@ -307,7 +308,7 @@ func (s *Store) commitItem(tx *gorm.DB, b *batchState, it ImportItem) (ImportIte
 		e.Outcome, e.Error = OutcomeQuarantined, it.QuarantineError
 	} else {
 		e.Outcome = OutcomeImported
-		if err := insertActivity(tx, it.Activity, it.Documents); err != nil {
+		if err := crm.InsertActivity(tx, it.Activity, it.Documents); err != nil {
 			return r, err
 		}
 		e.ActivityID = &it.Activity.ID

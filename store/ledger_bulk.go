@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/wfehq/wfe/store/blobs"
+	"github.com/wfehq/wfe/store/crm"
 )
 
 // bulkSavepoint guards the multi-row inserts of a batch inside the
@@ -125,39 +126,11 @@ func (s *Store) commitBulk(tx *gorm.DB, b *batchState, items []ImportItem) ([]Im
 // a ledger row was not inserted because its key is already recorded.
 func insertBulk(tx *gorm.DB, imported []ImportItem, entries []*LedgerEntry) bool {
 	acts := make([]*Activity, len(imported))
+	docs := make([][]*Document, len(imported))
 	for i, it := range imported {
-		acts[i] = it.Activity
+		acts[i], docs[i] = it.Activity, it.Documents
 	}
-	if len(acts) > 0 && tx.Omit("id").CreateInBatches(acts, rowsPerInsert(tx, &Activity{}, insertChunk)).Error != nil {
-		return false
-	}
-	var contacts []activityContact
-	var partners []activityPartner
-	var docs []*Document
-	for _, it := range imported {
-		a := it.Activity
-		docs = append(docs, it.Documents...)
-		for _, c := range dedupe(a.ContactIDs) {
-			contacts = append(contacts, activityContact{ActivityID: a.ID, ContactID: c})
-		}
-		for _, p := range dedupe(a.PartnerIDs) {
-			partners = append(partners, activityPartner{ActivityID: a.ID, PartnerID: p})
-		}
-		for _, d := range it.Documents {
-			d.ID = 0
-			d.ActivityID = a.ID
-			if d.BlobKey == "" {
-				d.BlobKey = d.SHA256
-			}
-		}
-	}
-	if len(contacts) > 0 && tx.CreateInBatches(contacts, rowsPerInsert(tx, &activityContact{}, 4*insertChunk)).Error != nil {
-		return false
-	}
-	if len(partners) > 0 && tx.CreateInBatches(partners, rowsPerInsert(tx, &activityPartner{}, 4*insertChunk)).Error != nil {
-		return false
-	}
-	if len(docs) > 0 && tx.Omit("id").CreateInBatches(docs, rowsPerInsert(tx, &Document{}, insertChunk)).Error != nil {
+	if crm.InsertActivities(tx, acts, docs) != nil {
 		return false
 	}
 	if len(entries) == 0 {

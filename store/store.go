@@ -12,12 +12,12 @@ package store
 import (
 	"context"
 	"os"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/wfehq/wfe/store/blobs"
+	"github.com/wfehq/wfe/store/crm"
 	"github.com/wfehq/wfe/store/internal/sqldb"
 	"github.com/wfehq/wfe/store/secrets"
 	"github.com/wfehq/wfe/store/settings"
@@ -69,6 +69,7 @@ type StringList = sqldb.StringList
 
 type (
 	settingsRepo = settings.Repo
+	crmRepo      = crm.Repo
 	blobsRepo    = blobs.Repo
 )
 
@@ -88,10 +89,8 @@ type Store struct {
 	*blobsRepo
 
 	keeper *secrets.Keeper
+	*crmRepo
 	*settingsRepo
-
-	searchMu    sync.Mutex
-	searchCache map[string]*ContactMatcher
 }
 
 type options struct {
@@ -141,11 +140,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	o.setDefaults(db)
-	s := &Store{db: db, dialect: db.Dialect, path: db.Path, opts: o, searchCache: map[string]*ContactMatcher{}}
+	s := &Store{db: db, dialect: db.Dialect, path: db.Path, opts: o}
 	s.keeper = secrets.New(db, secrets.Config{Key: o.secretKey, KeyFile: o.keyFile, Getenv: o.getenv})
 	s.settingsRepo = settings.New(db)
+	s.crmRepo = crm.New(db, s.keeper, s.settingsRepo)
 	s.blobsRepo = blobs.New(db, blobs.Config{Dir: o.blobDir, Fault: o.blobFault, Refs: []string{
-		"SELECT blob_key FROM document WHERE blob_key <> ''",
+		crm.BlobRefs,
 		"SELECT raw_blob FROM import_ledger WHERE raw_blob <> ''",
 	}})
 	return s, nil

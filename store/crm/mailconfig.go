@@ -1,4 +1,4 @@
-package store
+package crm
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // Default folders of a mail configuration.
@@ -77,7 +79,7 @@ func (c *MailConfig) Usable() bool { return !c.IsLocked && !c.AutoLocked }
 // HasOAuth reports whether the configuration signs in with OAuth2.
 func (c *MailConfig) HasOAuth() bool { return c.OAuthClientID != "" }
 
-func (s *Store) sealMailConfig(ctx context.Context, c *MailConfig) error {
+func (s *Repo) sealMailConfig(ctx context.Context, c *MailConfig) error {
 	var err error
 	if c.SealedPassword, err = s.keeper.Encrypt(ctx, c.Password); err != nil {
 		return err
@@ -89,7 +91,7 @@ func (s *Store) sealMailConfig(ctx context.Context, c *MailConfig) error {
 	return err
 }
 
-func (s *Store) openMailConfig(ctx context.Context, c *MailConfig) error {
+func (s *Repo) openMailConfig(ctx context.Context, c *MailConfig) error {
 	c.Password, c.OAuthClientSecret, c.OAuthToken = c.SealedPassword, c.SealedOAuthClientSecret, c.SealedOAuthToken
 	return s.keeper.DecryptAll(ctx, fmt.Sprintf("mail configuration %d (%s)", c.ID, c.MatchCode),
 		&c.Password, &c.OAuthClientSecret, &c.OAuthToken)
@@ -108,15 +110,15 @@ func mailConfigDefaults(c *MailConfig) {
 }
 
 // CreateMailConfig inserts c (secrets encrypted).
-func (s *Store) CreateMailConfig(ctx context.Context, c *MailConfig) error {
+func (s *Repo) CreateMailConfig(ctx context.Context, c *MailConfig) error {
 	if strings.TrimSpace(c.MatchCode) == "" {
-		return fmt.Errorf("create mail configuration: empty match code: %w", ErrInvalid)
+		return fmt.Errorf("create mail configuration: empty match code: %w", sqldb.ErrInvalid)
 	}
 	mailConfigDefaults(c)
 	if err := s.sealMailConfig(ctx, c); err != nil {
 		return fmt.Errorf("create mail configuration %s: %w", c.MatchCode, err)
 	}
-	return translate(s.db.WithContext(ctx).Omit("id").Create(c).Error, "create mail configuration "+c.MatchCode)
+	return sqldb.Translate(s.db.WithContext(ctx).Omit("id").Create(c).Error, "create mail configuration "+c.MatchCode)
 }
 
 // credentialsChanged: user name, password, OAuth client credentials or token.
@@ -129,7 +131,7 @@ func credentialsChanged(old, c *MailConfig) bool {
 // UpdateMailConfig saves every field of c. A change of the credentials
 // (user name, password, OAuth client/tenant/secret/token) clears the
 // automatic lock.
-func (s *Store) UpdateMailConfig(ctx context.Context, c *MailConfig) error {
+func (s *Repo) UpdateMailConfig(ctx context.Context, c *MailConfig) error {
 	old, err := s.GetMailConfig(ctx, c.ID)
 	if err != nil {
 		return err
@@ -142,14 +144,14 @@ func (s *Store) UpdateMailConfig(ctx context.Context, c *MailConfig) error {
 		return fmt.Errorf("update mail configuration %d (%s): %w", c.ID, c.MatchCode, err)
 	}
 	c.CreatedAt = old.CreatedAt
-	return translate(s.db.WithContext(ctx).Save(c).Error, fmt.Sprintf("update mail configuration %d (%s)", c.ID, c.MatchCode))
+	return sqldb.Translate(s.db.WithContext(ctx).Save(c).Error, fmt.Sprintf("update mail configuration %d (%s)", c.ID, c.MatchCode))
 }
 
 // GetMailConfig loads a configuration by id (secrets decrypted).
-func (s *Store) GetMailConfig(ctx context.Context, id int64) (*MailConfig, error) {
+func (s *Repo) GetMailConfig(ctx context.Context, id int64) (*MailConfig, error) {
 	var c MailConfig
 	if err := s.db.WithContext(ctx).Take(&c, id).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("mail configuration %d", id))
+		return nil, sqldb.Translate(err, fmt.Sprintf("mail configuration %d", id))
 	}
 	if err := s.openMailConfig(ctx, &c); err != nil {
 		return nil, err
@@ -160,41 +162,41 @@ func (s *Store) GetMailConfig(ctx context.Context, id int64) (*MailConfig, error
 // MailConfigsByMatchCode returns every configuration with that match code
 // (by id). The caller decides what zero or several mean (ImportMailsAction
 // aborts when there is more than one, SPEC R10).
-func (s *Store) MailConfigsByMatchCode(ctx context.Context, matchCode string) ([]MailConfig, error) {
+func (s *Repo) MailConfigsByMatchCode(ctx context.Context, matchCode string) ([]MailConfig, error) {
 	return s.listMailConfigs(ctx, "match_code = ?", matchCode)
 }
 
 // MailConfigByMatchCode returns the one configuration with that match code;
 // ErrNotFound when there is none, ErrConflict when several share it.
-func (s *Store) MailConfigByMatchCode(ctx context.Context, matchCode string) (*MailConfig, error) {
+func (s *Repo) MailConfigByMatchCode(ctx context.Context, matchCode string) (*MailConfig, error) {
 	cs, err := s.MailConfigsByMatchCode(ctx, matchCode)
 	if err != nil {
 		return nil, err
 	}
 	switch len(cs) {
 	case 0:
-		return nil, fmt.Errorf("mail configuration with match code %q: %w", matchCode, ErrNotFound)
+		return nil, fmt.Errorf("mail configuration with match code %q: %w", matchCode, sqldb.ErrNotFound)
 	case 1:
 		return &cs[0], nil
 	}
-	return nil, fmt.Errorf("more than one mail configuration (%d) has match code %q: %w", len(cs), matchCode, ErrConflict)
+	return nil, fmt.Errorf("more than one mail configuration (%d) has match code %q: %w", len(cs), matchCode, sqldb.ErrConflict)
 }
 
 // ListMailConfigs returns every configuration by id.
-func (s *Store) ListMailConfigs(ctx context.Context) ([]MailConfig, error) {
+func (s *Repo) ListMailConfigs(ctx context.Context) ([]MailConfig, error) {
 	return s.listMailConfigs(ctx, "1 = 1")
 }
 
 // AutoImportMailConfigs returns the configurations flagged "import
 // automatically" that are usable (SPEC R18).
-func (s *Store) AutoImportMailConfigs(ctx context.Context) ([]MailConfig, error) {
+func (s *Repo) AutoImportMailConfigs(ctx context.Context) ([]MailConfig, error) {
 	return s.listMailConfigs(ctx, "auto_import = ? AND is_locked = ? AND auto_locked = ?", true, false, false)
 }
 
-func (s *Store) listMailConfigs(ctx context.Context, query string, args ...any) ([]MailConfig, error) {
+func (s *Repo) listMailConfigs(ctx context.Context, query string, args ...any) ([]MailConfig, error) {
 	var cs []MailConfig
 	if err := s.db.WithContext(ctx).Where(query, args...).Order("id").Find(&cs).Error; err != nil {
-		return nil, translate(err, "list mail configurations")
+		return nil, sqldb.Translate(err, "list mail configurations")
 	}
 	for i := range cs {
 		if err := s.openMailConfig(ctx, &cs[i]); err != nil {
@@ -206,32 +208,32 @@ func (s *Store) listMailConfigs(ctx context.Context, query string, args ...any) 
 
 // SetAutoLock locks a configuration after an authentication failure
 // (DESIGN invariant 4); reason must not contain secrets.
-func (s *Store) SetAutoLock(ctx context.Context, cfgID int64, reason string) error {
-	now := s.now()
+func (s *Repo) SetAutoLock(ctx context.Context, cfgID int64, reason string) error {
+	now := s.db.Now()
 	res := s.db.WithContext(ctx).Model(&MailConfig{}).Where("id = ?", cfgID).
 		Updates(map[string]any{"auto_locked": true, "auto_locked_reason": reason, "auto_locked_at": now, "updated_at": now})
-	return rowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("lock mail configuration %d", cfgID))
+	return sqldb.RowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("lock mail configuration %d", cfgID))
 }
 
 // ClearAutoLock removes the automatic lock by hand.
-func (s *Store) ClearAutoLock(ctx context.Context, cfgID int64) error {
+func (s *Repo) ClearAutoLock(ctx context.Context, cfgID int64) error {
 	res := s.db.WithContext(ctx).Model(&MailConfig{}).Where("id = ?", cfgID).
-		Updates(map[string]any{"auto_locked": false, "auto_locked_reason": "", "auto_locked_at": nil, "updated_at": s.now()})
-	return rowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("unlock mail configuration %d", cfgID))
+		Updates(map[string]any{"auto_locked": false, "auto_locked_reason": "", "auto_locked_at": nil, "updated_at": s.db.Now()})
+	return sqldb.RowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("unlock mail configuration %d", cfgID))
 }
 
 // SaveOAuthToken stores a (refreshed) OAuth token as JSON. A new token is
 // a credential change: the automatic lock is cleared.
-func (s *Store) SaveOAuthToken(ctx context.Context, cfgID int64, tokenJSON string) error {
+func (s *Repo) SaveOAuthToken(ctx context.Context, cfgID int64, tokenJSON string) error {
 	sealed, err := s.keeper.Encrypt(ctx, tokenJSON)
 	if err != nil {
 		return fmt.Errorf("save OAuth token of mail configuration %d: %w", cfgID, err)
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&MailConfig{}).Where("id = ?", cfgID).Updates(map[string]any{
-			"oauth_token": sealed, "auto_locked": false, "auto_locked_reason": "", "auto_locked_at": nil, "updated_at": s.now(),
+			"oauth_token": sealed, "auto_locked": false, "auto_locked_reason": "", "auto_locked_at": nil, "updated_at": s.db.Now(),
 		})
-		return rowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("save OAuth token of mail configuration %d", cfgID))
+		return sqldb.RowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("save OAuth token of mail configuration %d", cfgID))
 	})
 }
 

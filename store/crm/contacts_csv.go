@@ -1,4 +1,4 @@
-package store
+package crm
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // ContactCSVColumns are the columns of a contacts CSV file (header row
@@ -36,7 +38,7 @@ type ContactImportResult struct {
 // added to an existing partner. Rejected rows are reported with their line
 // numbers; a contact with the same e-mail at the same partner is rejected
 // as already present.
-func (s *Store) ImportContactsCSV(ctx context.Context, r io.Reader) (*ContactImportResult, error) {
+func (s *Repo) ImportContactsCSV(ctx context.Context, r io.Reader) (*ContactImportResult, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
 	if err != nil {
 		return nil, fmt.Errorf("read contacts CSV: %w", err)
@@ -58,12 +60,12 @@ func (s *Store) ImportContactsCSV(ctx context.Context, r io.Reader) (*ContactImp
 	}
 	for _, need := range []string{"partner", "email"} {
 		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("contacts CSV: line 1: column %q missing (columns: %s): %w", need, strings.Join(ContactCSVColumns, ","), ErrInvalid)
+			return nil, fmt.Errorf("contacts CSV: line 1: column %q missing (columns: %s): %w", need, strings.Join(ContactCSVColumns, ","), sqldb.ErrInvalid)
 		}
 	}
 	for h := range col {
 		if !slices.Contains(ContactCSVColumns, h) {
-			return nil, fmt.Errorf("contacts CSV: line 1: unknown column %q (columns: %s): %w", h, strings.Join(ContactCSVColumns, ","), ErrInvalid)
+			return nil, fmt.Errorf("contacts CSV: line 1: unknown column %q (columns: %s): %w", h, strings.Join(ContactCSVColumns, ","), sqldb.ErrInvalid)
 		}
 	}
 	res := &ContactImportResult{Rejected: []RejectedRow{}}
@@ -155,7 +157,7 @@ func (c *csvRows) read() ([]string, int, error) {
 }
 
 // importContactRow stores one row; a non-empty reason rejects it.
-func (s *Store) importContactRow(tx *gorm.DB, partners map[string]*BusinessPartner, res *ContactImportResult, get func(string) string) (string, error) {
+func (s *Repo) importContactRow(tx *gorm.DB, partners map[string]*BusinessPartner, res *ContactImportResult, get func(string) string) (string, error) {
 	pname, email := get("partner"), get("email")
 	if pname == "" {
 		return "partner is empty (a contact always belongs to a business partner)", nil
@@ -169,7 +171,7 @@ func (s *Store) importContactRow(tx *gorm.DB, partners map[string]*BusinessPartn
 	if email == "" && get("first_name") == "" && get("last_name") == "" {
 		return "neither a name nor an e-mail address", nil
 	}
-	var roles StringList
+	var roles sqldb.StringList
 	for _, r := range strings.Split(get("partner_roles"), ";") {
 		if r = strings.TrimSpace(r); r != "" && !roles.Has(r) {
 			roles = append(roles, r)
@@ -181,12 +183,12 @@ func (s *Store) importContactRow(tx *gorm.DB, partners map[string]*BusinessPartn
 		var found BusinessPartner
 		err := tx.Where("lower(name) = ?", key).Order("id").Limit(1).Find(&found).Error
 		if err != nil {
-			return "", translate(err, "business partner "+pname)
+			return "", sqldb.Translate(err, "business partner "+pname)
 		}
 		if found.ID == 0 {
 			found = BusinessPartner{Name: pname, Roles: roles, Fax: get("partner_fax")}
 			if err := tx.Omit("id").Create(&found).Error; err != nil {
-				return "", translate(err, "create business partner "+pname)
+				return "", sqldb.Translate(err, "create business partner "+pname)
 			}
 			res.Partners++
 		}
@@ -204,14 +206,14 @@ func (s *Store) importContactRow(tx *gorm.DB, partners map[string]*BusinessPartn
 		p.Fax, changed = get("partner_fax"), true
 	}
 	if changed {
-		if err := tx.Model(p).Updates(map[string]any{"roles": p.Roles, "fax": p.Fax, "updated_at": s.now()}).Error; err != nil {
-			return "", translate(err, "update business partner "+pname)
+		if err := tx.Model(p).Updates(map[string]any{"roles": p.Roles, "fax": p.Fax, "updated_at": s.db.Now()}).Error; err != nil {
+			return "", sqldb.Translate(err, "update business partner "+pname)
 		}
 	}
 	if email != "" {
 		var n int64
 		if err := tx.Model(&Contact{}).Where("partner_id = ? AND lower(email) = ?", p.ID, strings.ToLower(email)).Count(&n).Error; err != nil {
-			return "", translate(err, "contact "+email)
+			return "", sqldb.Translate(err, "contact "+email)
 		}
 		if n > 0 {
 			return fmt.Sprintf("contact %s already exists at %s", email, p.Name), nil
@@ -219,7 +221,7 @@ func (s *Store) importContactRow(tx *gorm.DB, partners map[string]*BusinessPartn
 	}
 	c := Contact{PartnerID: p.ID, FirstName: get("first_name"), LastName: get("last_name"), Email: email, Fax: get("fax")}
 	if err := tx.Omit("id").Create(&c).Error; err != nil {
-		return "", translate(err, "create contact")
+		return "", sqldb.Translate(err, "create contact")
 	}
 	res.Contacts++
 	return "", nil

@@ -1,4 +1,4 @@
-package store
+package crm
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 	"gorm.io/gorm/clause"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // ExtendedSearch is a stored check (SPEC R15), e.g. primary key
@@ -58,22 +60,22 @@ type ContactMatcher struct {
 	prog   *vm.Program
 }
 
-var envNames = strings.NewReplacer("type store.PartnerEnv", "partner", "type store.ContactEnv", "contact",
-	"type store.contactSearchEnv", "the expression")
+var envNames = strings.NewReplacer("type crm.PartnerEnv", "partner", "type crm.ContactEnv", "contact",
+	"type crm.contactSearchEnv", "the expression")
 
 // CompileContactSearch compiles and type-checks a contact expression. The
 // error names the position (1-based line and column).
 func CompileContactSearch(src string) (*ContactMatcher, error) {
 	if strings.TrimSpace(src) == "" {
-		return nil, fmt.Errorf("expression is empty: %w", ErrInvalid)
+		return nil, fmt.Errorf("expression is empty: %w", sqldb.ErrInvalid)
 	}
 	prog, err := expr.Compile(src, expr.Env(contactSearchEnv{}), expr.AsBool())
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) && fe.Line > 0 {
-			return nil, fmt.Errorf("expression %q: line %d, column %d: %s: %w", src, fe.Line, fe.Column+1, envNames.Replace(fe.Message), ErrInvalid)
+			return nil, fmt.Errorf("expression %q: line %d, column %d: %s: %w", src, fe.Line, fe.Column+1, envNames.Replace(fe.Message), sqldb.ErrInvalid)
 		}
-		return nil, fmt.Errorf("expression %q: %s (it must give true or false): %w", src, envNames.Replace(strings.TrimSpace(err.Error())), ErrInvalid)
+		return nil, fmt.Errorf("expression %q: %s (it must give true or false): %w", src, envNames.Replace(strings.TrimSpace(err.Error())), sqldb.ErrInvalid)
 	}
 	return &ContactMatcher{Source: src, prog: prog}, nil
 }
@@ -94,20 +96,20 @@ func (m *ContactMatcher) Match(cm ContactMatch) (bool, error) {
 
 // SaveExtendedSearch compiles the expression and stores (or replaces) the
 // search. Only entity "contact" is supported.
-func (s *Store) SaveExtendedSearch(ctx context.Context, es *ExtendedSearch) error {
+func (s *Repo) SaveExtendedSearch(ctx context.Context, es *ExtendedSearch) error {
 	if strings.TrimSpace(es.PK) == "" {
-		return fmt.Errorf("save extended search: empty primary key: %w", ErrInvalid)
+		return fmt.Errorf("save extended search: empty primary key: %w", sqldb.ErrInvalid)
 	}
 	if es.Entity == "" {
 		es.Entity = SearchEntityContact
 	}
 	if es.Entity != SearchEntityContact {
-		return fmt.Errorf("extended search %s: entity %q is not supported (only %q): %w", es.PK, es.Entity, SearchEntityContact, ErrInvalid)
+		return fmt.Errorf("extended search %s: entity %q is not supported (only %q): %w", es.PK, es.Entity, SearchEntityContact, sqldb.ErrInvalid)
 	}
 	if _, err := CompileContactSearch(es.Expr); err != nil {
 		return fmt.Errorf("extended search %s: %w", es.PK, err)
 	}
-	now := s.now()
+	now := s.db.Now()
 	es.CreatedAt, es.UpdatedAt = now, now
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "pk"}},
@@ -116,28 +118,28 @@ func (s *Store) SaveExtendedSearch(ctx context.Context, es *ExtendedSearch) erro
 	s.searchMu.Lock()
 	delete(s.searchCache, es.PK)
 	s.searchMu.Unlock()
-	return translate(err, "save extended search "+es.PK)
+	return sqldb.Translate(err, "save extended search "+es.PK)
 }
 
 // GetExtendedSearch loads a search by primary key.
-func (s *Store) GetExtendedSearch(ctx context.Context, pk string) (*ExtendedSearch, error) {
+func (s *Repo) GetExtendedSearch(ctx context.Context, pk string) (*ExtendedSearch, error) {
 	var es ExtendedSearch
 	if err := s.db.WithContext(ctx).Where("pk = ?", pk).Take(&es).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("extended search %q", pk))
+		return nil, sqldb.Translate(err, fmt.Sprintf("extended search %q", pk))
 	}
 	return &es, nil
 }
 
 // ListExtendedSearches returns every search by primary key.
-func (s *Store) ListExtendedSearches(ctx context.Context) ([]ExtendedSearch, error) {
+func (s *Repo) ListExtendedSearches(ctx context.Context) ([]ExtendedSearch, error) {
 	var out []ExtendedSearch
 	err := s.db.WithContext(ctx).Order("pk").Find(&out).Error
-	return out, translate(err, "list extended searches")
+	return out, sqldb.Translate(err, "list extended searches")
 }
 
 // ContactMatcher returns the compiled matcher of a stored search (compiled
 // once per expression and cached).
-func (s *Store) ContactMatcher(ctx context.Context, pk string) (*ContactMatcher, error) {
+func (s *Repo) ContactMatcher(ctx context.Context, pk string) (*ContactMatcher, error) {
 	es, err := s.GetExtendedSearch(ctx, pk)
 	if err != nil {
 		return nil, err
@@ -157,7 +159,7 @@ func (s *Store) ContactMatcher(ctx context.Context, pk string) (*ContactMatcher,
 }
 
 // MatchContact evaluates the stored search pk for a contact.
-func (s *Store) MatchContact(ctx context.Context, pk string, cm ContactMatch) (bool, error) {
+func (s *Repo) MatchContact(ctx context.Context, pk string, cm ContactMatch) (bool, error) {
 	m, err := s.ContactMatcher(ctx, pk)
 	if err != nil {
 		return false, err

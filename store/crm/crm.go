@@ -1,10 +1,12 @@
-package store
+package crm
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // Employee is a CRM user (SPEC I: GroupwareLogin.Employee,
@@ -47,12 +49,12 @@ func (Employee) TableName() string { return "employee" }
 // BusinessPartner is a company or person the CRM deals with; roles such
 // as "Kunde" (customer) or "Lieferant" (supplier).
 type BusinessPartner struct {
-	ID        int64      `gorm:"primaryKey" json:"id"`
-	Name      string     `json:"name"`
-	Roles     StringList `gorm:"type:text" json:"roles"`
-	Fax       string     `json:"fax"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	ID        int64            `gorm:"primaryKey" json:"id"`
+	Name      string           `json:"name"`
+	Roles     sqldb.StringList `gorm:"type:text" json:"roles"`
+	Fax       string           `json:"fax"`
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 // TableName implements gorm's tabler.
@@ -96,9 +98,9 @@ type ContactMatch struct {
 
 // CreateEmployee inserts e (ID and timestamps are set). A taken login is
 // ErrConflict.
-func (s *Store) CreateEmployee(ctx context.Context, e *Employee) error {
+func (s *Repo) CreateEmployee(ctx context.Context, e *Employee) error {
 	if strings.TrimSpace(e.Login) == "" {
-		return fmt.Errorf("create employee: empty login: %w", ErrInvalid)
+		return fmt.Errorf("create employee: empty login: %w", sqldb.ErrInvalid)
 	}
 	sealed, err := s.keeper.Encrypt(ctx, e.GroupwarePassword)
 	if err != nil {
@@ -108,12 +110,12 @@ func (s *Store) CreateEmployee(ctx context.Context, e *Employee) error {
 	if e.SealedOAuthToken, err = s.keeper.Encrypt(ctx, e.OAuthToken); err != nil {
 		return fmt.Errorf("create employee %s: %w", e.Login, err)
 	}
-	return translate(s.db.WithContext(ctx).Create(e).Error, "create employee "+e.Login)
+	return sqldb.Translate(s.db.WithContext(ctx).Create(e).Error, "create employee "+e.Login)
 }
 
 // UpdateEmployee saves every field of e. Changing the groupware login or
 // password or the OAuth token clears the AutoImpPwEx lock.
-func (s *Store) UpdateEmployee(ctx context.Context, e *Employee) error {
+func (s *Repo) UpdateEmployee(ctx context.Context, e *Employee) error {
 	old, err := s.GetEmployee(ctx, e.ID)
 	if err != nil {
 		return err
@@ -130,19 +132,19 @@ func (s *Store) UpdateEmployee(ctx context.Context, e *Employee) error {
 		return fmt.Errorf("update employee %s: %w", e.Login, err)
 	}
 	e.CreatedAt = old.CreatedAt
-	return translate(s.db.WithContext(ctx).Save(e).Error, "update employee "+e.Login)
+	return sqldb.Translate(s.db.WithContext(ctx).Save(e).Error, "update employee "+e.Login)
 }
 
-func (s *Store) openEmployee(ctx context.Context, e *Employee) error {
+func (s *Repo) openEmployee(ctx context.Context, e *Employee) error {
 	e.OAuthToken = e.SealedOAuthToken
 	return s.keeper.DecryptAll(ctx, "employee "+e.Login+" groupware password or OAuth token", &e.GroupwarePassword, &e.OAuthToken)
 }
 
-func (s *Store) findEmployee(ctx context.Context, what string, query string, args ...any) (*Employee, error) {
+func (s *Repo) findEmployee(ctx context.Context, what string, query string, args ...any) (*Employee, error) {
 	var e Employee
 	err := s.db.WithContext(ctx).Where(query, args...).Order("id").Take(&e).Error
 	if err != nil {
-		return nil, translate(err, what)
+		return nil, sqldb.Translate(err, what)
 	}
 	e.GroupwarePassword = e.SealedGroupwarePassword
 	if err := s.openEmployee(ctx, &e); err != nil {
@@ -152,27 +154,27 @@ func (s *Store) findEmployee(ctx context.Context, what string, query string, arg
 }
 
 // GetEmployee loads an employee by id.
-func (s *Store) GetEmployee(ctx context.Context, id int64) (*Employee, error) {
+func (s *Repo) GetEmployee(ctx context.Context, id int64) (*Employee, error) {
 	return s.findEmployee(ctx, fmt.Sprintf("employee %d", id), "id = ?", id)
 }
 
 // EmployeeByLogin loads an employee by CRM login.
-func (s *Store) EmployeeByLogin(ctx context.Context, login string) (*Employee, error) {
+func (s *Repo) EmployeeByLogin(ctx context.Context, login string) (*Employee, error) {
 	return s.findEmployee(ctx, fmt.Sprintf("employee %q", login), "login = ?", login)
 }
 
 // EmployeeByEmail finds the employee with that e-mail address (compared
 // case-insensitively); the lowest id wins when several share it.
-func (s *Store) EmployeeByEmail(ctx context.Context, email string) (*Employee, error) {
+func (s *Repo) EmployeeByEmail(ctx context.Context, email string) (*Employee, error) {
 	email = strings.TrimSpace(email)
 	return s.findEmployee(ctx, fmt.Sprintf("employee with e-mail %q", email), "lower(email) = ?", strings.ToLower(email))
 }
 
 // ListEmployees returns every employee by login (passwords decrypted).
-func (s *Store) ListEmployees(ctx context.Context) ([]Employee, error) {
+func (s *Repo) ListEmployees(ctx context.Context) ([]Employee, error) {
 	var es []Employee
 	if err := s.db.WithContext(ctx).Order("login").Find(&es).Error; err != nil {
-		return nil, translate(err, "list employees")
+		return nil, sqldb.Translate(err, "list employees")
 	}
 	for i := range es {
 		es[i].GroupwarePassword = es[i].SealedGroupwarePassword
@@ -185,58 +187,58 @@ func (s *Store) ListEmployees(ctx context.Context) ([]Employee, error) {
 
 // LockEmployee sets AutoImpPwEx: the employee's groupware account failed
 // to authenticate; jobs skip the employee until the credentials change.
-func (s *Store) LockEmployee(ctx context.Context, id int64, reason string) error {
-	now := s.now()
+func (s *Repo) LockEmployee(ctx context.Context, id int64, reason string) error {
+	now := s.db.Now()
 	res := s.db.WithContext(ctx).Model(&Employee{}).Where("id = ?", id).
 		Updates(map[string]any{"locked": true, "locked_reason": reason, "locked_at": now, "updated_at": now})
-	return rowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("lock employee %d", id))
+	return sqldb.RowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("lock employee %d", id))
 }
 
 // UnlockEmployee clears AutoImpPwEx by hand.
-func (s *Store) UnlockEmployee(ctx context.Context, id int64) error {
+func (s *Repo) UnlockEmployee(ctx context.Context, id int64) error {
 	res := s.db.WithContext(ctx).Model(&Employee{}).Where("id = ?", id).
-		Updates(map[string]any{"locked": false, "locked_reason": "", "locked_at": nil, "updated_at": s.now()})
-	return rowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("unlock employee %d", id))
+		Updates(map[string]any{"locked": false, "locked_reason": "", "locked_at": nil, "updated_at": s.db.Now()})
+	return sqldb.RowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("unlock employee %d", id))
 }
 
 // ---- business partners, contacts, tickets
 
 // CreatePartner inserts p.
-func (s *Store) CreatePartner(ctx context.Context, p *BusinessPartner) error {
+func (s *Repo) CreatePartner(ctx context.Context, p *BusinessPartner) error {
 	if strings.TrimSpace(p.Name) == "" {
-		return fmt.Errorf("create business partner: empty name: %w", ErrInvalid)
+		return fmt.Errorf("create business partner: empty name: %w", sqldb.ErrInvalid)
 	}
-	return translate(s.db.WithContext(ctx).Create(p).Error, "create business partner "+p.Name)
+	return sqldb.Translate(s.db.WithContext(ctx).Create(p).Error, "create business partner "+p.Name)
 }
 
 // UpdatePartner saves every field of p.
-func (s *Store) UpdatePartner(ctx context.Context, p *BusinessPartner) error {
-	return translate(s.db.WithContext(ctx).Save(p).Error, "update business partner "+p.Name)
+func (s *Repo) UpdatePartner(ctx context.Context, p *BusinessPartner) error {
+	return sqldb.Translate(s.db.WithContext(ctx).Save(p).Error, "update business partner "+p.Name)
 }
 
 // GetPartner loads a business partner by id.
-func (s *Store) GetPartner(ctx context.Context, id int64) (*BusinessPartner, error) {
+func (s *Repo) GetPartner(ctx context.Context, id int64) (*BusinessPartner, error) {
 	var p BusinessPartner
 	if err := s.db.WithContext(ctx).Take(&p, id).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("business partner %d", id))
+		return nil, sqldb.Translate(err, fmt.Sprintf("business partner %d", id))
 	}
 	return &p, nil
 }
 
 // PartnerByName finds a business partner by name (case-insensitive).
-func (s *Store) PartnerByName(ctx context.Context, name string) (*BusinessPartner, error) {
+func (s *Repo) PartnerByName(ctx context.Context, name string) (*BusinessPartner, error) {
 	var p BusinessPartner
 	err := s.db.WithContext(ctx).Where("lower(name) = ?", strings.ToLower(strings.TrimSpace(name))).Order("id").Take(&p).Error
 	if err != nil {
-		return nil, translate(err, fmt.Sprintf("business partner %q", name))
+		return nil, sqldb.Translate(err, fmt.Sprintf("business partner %q", name))
 	}
 	return &p, nil
 }
 
 // CreateContact inserts c; its partner must exist (ErrNotFound otherwise).
-func (s *Store) CreateContact(ctx context.Context, c *Contact) error {
+func (s *Repo) CreateContact(ctx context.Context, c *Contact) error {
 	c.Email = strings.TrimSpace(c.Email)
-	return translate(s.db.WithContext(ctx).Create(c).Error,
+	return sqldb.Translate(s.db.WithContext(ctx).Create(c).Error,
 		fmt.Sprintf("create contact %s (partner %d)", contactLabel(c), c.PartnerID))
 }
 
@@ -248,10 +250,10 @@ func contactLabel(c *Contact) string {
 }
 
 // GetContact loads a contact by id.
-func (s *Store) GetContact(ctx context.Context, id int64) (*Contact, error) {
+func (s *Repo) GetContact(ctx context.Context, id int64) (*Contact, error) {
 	var c Contact
 	if err := s.db.WithContext(ctx).Take(&c, id).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("contact %d", id))
+		return nil, sqldb.Translate(err, fmt.Sprintf("contact %d", id))
 	}
 	return &c, nil
 }
@@ -259,19 +261,19 @@ func (s *Store) GetContact(ctx context.Context, id int64) (*Contact, error) {
 // ContactsByEmail returns every contact with that address (compared
 // case-insensitively) together with its business partner, by contact id.
 // No match is an empty list, not an error.
-func (s *Store) ContactsByEmail(ctx context.Context, email string) ([]ContactMatch, error) {
+func (s *Repo) ContactsByEmail(ctx context.Context, email string) ([]ContactMatch, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return nil, nil
 	}
 	var cs []Contact
 	if err := s.db.WithContext(ctx).Where("lower(email) = ?", email).Order("id").Find(&cs).Error; err != nil {
-		return nil, translate(err, "contacts by e-mail "+email)
+		return nil, sqldb.Translate(err, "contacts by e-mail "+email)
 	}
 	return s.withPartners(ctx, cs)
 }
 
-func (s *Store) withPartners(ctx context.Context, cs []Contact) ([]ContactMatch, error) {
+func (s *Repo) withPartners(ctx context.Context, cs []Contact) ([]ContactMatch, error) {
 	if len(cs) == 0 {
 		return nil, nil
 	}
@@ -281,7 +283,7 @@ func (s *Store) withPartners(ctx context.Context, cs []Contact) ([]ContactMatch,
 	}
 	var ps []BusinessPartner
 	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&ps).Error; err != nil {
-		return nil, translate(err, "business partners of contacts")
+		return nil, sqldb.Translate(err, "business partners of contacts")
 	}
 	byID := make(map[int64]BusinessPartner, len(ps))
 	for _, p := range ps {
@@ -295,24 +297,24 @@ func (s *Store) withPartners(ctx context.Context, cs []Contact) ([]ContactMatch,
 }
 
 // ListContacts returns every contact with its partner, by id.
-func (s *Store) ListContacts(ctx context.Context) ([]ContactMatch, error) {
+func (s *Repo) ListContacts(ctx context.Context) ([]ContactMatch, error) {
 	var cs []Contact
 	if err := s.db.WithContext(ctx).Order("id").Find(&cs).Error; err != nil {
-		return nil, translate(err, "list contacts")
+		return nil, sqldb.Translate(err, "list contacts")
 	}
 	return s.withPartners(ctx, cs)
 }
 
 // CreateTicket inserts t; a taken number is ErrConflict.
-func (s *Store) CreateTicket(ctx context.Context, t *Ticket) error {
-	return translate(s.db.WithContext(ctx).Create(t).Error, "create ticket "+t.Number)
+func (s *Repo) CreateTicket(ctx context.Context, t *Ticket) error {
+	return sqldb.Translate(s.db.WithContext(ctx).Create(t).Error, "create ticket "+t.Number)
 }
 
 // TicketByNumber finds a ticket by its number.
-func (s *Store) TicketByNumber(ctx context.Context, number string) (*Ticket, error) {
+func (s *Repo) TicketByNumber(ctx context.Context, number string) (*Ticket, error) {
 	var t Ticket
 	if err := s.db.WithContext(ctx).Where("number = ?", number).Take(&t).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("ticket %q", number))
+		return nil, sqldb.Translate(err, fmt.Sprintf("ticket %q", number))
 	}
 	return &t, nil
 }

@@ -1,4 +1,4 @@
-package store
+package crm
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wfehq/wfe/store/blobs"
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // Activity type and status keys of the seeds.
@@ -30,37 +31,37 @@ func IsMeetingType(t string) bool { return t == TypeMeeting || t == TypeAppointm
 
 // Activity is a CRM activity (SPEC I column names in the column tags).
 type Activity struct {
-	ID            int64      `gorm:"primaryKey" json:"id"`
-	Type          string     `gorm:"column:acttypekey" json:"type"`
-	Status        string     `gorm:"column:actstatuskey" json:"status"`
-	Subject       string     `json:"subject"`
-	Text          string     `json:"text"`
-	HTML          string     `gorm:"column:html" json:"html,omitempty"`
-	Sender        string     `json:"sender"`
-	To            StringList `gorm:"column:recipients_to;type:text" json:"to"`
-	Cc            StringList `gorm:"column:recipients_cc;type:text" json:"cc"`
-	StartDate     *time.Time `gorm:"column:startdate" json:"start_date,omitempty"`
-	EndDate       *time.Time `gorm:"column:enddate" json:"end_date,omitempty"`
-	RemindDate    *time.Time `gorm:"column:reminddate" json:"remind_date,omitempty"`
-	Location      string     `json:"location"`
-	Priority      int        `json:"priority"`
-	GlobalID      string     `gorm:"column:globalid" json:"message_id"` // Message-ID of a mail
-	DelegatedTo   *int64     `gorm:"column:delegatedto" json:"delegated_to_id,omitempty"`
-	DelegatedBy   *int64     `gorm:"column:delegatedby" json:"delegated_by_id,omitempty"`
-	CreatedBy     *int64     `gorm:"column:created_by" json:"created_by_id,omitempty"`
-	ImportFolder  string     `gorm:"column:importordner" json:"import_folder"`
-	GroupwareLock bool       `gorm:"column:groupwarelock" json:"groupware_lock"`
-	Project       string     `json:"project"`
-	Campaign      string     `json:"campaign"`
-	TicketID      *int64     `json:"ticket_id,omitempty"`
-	MailConfigID  *int64     `json:"mail_config_id,omitempty"`
+	ID            int64            `gorm:"primaryKey" json:"id"`
+	Type          string           `gorm:"column:acttypekey" json:"type"`
+	Status        string           `gorm:"column:actstatuskey" json:"status"`
+	Subject       string           `json:"subject"`
+	Text          string           `json:"text"`
+	HTML          string           `gorm:"column:html" json:"html,omitempty"`
+	Sender        string           `json:"sender"`
+	To            sqldb.StringList `gorm:"column:recipients_to;type:text" json:"to"`
+	Cc            sqldb.StringList `gorm:"column:recipients_cc;type:text" json:"cc"`
+	StartDate     *time.Time       `gorm:"column:startdate" json:"start_date,omitempty"`
+	EndDate       *time.Time       `gorm:"column:enddate" json:"end_date,omitempty"`
+	RemindDate    *time.Time       `gorm:"column:reminddate" json:"remind_date,omitempty"`
+	Location      string           `json:"location"`
+	Priority      int              `json:"priority"`
+	GlobalID      string           `gorm:"column:globalid" json:"message_id"` // Message-ID of a mail
+	DelegatedTo   *int64           `gorm:"column:delegatedto" json:"delegated_to_id,omitempty"`
+	DelegatedBy   *int64           `gorm:"column:delegatedby" json:"delegated_by_id,omitempty"`
+	CreatedBy     *int64           `gorm:"column:created_by" json:"created_by_id,omitempty"`
+	ImportFolder  string           `gorm:"column:importordner" json:"import_folder"`
+	GroupwareLock bool             `gorm:"column:groupwarelock" json:"groupware_lock"`
+	Project       string           `json:"project"`
+	Campaign      string           `json:"campaign"`
+	TicketID      *int64           `json:"ticket_id,omitempty"`
+	MailConfigID  *int64           `json:"mail_config_id,omitempty"`
 	// Unassigned: no contact could be matched.
 	Unassigned bool `json:"unassigned"`
 	// MatchExplanation says, line by line, why the activity is linked to
 	// its contacts and partners.
-	MatchExplanation StringList `gorm:"type:text" json:"match_explanation"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
+	MatchExplanation sqldb.StringList `gorm:"type:text" json:"match_explanation"`
+	CreatedAt        time.Time        `json:"created_at"`
+	UpdatedAt        time.Time        `json:"updated_at"`
 
 	// Links (join tables); set them before CreateActivity, filled by
 	// GetActivity.
@@ -110,22 +111,24 @@ type ActivityDetail struct {
 
 // CreateActivity inserts a with its contact/partner links and documents
 // (whose blobs must already be stored with PutBlob) in one transaction.
-func (s *Store) CreateActivity(ctx context.Context, a *Activity, docs ...*Document) error {
+func (s *Repo) CreateActivity(ctx context.Context, a *Activity, docs ...*Document) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return insertActivity(tx, a, docs)
+		return InsertActivity(tx, a, docs)
 	})
 }
 
-func insertActivity(tx *gorm.DB, a *Activity, docs []*Document) error {
+// InsertActivity inserts a with its links and documents in the
+// transaction tx (CreateActivity, and the import ledger's commit).
+func InsertActivity(tx *gorm.DB, a *Activity, docs []*Document) error {
 	if a.Type == "" {
-		return fmt.Errorf("create activity: empty type: %w", ErrInvalid)
+		return fmt.Errorf("create activity: empty type: %w", sqldb.ErrInvalid)
 	}
 	what := fmt.Sprintf("create activity %q", a.Subject)
 	if err := tx.Omit("id").Create(a).Error; err != nil {
-		return translate(err, what)
+		return sqldb.Translate(err, what)
 	}
 	if err := linkActivity(tx, a.ID, a.ContactIDs, a.PartnerIDs); err != nil {
-		return translate(err, what)
+		return sqldb.Translate(err, what)
 	}
 	for _, d := range docs {
 		d.ID = 0
@@ -134,12 +137,12 @@ func insertActivity(tx *gorm.DB, a *Activity, docs []*Document) error {
 			d.BlobKey = d.SHA256
 		}
 		if !blobs.ValidSHA(d.SHA256) {
-			return fmt.Errorf("%s: document %q: SHA-256 %q: %w", what, d.Name, d.SHA256, ErrInvalid)
+			return fmt.Errorf("%s: document %q: SHA-256 %q: %w", what, d.Name, d.SHA256, sqldb.ErrInvalid)
 		}
 	}
 	if len(docs) > 0 {
 		if err := tx.Omit("id").Create(docs).Error; err != nil {
-			return translate(err, what+": documents")
+			return sqldb.Translate(err, what+": documents")
 		}
 	}
 	return nil
@@ -180,11 +183,11 @@ func dedupe(ids []int64) []int64 {
 }
 
 // GetActivity loads an activity with its links and documents.
-func (s *Store) GetActivity(ctx context.Context, id int64) (*ActivityDetail, error) {
+func (s *Repo) GetActivity(ctx context.Context, id int64) (*ActivityDetail, error) {
 	db := s.db.WithContext(ctx)
 	var d ActivityDetail
 	if err := db.Take(&d.Activity, id).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("activity %d", id))
+		return nil, sqldb.Translate(err, fmt.Sprintf("activity %d", id))
 	}
 	if err := s.loadLinks(ctx, []*Activity{&d.Activity}); err != nil {
 		return nil, err
@@ -192,7 +195,7 @@ func (s *Store) GetActivity(ctx context.Context, id int64) (*ActivityDetail, err
 	var cs []Contact
 	if len(d.ContactIDs) > 0 {
 		if err := db.Where("id IN ?", d.ContactIDs).Order("id").Find(&cs).Error; err != nil {
-			return nil, translate(err, fmt.Sprintf("activity %d contacts", id))
+			return nil, sqldb.Translate(err, fmt.Sprintf("activity %d contacts", id))
 		}
 	}
 	var err error
@@ -200,12 +203,12 @@ func (s *Store) GetActivity(ctx context.Context, id int64) (*ActivityDetail, err
 		return nil, err
 	}
 	if err := db.Where("activity_id = ?", id).Order("id").Find(&d.Documents).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("activity %d documents", id))
+		return nil, sqldb.Translate(err, fmt.Sprintf("activity %d documents", id))
 	}
 	return &d, nil
 }
 
-func (s *Store) loadLinks(ctx context.Context, as []*Activity) error {
+func (s *Repo) loadLinks(ctx context.Context, as []*Activity) error {
 	if len(as) == 0 {
 		return nil
 	}
@@ -219,14 +222,14 @@ func (s *Store) loadLinks(ctx context.Context, as []*Activity) error {
 	db := s.db.WithContext(ctx)
 	var acs []activityContact
 	if err := db.Where("activity_id IN ?", ids).Order("contact_id").Find(&acs).Error; err != nil {
-		return translate(err, "activity contacts")
+		return sqldb.Translate(err, "activity contacts")
 	}
 	for _, l := range acs {
 		byID[l.ActivityID].ContactIDs = append(byID[l.ActivityID].ContactIDs, l.ContactID)
 	}
 	var aps []activityPartner
 	if err := db.Where("activity_id IN ?", ids).Order("partner_id").Find(&aps).Error; err != nil {
-		return translate(err, "activity partners")
+		return sqldb.Translate(err, "activity partners")
 	}
 	for _, l := range aps {
 		byID[l.ActivityID].PartnerIDs = append(byID[l.ActivityID].PartnerIDs, l.PartnerID)
@@ -254,7 +257,7 @@ type ActivitySummary struct {
 
 // ListActivities returns activities by id with their contact addresses and
 // document counts.
-func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) ([]ActivitySummary, error) {
+func (s *Repo) ListActivities(ctx context.Context, f ActivityFilter) ([]ActivitySummary, error) {
 	q := s.db.WithContext(ctx).Model(&Activity{}).Order("id")
 	if f.Type != "" {
 		q = q.Where("acttypekey = ?", f.Type)
@@ -279,7 +282,7 @@ func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) ([]Activit
 	}
 	var as []Activity
 	if err := q.Find(&as).Error; err != nil {
-		return nil, translate(err, "list activities")
+		return nil, sqldb.Translate(err, "list activities")
 	}
 	ptrs := make([]*Activity, len(as))
 	ids := make([]int64, len(as))
@@ -302,7 +305,7 @@ func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) ([]Activit
 			Joins("JOIN contact ON contact.id = activity_contact.contact_id").
 			Where("activity_contact.activity_id IN ?", ids).Order("contact.id").Scan(&rows).Error
 		if err != nil {
-			return nil, translate(err, "list activities: contacts")
+			return nil, sqldb.Translate(err, "list activities: contacts")
 		}
 		for _, r := range rows {
 			emails[r.ActivityID] = append(emails[r.ActivityID], r.Email)
@@ -314,7 +317,7 @@ func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) ([]Activit
 		err = db.Table("document").Select("activity_id, count(*) AS n").
 			Where("activity_id IN ?", ids).Group("activity_id").Scan(&cnt).Error
 		if err != nil {
-			return nil, translate(err, "list activities: documents")
+			return nil, sqldb.Translate(err, "list activities: documents")
 		}
 		for _, c := range cnt {
 			counts[c.ActivityID] = c.N
@@ -451,15 +454,15 @@ func (c ActivityChanges) fields(a *Activity) []fieldChange {
 // lock_meeting_request), changing a protected field fails with
 // ErrGroupwareLocked naming the fields, and nothing is changed. Setting a
 // field to its current value is not a change.
-func (s *Store) UpdateActivity(ctx context.Context, id int64, c ActivityChanges) error {
-	set, err := s.Settings(ctx)
+func (s *Repo) UpdateActivity(ctx context.Context, id int64, c ActivityChanges) error {
+	set, err := s.settings.Settings(ctx)
 	if err != nil {
 		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var a Activity
 		if err := tx.Take(&a, id).Error; err != nil {
-			return translate(err, fmt.Sprintf("update activity %d", id))
+			return sqldb.Translate(err, fmt.Sprintf("update activity %d", id))
 		}
 		fs := c.fields(&a)
 		if a.GroupwareLock && set.Locks(IsMeetingType(a.Type)) {
@@ -476,7 +479,7 @@ func (s *Store) UpdateActivity(ctx context.Context, id int64, c ActivityChanges)
 			}
 			if len(hit) > 0 {
 				sort.Strings(hit)
-				return fmt.Errorf("update activity %d (%s): %s: %w", id, a.Type, strings.Join(hit, ", "), ErrGroupwareLocked)
+				return fmt.Errorf("update activity %d (%s): %s: %w", id, a.Type, strings.Join(hit, ", "), sqldb.ErrGroupwareLocked)
 			}
 		}
 		up := map[string]any{}
@@ -486,25 +489,25 @@ func (s *Store) UpdateActivity(ctx context.Context, id int64, c ActivityChanges)
 			}
 		}
 		if len(up) > 0 {
-			up["updated_at"] = s.now()
+			up["updated_at"] = s.db.Now()
 			if err := tx.Model(&Activity{}).Where("id = ?", id).Updates(up).Error; err != nil {
-				return translate(err, fmt.Sprintf("update activity %d", id))
+				return sqldb.Translate(err, fmt.Sprintf("update activity %d", id))
 			}
 		}
 		if c.ContactIDs != nil {
 			if err := tx.Where("activity_id = ?", id).Delete(&activityContact{}).Error; err != nil {
-				return translate(err, fmt.Sprintf("update activity %d contacts", id))
+				return sqldb.Translate(err, fmt.Sprintf("update activity %d contacts", id))
 			}
 			if err := linkActivity(tx, id, *c.ContactIDs, nil); err != nil {
-				return translate(err, fmt.Sprintf("update activity %d", id))
+				return sqldb.Translate(err, fmt.Sprintf("update activity %d", id))
 			}
 		}
 		if c.PartnerIDs != nil {
 			if err := tx.Where("activity_id = ?", id).Delete(&activityPartner{}).Error; err != nil {
-				return translate(err, fmt.Sprintf("update activity %d partners", id))
+				return sqldb.Translate(err, fmt.Sprintf("update activity %d partners", id))
 			}
 			if err := linkActivity(tx, id, nil, *c.PartnerIDs); err != nil {
-				return translate(err, fmt.Sprintf("update activity %d", id))
+				return sqldb.Translate(err, fmt.Sprintf("update activity %d", id))
 			}
 		}
 		return nil
@@ -513,7 +516,7 @@ func (s *Store) UpdateActivity(ctx context.Context, id int64, c ActivityChanges)
 
 // CopyActivity copies an activity with its links and documents (sharing
 // the blobs); the copy carries no GroupwareLock (SPEC R25).
-func (s *Store) CopyActivity(ctx context.Context, id int64) (*Activity, error) {
+func (s *Repo) CopyActivity(ctx context.Context, id int64) (*Activity, error) {
 	src, err := s.GetActivity(ctx, id)
 	if err != nil {
 		return nil, err
@@ -535,13 +538,13 @@ func (s *Store) CopyActivity(ctx context.Context, id int64) (*Activity, error) {
 }
 
 // AddDocument attaches a document (blob already stored) to an activity.
-func (s *Store) AddDocument(ctx context.Context, d *Document) error {
+func (s *Repo) AddDocument(ctx context.Context, d *Document) error {
 	if !blobs.ValidSHA(d.SHA256) {
-		return fmt.Errorf("add document %q: SHA-256 %q: %w", d.Name, d.SHA256, ErrInvalid)
+		return fmt.Errorf("add document %q: SHA-256 %q: %w", d.Name, d.SHA256, sqldb.ErrInvalid)
 	}
 	if d.BlobKey == "" {
 		d.BlobKey = d.SHA256
 	}
 	err := s.db.WithContext(ctx).Create(d).Error
-	return translate(err, fmt.Sprintf("add document %q to activity %d", d.Name, d.ActivityID))
+	return sqldb.Translate(err, fmt.Sprintf("add document %q to activity %d", d.Name, d.ActivityID))
 }
