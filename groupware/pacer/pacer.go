@@ -83,6 +83,13 @@ func (p *Pacer) Do(ctx context.Context, should ShouldRetry, call func() (*http.R
 	}
 }
 
+// Pause waits before attempt+1 of a call whose attempt-th try the server
+// answered with d; connectors that retry parts of a request (the
+// sub-requests of a batch) use it between their own tries.
+func (p *Pacer) Pause(ctx context.Context, d Decision, attempt int) error {
+	return p.Sleep(ctx, p.wait(d, attempt))
+}
+
 // wait is the pause before the next attempt: the server's wait capped by
 // MaxWait, or an exponential backoff with full jitter capped by MaxBackoff.
 func (p *Pacer) wait(d Decision, attempt int) time.Duration {

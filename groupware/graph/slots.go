@@ -1,0 +1,60 @@
+package graph
+
+import (
+	"context"
+	"sync"
+)
+
+// mailboxSlots limits the requests in flight for one mailbox. Graph
+// refuses more than 4 concurrent requests per mailbox, whichever app
+// object sends them, so every Connector of the process for the same
+// mailbox shares one.
+type mailboxSlots struct {
+	mu   sync.Mutex
+	free int
+	wake chan struct{} // closed and replaced whenever slots are released
+}
+
+var (
+	slotsMu   sync.Mutex
+	slotsByMB = map[string]*mailboxSlots{}
+)
+
+func slotsFor(mailbox string) *mailboxSlots {
+	slotsMu.Lock()
+	defer slotsMu.Unlock()
+	s := slotsByMB[mailbox]
+	if s == nil {
+		s = &mailboxSlots{free: MaxInFlight, wake: make(chan struct{})}
+		slotsByMB[mailbox] = s
+	}
+	return s
+}
+
+// acquire takes n slots at once (n ≤ MaxInFlight), waiting until they are
+// free or ctx ends.
+func (s *mailboxSlots) acquire(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		if s.free >= n {
+			s.free -= n
+			s.mu.Unlock()
+			return nil
+		}
+		wake := s.wake
+		s.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		}
+	}
+}
+
+func (s *mailboxSlots) release(n int) {
+	s.mu.Lock()
+	s.free += n
+	close(s.wake)
+	s.wake = make(chan struct{})
+	s.mu.Unlock()
+}

@@ -1,0 +1,139 @@
+package groupwaretest
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// fakeMailbox is one mailbox of the GraphFake.
+type fakeMailbox struct {
+	folders    map[string]*fakeFolder // by id; "" is the default folder
+	contacts   map[string]*fakeContact
+	tombstones []fakeTombstone
+	nextID     int
+}
+
+type fakeFolder struct{ id, name, parent string }
+
+type fakeContact struct {
+	id, folder string
+	seq        int64
+	props      map[string]json.RawMessage
+	extended   map[string]string // single-value extended properties by id
+}
+
+type fakeTombstone struct {
+	id, folder string
+	seq        int64
+}
+
+// mailboxFor returns the mailbox of upn, creating it; f.mu is held.
+func (f *GraphFake) mailboxFor(upn string) *fakeMailbox {
+	mb := f.mailboxes[upn]
+	if mb == nil {
+		mb = &fakeMailbox{folders: map[string]*fakeFolder{"": {id: "", name: "Contacts"}}, contacts: map[string]*fakeContact{}}
+		f.mailboxes[upn] = mb
+	}
+	return mb
+}
+
+// AddFolder creates a contact folder named name below the folder with id
+// parent ("" for the default folder) and returns its id.
+func (f *GraphFake) AddFolder(upn, parent, name string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	mb := f.mailboxFor(upn)
+	mb.nextID++
+	id := fmt.Sprintf("folder-%d", mb.nextID)
+	mb.folders[id] = &fakeFolder{id: id, name: name, parent: parent}
+	return id
+}
+
+// RemoveFolder deletes a folder with its contacts, as a user would in
+// Outlook.
+func (f *GraphFake) RemoveFolder(upn, id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	mb := f.mailboxFor(upn)
+	delete(mb.folders, id)
+	for cid, c := range mb.contacts {
+		if c.folder == id {
+			delete(mb.contacts, cid)
+		}
+	}
+}
+
+// EditContact changes a contact's property as another client would
+// (a new change key, listed by the next delta).
+func (f *GraphFake) EditContact(upn, id, property string, value any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.mailboxFor(upn).contacts[id]
+	if c == nil {
+		return fmt.Errorf("no contact %s", id)
+	}
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return err
+	}
+	c.props[property] = raw
+	f.seq++
+	c.seq = f.seq
+	return nil
+}
+
+// ContactCount is the number of contacts in a mailbox.
+func (f *GraphFake) ContactCount(upn string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.mailboxFor(upn).contacts)
+}
+
+func (c *fakeContact) changeKey() string { return fmt.Sprintf("ck%d", c.seq) }
+func (c *fakeContact) etag() string      { return `W/"` + c.changeKey() + `"` }
+
+// render is the contact as Graph returns it, with the extended property
+// expandID only when it was asked for through $expand.
+func (c *fakeContact) render(expandID string) map[string]any {
+	out := map[string]any{"id": c.id, "@odata.etag": c.etag(), "changeKey": c.changeKey(), "parentFolderId": c.folder}
+	for k, v := range c.props {
+		out[k] = v
+	}
+	if expandID != "" {
+		props := []map[string]string{}
+		if v, ok := c.extended[expandID]; ok {
+			props = append(props, map[string]string{"id": expandID, "value": v})
+		}
+		out["singleValueExtendedProperties"] = props
+	}
+	return out
+}
+
+// deltaItems are the folder's changes after since (everything present
+// when since is 0) up to upTo, in change order.
+func (mb *fakeMailbox) deltaItems(folder string, since, upTo int64) []map[string]any {
+	type entry struct {
+		seq  int64
+		item map[string]any
+	}
+	var entries []entry
+	for _, c := range mb.contacts {
+		if c.folder == folder && c.seq > since && c.seq <= upTo {
+			entries = append(entries, entry{c.seq, c.render("")})
+		}
+	}
+	if since > 0 {
+		for _, t := range mb.tombstones {
+			if t.folder == folder && t.seq > since && t.seq <= upTo {
+				entries = append(entries, entry{t.seq, map[string]any{"id": t.id, "@removed": map[string]string{"reason": "deleted"}}})
+			}
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].seq < entries[j].seq })
+	out := make([]map[string]any, len(entries))
+	for i, e := range entries {
+		out[i] = e.item
+	}
+	return out
+}
