@@ -15,13 +15,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wfehq/wfe/errclass"
 	"github.com/wfehq/wfe/mailbox"
 	"github.com/wfehq/wfe/store"
 )
 
 // ErrLocked matches (errors.Is) the refusal to use a locked configuration
-// or a locked employee account.
-var ErrLocked = errors.New("mail account is locked")
+// or a locked employee account. It is permanent: retrying changes nothing
+// until someone unlocks the account.
+var ErrLocked = errclass.Mark(errclass.Permanent, errors.New("mail account is locked"))
+
+// configError is a fault of the stored configuration: permanent until the
+// configuration is changed.
+func configError(format string, args ...any) error {
+	return errclass.Mark(errclass.Permanent, fmt.Errorf(format, args...))
+}
 
 // Usable returns nil when cfg may be used, else an error wrapping ErrLocked
 // that says why and since when. emp (may be nil) is the employee whose
@@ -58,10 +66,10 @@ func since(t *time.Time) string {
 func IMAP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee) (mailbox.Endpoint, mailbox.Auth, error) {
 	sec, err := mailbox.ParseSecurity(cfg.IMAPSecurity)
 	if err != nil {
-		return mailbox.Endpoint{}, mailbox.Auth{}, fmt.Errorf("mail configuration %s: IMAP: %w", cfg.MatchCode, err)
+		return mailbox.Endpoint{}, mailbox.Auth{}, configError("mail configuration %s: IMAP: %w", cfg.MatchCode, err)
 	}
 	if strings.TrimSpace(cfg.IMAPAddr) == "" {
-		return mailbox.Endpoint{}, mailbox.Auth{}, fmt.Errorf("mail configuration %s has no incoming (IMAP) server", cfg.MatchCode)
+		return mailbox.Endpoint{}, mailbox.Auth{}, configError("mail configuration %s has no incoming (IMAP) server", cfg.MatchCode)
 	}
 	ep := mailbox.Endpoint{Addr: cfg.IMAPAddr, Security: sec, CAFile: cfg.CAFile}
 	auth, err := credentials(ctx, st, cfg, emp)
@@ -73,10 +81,10 @@ func IMAP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *stor
 func SMTP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee) (mailbox.Endpoint, mailbox.Auth, error) {
 	sec, err := mailbox.ParseSecurity(cfg.SMTPSecurity)
 	if err != nil {
-		return mailbox.Endpoint{}, mailbox.Auth{}, fmt.Errorf("mail configuration %s: SMTP: %w", cfg.MatchCode, err)
+		return mailbox.Endpoint{}, mailbox.Auth{}, configError("mail configuration %s: SMTP: %w", cfg.MatchCode, err)
 	}
 	if strings.TrimSpace(cfg.SMTPAddr) == "" {
-		return mailbox.Endpoint{}, mailbox.Auth{}, fmt.Errorf("mail configuration %s has no outgoing (SMTP) server", cfg.MatchCode)
+		return mailbox.Endpoint{}, mailbox.Auth{}, configError("mail configuration %s has no outgoing (SMTP) server", cfg.MatchCode)
 	}
 	ep := mailbox.Endpoint{Addr: cfg.SMTPAddr, Security: sec, CAFile: cfg.CAFile}
 	if !cfg.SMTPAuth {
@@ -97,7 +105,7 @@ func credentials(ctx context.Context, st *store.Store, cfg *store.MailConfig, em
 		if emp != nil {
 			who += " nor the groupware login of employee " + emp.Login
 		}
-		return mailbox.Auth{}, fmt.Errorf("mail configuration %s: no user name: neither %s gives one", cfg.MatchCode, who)
+		return mailbox.Auth{}, configError("mail configuration %s: no user name: neither %s gives one", cfg.MatchCode, who)
 	}
 	return auth, nil
 }

@@ -110,10 +110,10 @@ func (r *Result) Summary() string {
 		r.ActivityID, what, r.MessageID, r.MailConfig, r.From, rcpt, len(r.Attachments), lock)
 }
 
-// Send sends one activity. Errors are classified for the engine: a
-// temporary SMTP failure (4xx, network) is engine.Retryable; everything
-// else — bad credentials, locked configuration, refused recipient, missing
-// fax number — is engine.Permanent. Once the server has accepted the mail
+// Send sends one activity. Errors carry their class (errclass): a
+// temporary SMTP failure (4xx, network) is retryable; bad credentials,
+// locked configuration, refused recipient, missing fax number are
+// permanent; a transport failure of no known kind stays unclassified. Once the server has accepted the mail
 // no error is returned for the bookkeeping that follows; it shows in
 // Result.Warnings, so a retry never sends the mail twice.
 func Send(ctx context.Context, d Deps, req Request) (*Result, error) {
@@ -144,11 +144,7 @@ func Send(ctx context.Context, d Deps, req Request) (*Result, error) {
 	now := d.Now
 	id, err := mailconn.Send(ctx, st, cfg, req.RunAs, msg, mailconn.SendOptions{Now: now, Timeout: d.Timeout})
 	if err != nil {
-		err = fmt.Errorf("send activity %d: %w", act.ID, err)
-		if mailbox.IsRetryable(err) {
-			return nil, engine.Retryable(err)
-		}
-		return nil, engine.Permanent(err)
+		return nil, fmt.Errorf("send activity %d: %w", act.ID, err) // the transport error carries its class
 	}
 	res.MessageID = id
 	recipients := append(append([]string(nil), res.To...), res.Cc...)
