@@ -86,11 +86,7 @@ func (p *planner) mergePair(pr pair) {
 		info.Winner = winner
 		out.conflict = info
 		out.reasons = append(out.reasons, "changed on both sides: "+strings.Join(d.conflicts, ", ")+"; "+why)
-		if winner == CRM {
-			d.fromCRM = append(d.fromCRM, d.conflicts...)
-		} else {
-			d.fromGW = append(d.fromGW, d.conflicts...)
-		}
+		p.settle(&out, winner, d.conflicts, pr)
 	}
 	p.writeAll(&out, Groupware, d.fromCRM, pr.crm)
 	p.writeAll(&out, CRM, d.fromGW, pr.gw)
@@ -108,6 +104,21 @@ func (p *planner) writeAll(out *outcome, s Side, fields []string, from *Record) 
 	out.reasons = append(out.reasons, "changed in the "+s.Other().String()+": "+strings.Join(fields, ", "))
 	for _, f := range fields {
 		p.write(out, s, f, from.Fields[f])
+	}
+}
+
+// settle writes the winner's values of conflicting fields to the other
+// side. Where updates towards that side are off, its value stays and
+// becomes the synced state, so the winner's value remains a pending
+// change that is never sent back, whatever the modification times say
+// next time.
+func (p *planner) settle(out *outcome, winner Side, fields []string, pr pair) {
+	from, loser := pr.record(winner), pr.record(winner.Other())
+	for _, f := range fields {
+		if p.opt.towards(winner.Other()).NoUpdate {
+			setHash(out.synced, f, FieldHash(loser.Fields[f]))
+		}
+		p.write(out, winner.Other(), f, from.Fields[f])
 	}
 }
 

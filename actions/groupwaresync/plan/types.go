@@ -94,9 +94,10 @@ type Listing struct {
 	Complete bool
 	// Deleted lists ids the side reports deleted since the last run.
 	Deleted []string
-	// OutOfScope lists linked CRM ids whose records still exist but no
-	// longer pass the rule's filter (CRM side only). They are left alone
-	// on both sides, never deleted.
+	// OutOfScope lists CRM ids whose records exist but do not pass the
+	// rule's filter (CRM side only): at least the linked ones and those
+	// carried by listed groupware items. They are left alone on both
+	// sides, never deleted, and their groupware copies are not imported.
 	OutOfScope []string
 	// Total is the number of records in the side's scope before this run,
 	// if the caller knows it (the size of the groupware folders); the
