@@ -123,6 +123,11 @@ func transferDecoder(cte string, r io.Reader, part string, m *Mail) (io.Reader, 
 		return b, b
 	case "quoted-printable":
 		return newQPReader(r), nil
+	case "x-gzip64", "gzip64":
+		b := &base64Reader{r: r}
+		return newGunzipReader(b, func(format string, args ...any) {
+			m.problemf(format+" in %s", append(args, partName(part))...)
+		}), b
 	}
 	squashed := strings.Map(func(c rune) rune {
 		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {

@@ -150,6 +150,16 @@ func (p *parser) readText(ctype, cs, cte string, body io.Reader, part string, al
 	if problem != "" {
 		p.m.problemf("%s", problem)
 	}
+	if !isHTML {
+		rest, err := p.takeUUFiles(s, part)
+		if err != nil {
+			return err
+		}
+		if rest != s && strings.TrimSpace(rest) == "" {
+			return nil // the body was only files
+		}
+		s = rest
+	}
 	if sb.Len() > 0 && !isHTML {
 		if !strings.HasSuffix(sb.String(), "\n") {
 			sb.WriteString("\n")
@@ -191,6 +201,16 @@ func (p *parser) attachment(h header, ctype, disp, filename, cte string, body io
 	if a.Name == "" {
 		a.Name = fmt.Sprintf("attachment-%d%s", p.nAttach, extensionFor(ctype))
 	}
+	if err := p.emit(a, content, part); err != nil {
+		return err
+	}
+	p.base64Problem(b64, part)
+	return nil
+}
+
+// emit streams an attachment's content through the hash and the callback
+// and adds it to the mail.
+func (p *parser) emit(a *Attachment, content io.Reader, part string) error {
 	if p.opts.StoreAttachment != nil {
 		if err := p.storeAttachment(a, content, part); err != nil {
 			return err
@@ -207,9 +227,35 @@ func (p *parser) attachment(h header, ctype, disp, filename, cte string, body io
 		}
 		a.Size, a.SHA256 = hr.Size(), hr.Sum()
 	}
-	p.base64Problem(b64, part)
 	p.m.Attachments = append(p.m.Attachments, a)
 	return nil
+}
+
+// takeUUFiles turns the uuencoded blocks of a plain text body into
+// attachments named by their begin lines and returns the text without
+// them; a block that cannot be decoded stays in the text, with a problem.
+func (p *parser) takeUUFiles(text, part string) (string, error) {
+	rest, files, broken := extractUUFiles(text)
+	for _, err := range broken {
+		p.m.problemf("%v in %s (kept as text)", err, partName(part))
+	}
+	if part == "" {
+		part = "1"
+	}
+	for _, f := range files {
+		p.nAttach++
+		a := &Attachment{Name: cleanFilename(f.name), Part: part, ContentType: "application/octet-stream"}
+		if a.Name == "" {
+			a.Name = fmt.Sprintf("attachment-%d.bin", p.nAttach)
+		}
+		if t := mime.TypeByExtension(path.Ext(a.Name)); t != "" {
+			a.ContentType, _, _ = mime.ParseMediaType(t)
+		}
+		if err := p.emit(a, bytes.NewReader(f.data), part); err != nil {
+			return "", err
+		}
+	}
+	return rest, nil
 }
 
 // storeAttachment hands content to Options.StoreAttachment and takes the
