@@ -13,7 +13,7 @@ type Param struct {
 	Type        string // canonical data type name, e.g. TypeString
 	Required    bool
 	Default     string // literal used when neither context nor XML give a value
-	Secret      bool   // redacted in run records and logs
+	Secret      bool   // redacted in run records and logs, also where a copy of the value shows
 	Description string
 }
 
@@ -22,6 +22,7 @@ type Param struct {
 type Output struct {
 	Name        string
 	Type        string
+	Secret      bool // the value is a secret: redacted wherever it or a copy shows
 	Description string
 }
 

@@ -132,13 +132,29 @@ func (c *Call) Var(name string) (any, bool) {
 	return v, v != nil
 }
 
-// SetVar sets context variable name (nil clears it).
+// SecretVar reports whether context variable name holds a secret: a
+// value that came from a secret parameter or output, or a copy of one.
+// Such a value must not be written anywhere; LogAction shows it as
+// Redacted.
+func (c *Call) SecretVar(name string) bool {
+	i, found := c.st.p.varIndex[name]
+	if !found {
+		i = -1
+	}
+	v, _ := c.Var(name)
+	return c.st.isSecretVar(i, name) || c.st.isSecretValue(v)
+}
+
+// SetVar sets context variable name (nil clears it). A value copied from
+// a secret stays secret in its new variable.
 func (c *Call) SetVar(name string, v any) {
 	v = normalize(v)
 	if i, found := c.st.p.varIndex[name]; found {
 		c.st.vars[i] = v
+		c.st.setSecret(i, name, false, v)
 		return
 	}
+	c.st.setSecret(-1, name, false, v)
 	if c.st.extra == nil {
 		c.st.extra = map[string]any{}
 	}
@@ -161,7 +177,8 @@ func (c *Call) SetOutput(name string, v any) {
 }
 
 // Logf writes a line into the run record and to RunOptions.Observer.
-// Values of secret parameters are masked.
+// Secret values (of secret parameters and outputs, and copies of them)
+// show as Redacted.
 func (c *Call) Logf(format string, args ...any) {
 	line := c.line(format, args)
 	c.st.rec.Log = append(c.st.rec.Log, line)
@@ -179,12 +196,7 @@ func (c *Call) Warnf(format string, args ...any) {
 	}
 }
 
+// line formats a log line with every secret value of the run redacted.
 func (c *Call) line(format string, args []any) string {
-	line := fmt.Sprintf(format, args...)
-	if c.act != nil {
-		if c.act.secret {
-			line = redact(c.act, c.vals, c.has, line)
-		}
-	}
-	return line
+	return c.st.redact(fmt.Sprintf(format, args...))
 }

@@ -19,6 +19,8 @@ type Program struct {
 	steps    []cStep
 	varNames []string       // context variable names by slot
 	varIndex map[string]int // name -> slot, for Call.Var/SetVar
+	// secretSlots marks the context variables that always hold secrets.
+	secretSlots []bool
 	starts   map[string][]int
 	events   []string // start events, sorted
 	nActions int
@@ -42,9 +44,10 @@ type cStep struct {
 // field is looked up by name in Event.Fields; for a following step it is
 // the output index of the action that raised the event.
 type eventMap struct {
-	field string
-	out   int // -1: by name
-	slot  int
+	field  string
+	out    int // -1: by name
+	slot   int
+	secret bool // the output copied is secret
 }
 
 type nextStep struct {
@@ -67,7 +70,6 @@ type cAction struct {
 	binds    []binding
 	outSlots []int // context slot per spec output
 	outBase  int   // offset of this action's outputs in the run's output store
-	secret   bool  // has a secret parameter
 }
 
 // binding feeds one spec parameter.
@@ -112,6 +114,7 @@ func Compile(doc *schema.WorkFlowMapping, reg *Registry) (*Program, error) {
 		return nil, c.diags
 	}
 	p := c.p
+	p.markSecretSlots()
 	p.pool.New = func() any { return newRunState(p) }
 	return p, nil
 }
@@ -324,6 +327,7 @@ func (c *compiler) compile() {
 					c.errorf(m.Pos, path, CodeUnknownEventField, "event %q carries no field %q (%s)", spec.Name, m.FromName, outputList(spec))
 					continue
 				}
+				em.secret = spec.Outputs[em.out].Secret
 			}
 			p.steps[i].toCtx = append(p.steps[i].toCtx, em)
 		}
@@ -662,9 +666,6 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 						a.Name, p.Name, p.Type, p.Name, p.Name, p.Type)
 				}
 				continue
-			}
-			if p.Secret {
-				ca.secret = true
 			}
 			b.litText = FormatValue(b.lit)
 			ca.binds = append(ca.binds, *b)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -73,9 +72,6 @@ type ActionRecord struct {
 	ErrorClass ErrorClass        `json:"error_class,omitempty"`
 }
 
-// Redacted is how secret values appear in records.
-const Redacted = "******"
-
 // runState is the mutable state of one run, pooled per program.
 type runState struct {
 	p       *Program
@@ -88,6 +84,8 @@ type runState struct {
 	vals    []any
 	has     []bool
 	fromLit []*string // per parameter: the literal's record text, when the literal was used
+	tainted []bool    // per parameter: the value came from a secret variable or is secret
+	secrets secretSet // secret values seen in this run and which variables hold one
 	inputs  []any
 	queue   []queued
 	call    Call
@@ -113,6 +111,8 @@ func newRunState(p *Program) any {
 		vals:    make([]any, p.maxParam),
 		has:     make([]bool, p.maxParam),
 		fromLit: make([]*string, p.maxParam),
+		tainted: make([]bool, p.maxParam),
+		secrets: newSecretSet(p),
 		inputs:  make([]any, p.maxIn),
 		queue:   make([]queued, 0, len(p.steps)),
 	}
@@ -125,6 +125,7 @@ func (st *runState) reset() {
 	clear(st.vals)
 	clear(st.inputs)
 	st.extra = nil
+	st.secrets.reset(st.p)
 	st.queue = st.queue[:0]
 	st.rec = nil
 	st.opts = nil
@@ -230,6 +231,7 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 				v = st.outs[a.outBase+m.out]
 			}
 			st.vars[m.slot] = v
+			st.setSecret(m.slot, "", false, v)
 		}
 		// Conditions
 		holds := true
@@ -297,6 +299,7 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 		if errors.Is(parent.Err(), context.Canceled) {
 			rec.Status = StatusCancelled
 		}
+		runErr = st.redactErr(runErr)
 		rec.Error = runErr.Error()
 		rec.ErrorClass = ClassOf(runErr)
 	case ran:
@@ -304,6 +307,7 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 	default:
 		rec.Status = StatusSkipped
 	}
+	st.redactRecord(rec)
 	return rec, runErr
 }
 
@@ -328,11 +332,59 @@ func (st *runState) ctxError(parent context.Context, deadline time.Duration, ste
 func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *ActionRecord, start time.Time) (time.Time, error) {
 	np := len(a.spec.Params)
 	vals, has := st.vals[:np], st.has[:np]
+	nbound, err := st.bind(a, vals, has)
+	if err == nil {
+		err = missingParam(a, has)
+	}
+	if err != nil {
+		ar.Outcome = "failed"
+		err = Permanent(actionError(s.no, a.name, a.line, err))
+		ar.Error, ar.ErrorClass = st.redact(err.Error()), ClassPermanent
+		return start, st.redactErr(err)
+	}
+	if nbound > 0 {
+		ar.Params = st.paramRecord(a, vals, has)
+	}
+	outs := st.outs[a.outBase : a.outBase+len(a.spec.Outputs)]
+	c := &st.call
+	c.act, c.vals, c.has, c.outs = a, vals, has, outs
+	err = safeRun(ctx, a.act, c)
+	if misuse := st.takeMisuse(); misuse != nil {
+		err = Permanent(misuse) // the action's own result follows from the misuse
+	}
+	end := time.Now()
+	ar.DurationMS = float64(end.Sub(start).Microseconds()) / 1000
+	c.act, c.vals, c.has, c.outs = nil, nil, nil, nil
+	for oi, slot := range a.outSlots {
+		st.vars[slot] = outs[oi]
+		st.setSecret(slot, "", a.spec.Outputs[oi].Secret, outs[oi])
+	}
+	if err != nil {
+		ar.Outcome = "failed"
+		class := ClassOf(err)
+		err = st.redactErr(actionError(s.no, a.name, a.line, err))
+		if ClassOf(err) != class { // keep the action's class on the wrapped error
+			err = errclass.Mark(class, err)
+		}
+		ar.Error, ar.ErrorClass = err.Error(), class
+		return end, err
+	}
+	ar.Outcome = "ok"
+	return end, nil
+}
+
+// bind fills vals and has with the parameter values of a: the context
+// variable when it holds a value, else the literal or default. It notes in
+// st.fromLit which values came from literals and in st.tainted which came
+// from secret context variables.
+func (st *runState) bind(a *cAction, vals []any, has []bool) (int, error) {
+	np := len(vals)
 	clear(vals)
 	clear(has)
-	nbound := 0
-	fromLit := st.fromLit[:np]
+	fromLit, tainted := st.fromLit[:np], st.tainted[:np]
 	clear(fromLit)
+	clear(tainted)
+	nbound := 0
 	for bi := range a.binds {
 		b := &a.binds[bi]
 		var v any
@@ -342,22 +394,29 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 				v = st.extra[b.varName]
 			}
 		}
+		if v != nil {
+			secretVar := st.isSecretVar(b.slot, b.varName)
+			if b.secret || secretVar {
+				st.setSecret(b.slot, b.varName, true, v) // a variable fed into a secret parameter holds a secret
+				tainted[b.param] = true
+			}
+		}
 		if v != nil && b.typ != nil {
 			cv, err := b.typ.Accept(v)
-			if err != nil && b.secret { // the message may quote the value
+			if err != nil && tainted[b.param] { // the message may quote the value
 				err = fmt.Errorf("%w: the value does not fit %s", ErrParamType, b.typ.Name)
 			}
 			if err != nil {
-				ar.Outcome = "failed"
-				err = Permanent(actionError(s.no, a.name, a.line, fmt.Errorf("parameter %s from context variable %s: %w", b.name, b.varName, err)))
-				ar.Error, ar.ErrorClass = err.Error(), ClassPermanent
-				return start, err
+				return 0, fmt.Errorf("parameter %s from context variable %s: %w", b.name, b.varName, err)
 			}
 			v = cv
 		}
 		if v == nil && b.lit != nil {
 			v = b.lit
 			fromLit[b.param] = &b.litText
+			if b.secret {
+				st.addSecret(v)
+			}
 		}
 		if b.session {
 			if str, _ := v.(string); str == "" {
@@ -372,58 +431,37 @@ func (st *runState) runAction(ctx context.Context, s *cStep, a *cAction, ar *Act
 		has[b.param] = true
 		nbound++
 	}
+	return nbound, nil
+}
+
+// missingParam names the first required parameter of a without a value.
+func missingParam(a *cAction, has []bool) error {
 	for i, p := range a.spec.Params {
 		if p.Required && !has[i] {
-			ar.Outcome = "failed"
-			err := Permanent(actionError(s.no, a.name, a.line, fmt.Errorf("%w: %s", ErrMissingParam, p.Name)))
-			ar.Error, ar.ErrorClass = err.Error(), ClassPermanent
-			return start, err
+			return fmt.Errorf("%w: %s", ErrMissingParam, p.Name)
 		}
 	}
-	if nbound > 0 {
-		ar.Params = make(map[string]string, nbound)
-		for i, p := range a.spec.Params {
-			if !has[i] {
-				continue
-			}
-			switch {
-			case p.Secret:
-				ar.Params[p.Name] = Redacted
-			case fromLit[i] != nil:
-				ar.Params[p.Name] = *fromLit[i]
-			default:
-				ar.Params[p.Name] = render(vals[i])
-			}
+	return nil
+}
+
+// paramRecord shows the bound parameters of a in its action record;
+// secret parameters and values from secret variables show as Redacted.
+func (st *runState) paramRecord(a *cAction, vals []any, has []bool) map[string]string {
+	out := make(map[string]string, len(vals))
+	for i, p := range a.spec.Params {
+		if !has[i] {
+			continue
+		}
+		switch {
+		case p.Secret || st.tainted[i]:
+			out[p.Name] = Redacted
+		case st.fromLit[i] != nil:
+			out[p.Name] = st.redact(*st.fromLit[i])
+		default:
+			out[p.Name] = st.redact(render(vals[i]))
 		}
 	}
-	outs := st.outs[a.outBase : a.outBase+len(a.spec.Outputs)]
-	c := &st.call
-	c.act, c.vals, c.has, c.outs = a, vals, has, outs
-	err := safeRun(ctx, a.act, c)
-	if misuse := st.takeMisuse(); misuse != nil {
-		err = Permanent(misuse) // the action's own result follows from the misuse
-	}
-	end := time.Now()
-	ar.DurationMS = float64(end.Sub(start).Microseconds()) / 1000
-	c.act, c.vals, c.has, c.outs = nil, nil, nil, nil
-	for oi, slot := range a.outSlots {
-		st.vars[slot] = outs[oi]
-	}
-	if err != nil {
-		ar.Outcome = "failed"
-		class := ClassOf(err)
-		err = actionError(s.no, a.name, a.line, err)
-		if a.secret {
-			err = st.redactErr(a, vals, has, err)
-		}
-		if ClassOf(err) != class { // keep the action's class on the wrapped error
-			err = errclass.Mark(class, err)
-		}
-		ar.Error, ar.ErrorClass = err.Error(), class
-		return end, err
-	}
-	ar.Outcome = "ok"
-	return end, nil
+	return out
 }
 
 // ErrPanic marks an action that panicked; the run fails, the process
@@ -456,36 +494,6 @@ func render(v any) string {
 		return x.String()
 	}
 	return fmt.Sprint(v)
-}
-
-// redactedError hides secret values in the message of an error while
-// keeping its chain for errors.Is/As.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-func (st *runState) redactErr(a *cAction, vals []any, has []bool, err error) error {
-	msg := err.Error()
-	red := redact(a, vals, has, msg)
-	if red == msg {
-		return err
-	}
-	return &redactedError{red, err}
-}
-
-func redact(a *cAction, vals []any, has []bool, s string) string {
-	for i, p := range a.spec.Params {
-		if p.Secret && has[i] {
-			if sv := render(vals[i]); sv != "" {
-				s = strings.ReplaceAll(s, sv, Redacted)
-			}
-		}
-	}
-	return s
 }
 
 // closeWorkSpaces closes work spaces still open in the context and records

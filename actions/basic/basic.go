@@ -17,7 +17,8 @@ func Register(reg *engine.Registry) {
 }
 
 // Log is LogAction: it writes Message into the run record, with every
-// ${name} replaced by the context variable name ("" when unset).
+// ${name} replaced by the context variable name ("" when unset, Redacted
+// when it holds a secret or a copy of one).
 type Log struct{}
 
 var _ engine.Action = Log{}
@@ -34,6 +35,9 @@ func (Log) Spec() engine.ActionSpec {
 
 func (Log) Run(ctx context.Context, call *engine.Call) error {
 	call.Logf("%s", Expand(call.String("Message"), func(name string) string {
+		if call.SecretVar(name) {
+			return engine.Redacted
+		}
 		v, _ := call.Var(name)
 		return engine.FormatValue(v)
 	}))
