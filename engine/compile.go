@@ -21,13 +21,13 @@ type Program struct {
 	varIndex map[string]int // name -> slot, for Call.Var/SetVar
 	// secretSlots marks the context variables that always hold secrets.
 	secretSlots []bool
-	starts   map[string][]int
-	events   []string // start events, sorted
-	nActions int
-	nOutputs int
-	maxIn    int
-	maxParam int
-	pool     sync.Pool
+	starts      map[string][]int
+	events      []string // start events, sorted
+	nActions    int
+	nOutputs    int
+	maxIn       int
+	maxParam    int
+	pool        sync.Pool
 }
 
 type cStep struct {
