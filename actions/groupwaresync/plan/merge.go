@@ -150,6 +150,7 @@ func (p *planner) hold(pr pair, d diff, info *ConflictInfo, why string) {
 	}
 	if pr.matchedBy != "" {
 		op.NewLink = true
+		op.Reason = "the same record, found by " + pr.matchedBy + ", linked now; " + op.Reason
 		op.Synced = syncedCopy(p.in.Table, pr.base)
 		for _, f := range d.agreed {
 			setHash(op.Synced, f, FieldHash(pr.crm.Fields[f]))
