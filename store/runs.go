@@ -9,7 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // Run statuses.
@@ -228,6 +231,20 @@ func (s *Store) CreateTimer(ctx context.Context, t *TimerTask) error {
 		return err
 	}
 	return translate(s.db.WithContext(ctx).Omit("id").Create(t).Error, "create timer "+t.Name)
+}
+
+// CreateTimers inserts many timer tasks in one transaction, with
+// multi-row inserts; a taken name fails them all with ErrConflict.
+func (s *Store) CreateTimers(ctx context.Context, ts []TimerTask) error {
+	for i := range ts {
+		if err := validateTimer(&ts[i]); err != nil {
+			return err
+		}
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Omit("id").CreateInBatches(ts, sqldb.RowsPerInsert(tx, &TimerTask{}, sqldb.InsertChunk)).Error
+		return translate(err, fmt.Sprintf("create %d timers", len(ts)))
+	})
 }
 
 // UpdateTimer saves every field of t.

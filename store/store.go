@@ -11,14 +11,14 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/wfehq/wfe/store/blobs"
 	"github.com/wfehq/wfe/store/crm"
 	"github.com/wfehq/wfe/store/internal/sqldb"
+	"github.com/wfehq/wfe/store/ledger"
 	"github.com/wfehq/wfe/store/secrets"
 	"github.com/wfehq/wfe/store/settings"
 )
@@ -70,6 +70,7 @@ type StringList = sqldb.StringList
 type (
 	settingsRepo = settings.Repo
 	crmRepo      = crm.Repo
+	ledgerRepo   = ledger.Repo
 	blobsRepo    = blobs.Repo
 )
 
@@ -90,6 +91,7 @@ type Store struct {
 
 	keeper *secrets.Keeper
 	*crmRepo
+	*ledgerRepo
 	*settingsRepo
 }
 
@@ -144,9 +146,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s.keeper = secrets.New(db, secrets.Config{Key: o.secretKey, KeyFile: o.keyFile, Getenv: o.getenv})
 	s.settingsRepo = settings.New(db)
 	s.crmRepo = crm.New(db, s.keeper, s.settingsRepo)
+	s.ledgerRepo = ledger.New(db)
 	s.blobsRepo = blobs.New(db, blobs.Config{Dir: o.blobDir, Fault: o.blobFault, Refs: []string{
 		crm.BlobRefs,
-		"SELECT raw_blob FROM import_ledger WHERE raw_blob <> ''",
+		ledger.BlobRefs,
 	}})
 	return s, nil
 }
@@ -194,22 +197,27 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
+// LimitConns bounds the connections the store keeps open (in use and
+// idle) to n.
+func (s *Store) LimitConns(n int) error {
+	db, err := s.db.SQL()
+	if err != nil {
+		return fmt.Errorf("database pool: %w", err)
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	return nil
+}
+
 // Dialect tells which database the store runs on.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Path is the SQLite file path ("" on PostgreSQL).
 func (s *Store) Path() string { return s.path }
 
-// DB gives the underlying gorm handle bound to ctx (for packages that need
-// a query the store does not offer yet; prefer the store's methods).
-func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
-
 func (s *Store) now() time.Time { return s.opts.now().UTC() }
 
 var (
 	translate      = sqldb.Translate
 	rowsOrNotFound = sqldb.RowsOrNotFound
-	rowsPerInsert  = sqldb.RowsPerInsert
 )
-
-const insertChunk = sqldb.InsertChunk

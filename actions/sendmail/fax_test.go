@@ -51,7 +51,8 @@ func TestFaxToContactNumber(t *testing.T) {
 
 func TestFaxPartnerFallbackAndMissingNumber(t *testing.T) {
 	f := faxFixture(t)
-	must(t, f.st.DB(f.ctx).Model(f.contact).Update("fax", "").Error)
+	f.contact.Fax = ""
+	must(t, f.st.UpdateContact(f.ctx, f.contact))
 	a := f.activity(faxType, nil, nil)
 	res, err := sendmail.Send(f.ctx, f.deps, sendmail.Request{ActivityID: a.ID, MatchCode: "OUT", RunAs: f.emp})
 	must(t, err)
@@ -59,7 +60,8 @@ func TestFaxPartnerFallbackAndMissingNumber(t *testing.T) {
 		t.Fatalf("partner fallback: to %v source %q", res.To, res.FaxSource)
 	}
 
-	must(t, f.st.DB(f.ctx).Model(f.partner).Update("fax", "").Error)
+	f.partner.Fax = ""
+	must(t, f.st.UpdatePartner(f.ctx, f.partner))
 	b := f.activity(faxType, nil, nil)
 	_, err = sendmail.Send(f.ctx, f.deps, sendmail.Request{ActivityID: b.ID, MatchCode: "OUT", RunAs: f.emp})
 	if !errors.Is(err, sendmail.ErrNoFaxNumber) || engine.ClassOf(err) != engine.ClassPermanent {
@@ -78,7 +80,8 @@ func TestFaxPartnerFallbackAndMissingNumber(t *testing.T) {
 	}
 
 	// an activity with only a partner link uses the partner's number
-	must(t, f.st.DB(f.ctx).Model(f.partner).Update("fax", "+1 555 0100").Error)
+	f.partner.Fax = "+1 555 0100"
+	must(t, f.st.UpdatePartner(f.ctx, f.partner))
 	c := &store.Activity{Type: faxType, Subject: "Preisliste", PartnerIDs: []int64{f.partner.ID}}
 	must(t, f.st.CreateActivity(f.ctx, c))
 	res, err = sendmail.Send(f.ctx, f.deps, sendmail.Request{ActivityID: c.ID, MatchCode: "OUT", RunAs: f.emp})

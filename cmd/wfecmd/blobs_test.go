@@ -45,11 +45,11 @@ func TestBlobsCheck(t *testing.T) {
 		t.Fatalf("healthy store:\n%s", out)
 	}
 	// lose the attachment: PutBlob gave it a pack of its own
-	var pack string
-	if err := s.DB(ctx).Raw("SELECT pack FROM blob_pack_entry WHERE sha256 = ?", attachment).Scan(&pack).Error; err != nil || pack == "" {
+	pack, err := s.BlobFile(ctx, attachment)
+	if err != nil || !strings.Contains(pack, string(filepath.Separator)+"packs"+string(filepath.Separator)) {
 		t.Fatalf("pack of the attachment: %q %v", pack, err)
 	}
-	if err := os.Remove(filepath.Join(s.BlobDir(), "packs", pack)); err != nil {
+	if err := os.Remove(pack); err != nil {
 		t.Fatal(err)
 	}
 	out, _, code := c.run("blobs", "check")

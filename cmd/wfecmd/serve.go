@@ -2,12 +2,10 @@ package wfecmd
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/wfehq/wfe/engine/timer"
@@ -106,7 +104,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 			return err
 		}
 		env.OnClose(unlock)
-	} else if err := limitConns(ctx, st, o.dbConns); err != nil {
+	} else if err := st.LimitConns(o.dbConns); err != nil {
 		return err
 	}
 	if err := ensureBuiltinTimers(ctx, st); err != nil {
@@ -161,17 +159,6 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 // refuses them beyond max_connections (100 by default): claims then fail.
 const defaultDBConns = 10
 
-// limitConns bounds the store's connection pool.
-func limitConns(ctx context.Context, st *store.Store, n int) error {
-	db, err := st.DB(ctx).DB()
-	if err != nil {
-		return fmt.Errorf("database pool: %w", err)
-	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(n)
-	return nil
-}
-
 // lockServe takes an exclusive lock on <db>.serve.lock so that a second
 // serve on the same SQLite file refuses to start (the lock goes with the
 // process, also when it is killed).
@@ -181,11 +168,11 @@ func lockServe(dbPath string) (func() error, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serve lock %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if locked, err := tryLockFile(f); err != nil || !locked {
 		holder := make([]byte, 128)
 		n, _ := f.ReadAt(holder, 0)
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if err == nil {
 			who := ""
 			if n > 0 {
 				who = fmt.Sprintf(" (%s)", string(holder[:n]))
@@ -198,7 +185,7 @@ func lockServe(dbPath string) (func() error, error) {
 		fmt.Fprintf(f, "pid %d", os.Getpid())
 	}
 	return func() error {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		unlockFile(f)
 		return f.Close()
 	}, nil
 }

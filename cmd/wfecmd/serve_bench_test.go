@@ -29,7 +29,7 @@ func storeWith10kTimers(b *testing.B, st *store.Store, n int, every time.Duratio
 		rows[i] = store.TimerTask{Name: fmt.Sprintf("t%05d", i), Type: store.TimerMailAutoImport, Every: d, Active: true,
 			CreatedAt: now, UpdatedAt: now}
 	}
-	if err := st.DB(context.Background()).Omit("id").CreateInBatches(rows, 500).Error; err != nil {
+	if err := st.CreateTimers(context.Background(), rows); err != nil {
 		b.Fatal(err)
 	}
 	return st
@@ -72,7 +72,7 @@ func BenchmarkServeTimers10k(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) { benchServeTimers(b, storeWith10kTimers(b, storetest.Open(b), 10_000, 0)) })
 	b.Run("postgres", func(b *testing.B) {
 		st := storetest.OpenPostgres(b)
-		if err := limitConns(context.Background(), st, defaultDBConns); err != nil {
+		if err := st.LimitConns(defaultDBConns); err != nil {
 			b.Fatal(err)
 		}
 		benchServeTimers(b, storeWith10kTimers(b, st, 10_000, 0))

@@ -61,6 +61,31 @@ func (s *Repo) PutBlob(ctx context.Context, r io.Reader) (sha string, size int64
 	return sha, size, nil
 }
 
+// BlobFile names the file that holds the blob with the given SHA-256: its
+// own file (from an earlier wfe) or the pack it lies in.
+func (s *Repo) BlobFile(ctx context.Context, sha string) (string, error) {
+	p, err := s.BlobPath(sha)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	e, ok, err := s.packedBlob(ctx, sha)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("blob %s: %w", sha, sqldb.ErrNotFound)
+	}
+	return s.packPath(e.Pack), nil
+}
+
+// packPath is the file of a pack named relative to packs/.
+func (s *Repo) packPath(name string) string {
+	return filepath.Join(s.blobs.dir, packDirName, filepath.FromSlash(name))
+}
+
 // OpenBlob opens the blob with the given SHA-256 for reading: its own
 // file or its place in a pack.
 func (s *Repo) OpenBlob(sha string) (io.ReadCloser, error) {

@@ -243,7 +243,7 @@ func (b *BlobBatch) Open(sha string) (io.ReadCloser, error) {
 	e, isPacked := b.packed[sha]
 	b.mu.Unlock()
 	if isPacked {
-		return openSection(filepath.Join(b.s.blobs.dir, packDirName, filepath.FromSlash(e.Pack)), e)
+		return openSection(b.s.packPath(e.Pack), e)
 	}
 	return b.s.OpenBlob(sha)
 }

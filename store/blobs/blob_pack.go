@@ -198,7 +198,7 @@ func (s *Repo) openPacked(e packEntry) (io.ReadCloser, error) {
 	if !packName.MatchString(e.Pack) {
 		return nil, fmt.Errorf("blob %s: invalid pack name %q: %w", e.SHA256, e.Pack, sqldb.ErrInvalid)
 	}
-	return openSection(filepath.Join(s.blobs.dir, packDirName, filepath.FromSlash(e.Pack)), e)
+	return openSection(s.packPath(e.Pack), e)
 }
 
 // indexPacked records packed blobs in one transaction; a SHA-256 recorded

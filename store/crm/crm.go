@@ -242,6 +242,13 @@ func (s *Repo) CreateContact(ctx context.Context, c *Contact) error {
 		fmt.Sprintf("create contact %s (partner %d)", contactLabel(c), c.PartnerID))
 }
 
+// UpdateContact saves every field of c.
+func (s *Repo) UpdateContact(ctx context.Context, c *Contact) error {
+	c.Email = strings.TrimSpace(c.Email)
+	return sqldb.Translate(s.db.WithContext(ctx).Save(c).Error,
+		fmt.Sprintf("update contact %s (partner %d)", contactLabel(c), c.PartnerID))
+}
+
 func contactLabel(c *Contact) string {
 	if c.Email != "" {
 		return c.Email

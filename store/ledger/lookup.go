@@ -1,9 +1,11 @@
-package store
+package ledger
 
 import (
 	"context"
 	"fmt"
 	"sort"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // lookupChunk bounds the values of one IN list of a ledger lookup (SQLite
@@ -24,7 +26,7 @@ type LedgerMatches struct {
 // each list: ByContent[h] holds what LedgerByContent(ctx, id, "", h)
 // returns, ByMessageID[m] what LedgerByContent(ctx, id, m, "") returns
 // (absent keys: no rows).
-func (s *Store) LedgerByContents(ctx context.Context, mailConfigID int64, hashes, messageIDs []string) (LedgerMatches, error) {
+func (s *Repo) LedgerByContents(ctx context.Context, mailConfigID int64, hashes, messageIDs []string) (LedgerMatches, error) {
 	out := LedgerMatches{ByContent: map[string][]LedgerEntry{}, ByMessageID: map[string][]LedgerEntry{}}
 	hs, ids := distinctNonEmpty(hashes), distinctNonEmpty(messageIDs)
 	wantHash, wantID := setOf(hs), setOf(ids)
@@ -42,7 +44,7 @@ func (s *Store) LedgerByContents(ctx context.Context, mailConfigID int64, hashes
 			var chunk []LedgerEntry
 			err := s.db.WithContext(ctx).Where("mail_config_id = ? AND "+by.column+" IN ?", mailConfigID, vs).Find(&chunk).Error
 			if err != nil {
-				return LedgerMatches{}, translate(err, fmt.Sprintf("ledger of mail configuration %d", mailConfigID))
+				return LedgerMatches{}, sqldb.Translate(err, fmt.Sprintf("ledger of mail configuration %d", mailConfigID))
 			}
 			for _, e := range chunk {
 				if !seen[e.ID] {

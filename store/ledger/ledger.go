@@ -1,4 +1,4 @@
-package store
+package ledger
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/wfehq/wfe/store/blobs"
 	"github.com/wfehq/wfe/store/crm"
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // Ledger outcomes.
@@ -72,18 +73,18 @@ func keyWhere(db *gorm.DB, k LedgerKey) *gorm.DB {
 
 // RecordLedger inserts one ledger row; a key that is already recorded is
 // ErrConflict (exactly one of concurrent writers wins).
-func (s *Store) RecordLedger(ctx context.Context, e *LedgerEntry) error {
+func (s *Repo) RecordLedger(ctx context.Context, e *LedgerEntry) error {
 	if e.Outcome == "" {
-		return fmt.Errorf("ledger %s: empty outcome: %w", e.Key(), ErrInvalid)
+		return fmt.Errorf("ledger %s: empty outcome: %w", e.Key(), sqldb.ErrInvalid)
 	}
-	return translate(s.db.WithContext(ctx).Omit("id").Create(e).Error, "ledger "+e.Key().String())
+	return sqldb.Translate(s.db.WithContext(ctx).Omit("id").Create(e).Error, "ledger "+e.Key().String())
 }
 
 // LedgerByKey returns the ledger row of a message (ErrNotFound if none).
-func (s *Store) LedgerByKey(ctx context.Context, k LedgerKey) (*LedgerEntry, error) {
+func (s *Repo) LedgerByKey(ctx context.Context, k LedgerKey) (*LedgerEntry, error) {
 	var e LedgerEntry
 	if err := keyWhere(s.db.WithContext(ctx), k).Take(&e).Error; err != nil {
-		return nil, translate(err, "ledger "+k.String())
+		return nil, sqldb.Translate(err, "ledger "+k.String())
 	}
 	return &e, nil
 }
@@ -91,7 +92,7 @@ func (s *Store) LedgerByKey(ctx context.Context, k LedgerKey) (*LedgerEntry, err
 // LedgerByContent returns the rows of a mail configuration with that
 // Message-ID and content hash (either may be empty to ignore it), oldest
 // first.
-func (s *Store) LedgerByContent(ctx context.Context, mailConfigID int64, messageID, contentSHA256 string) ([]LedgerEntry, error) {
+func (s *Repo) LedgerByContent(ctx context.Context, mailConfigID int64, messageID, contentSHA256 string) ([]LedgerEntry, error) {
 	q := s.db.WithContext(ctx).Where("mail_config_id = ?", mailConfigID).Order("id")
 	if messageID != "" {
 		q = q.Where("message_id = ?", messageID)
@@ -100,18 +101,18 @@ func (s *Store) LedgerByContent(ctx context.Context, mailConfigID int64, message
 		q = q.Where("content_sha256 = ?", contentSHA256)
 	}
 	if messageID == "" && contentSHA256 == "" {
-		return nil, fmt.Errorf("ledger lookup: give a Message-ID or a content hash: %w", ErrInvalid)
+		return nil, fmt.Errorf("ledger lookup: give a Message-ID or a content hash: %w", sqldb.ErrInvalid)
 	}
 	var out []LedgerEntry
 	err := q.Find(&out).Error
-	return out, translate(err, fmt.Sprintf("ledger of mail configuration %d", mailConfigID))
+	return out, sqldb.Translate(err, fmt.Sprintf("ledger of mail configuration %d", mailConfigID))
 }
 
 // LedgerKeys returns which of uids are already recorded for a mailbox at
 // a UIDVALIDITY, with their outcomes, so an importer can skip them before
 // fetching. Only the given UIDs are looked up (the ledger of a mailbox
 // grows with every import; the unseen mail does not).
-func (s *Store) LedgerKeys(ctx context.Context, mailConfigID int64, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]string, error) {
+func (s *Repo) LedgerKeys(ctx context.Context, mailConfigID int64, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]string, error) {
 	out := map[uint32]string{}
 	for start := 0; start < len(uids); start += lookupChunk {
 		chunk := make([]int64, 0, lookupChunk)
@@ -123,7 +124,7 @@ func (s *Store) LedgerKeys(ctx context.Context, mailConfigID int64, mailbox stri
 			Where("mail_config_id = ? AND mailbox = ? AND uid_validity = ? AND uid IN ?", mailConfigID, mailbox, int64(uidValidity), chunk).
 			Find(&rows).Error
 		if err != nil {
-			return nil, translate(err, fmt.Sprintf("ledger of mail configuration %d mailbox %q", mailConfigID, mailbox))
+			return nil, sqldb.Translate(err, fmt.Sprintf("ledger of mail configuration %d mailbox %q", mailConfigID, mailbox))
 		}
 		for _, r := range rows {
 			out[uint32(r.UID)] = r.Outcome
@@ -141,8 +142,8 @@ type ImportItem struct {
 	MessageID     string
 	ContentSHA256 string
 	// Activity with ContactIDs/PartnerIDs set; nil for quarantine.
-	Activity  *Activity
-	Documents []*Document
+	Activity  *crm.Activity
+	Documents []*crm.Document
 	// RawBlob: SHA-256 of the raw .eml blob (required for quarantine,
 	// optional otherwise).
 	RawBlob string
@@ -172,13 +173,13 @@ type ImportItemResult struct {
 // duplicate and changes nothing; it does not fail the batch. Any other
 // error rolls the whole batch back: then no message of it may leave the
 // inbox. Results are in item order.
-func (s *Store) CommitImport(ctx context.Context, items []ImportItem) ([]ImportItemResult, error) {
+func (s *Repo) CommitImport(ctx context.Context, items []ImportItem) ([]ImportItemResult, error) {
 	for i, it := range items {
 		if it.Activity == nil && it.QuarantineError == "" {
-			return nil, fmt.Errorf("import batch item %d (%s): neither an activity nor a quarantine error: %w", i, it.Key, ErrInvalid)
+			return nil, fmt.Errorf("import batch item %d (%s): neither an activity nor a quarantine error: %w", i, it.Key, sqldb.ErrInvalid)
 		}
 		if it.Activity == nil && !blobs.ValidSHA(it.RawBlob) {
-			return nil, fmt.Errorf("import batch item %d (%s): quarantine needs the raw message blob: %w", i, it.Key, ErrInvalid)
+			return nil, fmt.Errorf("import batch item %d (%s): quarantine needs the raw message blob: %w", i, it.Key, sqldb.ErrInvalid)
 		}
 	}
 	var results []ImportItemResult
@@ -220,7 +221,7 @@ func cfgKey(cfg int64, v string) [2]string { return [2]string{fmt.Sprint(cfg), v
 
 // prefetchBatch loads, in a few queries for the whole batch, the ledger
 // rows the items could collide with.
-func (s *Store) prefetchBatch(tx *gorm.DB, items []ImportItem) (*batchState, error) {
+func (s *Repo) prefetchBatch(tx *gorm.DB, items []ImportItem) (*batchState, error) {
 	b := &batchState{keys: map[LedgerKey]*LedgerEntry{}, content: map[[2]string]int64{}, messageID: map[[2]string]int64{}}
 	type group struct {
 		cfg     int64
@@ -245,7 +246,7 @@ func (s *Store) prefetchBatch(tx *gorm.DB, items []ImportItem) (*batchState, err
 		err := tx.Where("mail_config_id = ? AND mailbox = ? AND uid_validity = ? AND uid IN ?", g.cfg, g.mailbox, int64(g.uidv), list).
 			Find(&rows).Error
 		if err != nil {
-			return nil, translate(err, "ledger lookup")
+			return nil, sqldb.Translate(err, "ledger lookup")
 		}
 		for i := range rows {
 			b.keys[rows[i].Key()] = &rows[i]
@@ -257,7 +258,7 @@ func (s *Store) prefetchBatch(tx *gorm.DB, items []ImportItem) (*batchState, err
 			Where("mail_config_id = ? AND outcome = ? AND activity_id IS NOT NULL AND "+column+" IN ?", cfg, OutcomeImported, values).
 			Order("id").Find(&rows).Error
 		if err != nil {
-			return translate(err, "ledger lookup by "+column)
+			return sqldb.Translate(err, "ledger lookup by "+column)
 		}
 		for _, r := range rows {
 			v := r.ContentSHA256
@@ -283,7 +284,7 @@ func (s *Store) prefetchBatch(tx *gorm.DB, items []ImportItem) (*batchState, err
 	return b, nil
 }
 
-func (s *Store) commitItem(tx *gorm.DB, b *batchState, it ImportItem) (ImportItemResult, error) {
+func (s *Repo) commitItem(tx *gorm.DB, b *batchState, it ImportItem) (ImportItemResult, error) {
 	r := ImportItemResult{Key: it.Key}
 	cfg := it.Key.MailConfigID
 	if prev, ok := b.keys[it.Key]; ok {
@@ -303,7 +304,7 @@ func (s *Store) commitItem(tx *gorm.DB, b *batchState, it ImportItem) (ImportIte
 	}
 	e := it.Key.entry()
 	e.MessageID, e.ContentSHA256, e.RawBlob = it.MessageID, it.ContentSHA256, it.RawBlob
-	e.CreatedAt = s.now()
+	e.CreatedAt = s.db.Now()
 	if it.Activity == nil {
 		e.Outcome, e.Error = OutcomeQuarantined, it.QuarantineError
 	} else {
@@ -321,19 +322,19 @@ func (s *Store) commitItem(tx *gorm.DB, b *batchState, it ImportItem) (ImportIte
 	}
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("id").Create(&e)
 	if res.Error != nil {
-		return r, translate(res.Error, "ledger")
+		return r, sqldb.Translate(res.Error, "ledger")
 	}
 	if res.RowsAffected == 0 {
 		// another writer recorded the key after the prefetch
 		if it.Activity != nil {
-			if err := tx.Delete(&Activity{}, it.Activity.ID).Error; err != nil {
-				return r, translate(err, "undo activity of a duplicate")
+			if err := tx.Delete(&crm.Activity{}, it.Activity.ID).Error; err != nil {
+				return r, sqldb.Translate(err, "undo activity of a duplicate")
 			}
 			it.Activity.ID = 0
 		}
 		var prev LedgerEntry
 		if err := keyWhere(tx, it.Key).Take(&prev).Error; err != nil {
-			return r, translate(err, "ledger")
+			return r, sqldb.Translate(err, "ledger")
 		}
 		b.keys[it.Key] = &prev
 		r.Outcome, r.DuplicateReason, r.RelatedActivityID = OutcomeDuplicate, "ledger key", 0
@@ -359,7 +360,7 @@ func (s *Store) commitItem(tx *gorm.DB, b *batchState, it ImportItem) (ImportIte
 
 // ListLedger returns the newest ledger rows of a mail configuration (0 =
 // all configurations), newest first.
-func (s *Store) ListLedger(ctx context.Context, mailConfigID int64, outcome string, limit int) ([]LedgerEntry, error) {
+func (s *Repo) ListLedger(ctx context.Context, mailConfigID int64, outcome string, limit int) ([]LedgerEntry, error) {
 	q := s.db.WithContext(ctx).Order("id DESC")
 	if mailConfigID != 0 {
 		q = q.Where("mail_config_id = ?", mailConfigID)
@@ -372,5 +373,5 @@ func (s *Store) ListLedger(ctx context.Context, mailConfigID int64, outcome stri
 	}
 	var out []LedgerEntry
 	err := q.Find(&out).Error
-	return out, translate(err, "list ledger")
+	return out, sqldb.Translate(err, "list ledger")
 }

@@ -1,10 +1,12 @@
-package store
+package ledger
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // AutoReply records one automatic answer a mailbox rule sent, so that a
@@ -22,26 +24,26 @@ type AutoReply struct {
 func (AutoReply) TableName() string { return "auto_reply" }
 
 // RecordAutoReply stores an answer sent (SentAt defaults to now).
-func (s *Store) RecordAutoReply(ctx context.Context, r *AutoReply) error {
+func (s *Repo) RecordAutoReply(ctx context.Context, r *AutoReply) error {
 	r.Recipient = strings.ToLower(strings.TrimSpace(r.Recipient))
 	if r.Recipient == "" {
-		return fmt.Errorf("record auto-reply: empty recipient: %w", ErrInvalid)
+		return fmt.Errorf("record auto-reply: empty recipient: %w", sqldb.ErrInvalid)
 	}
 	if r.SentAt.IsZero() {
-		r.SentAt = s.now()
+		r.SentAt = s.db.Now()
 	}
 	r.SentAt = r.SentAt.UTC()
-	return translate(s.db.WithContext(ctx).Omit("id").Create(r).Error, "record auto-reply to "+r.Recipient)
+	return sqldb.Translate(s.db.WithContext(ctx).Omit("id").Create(r).Error, "record auto-reply to "+r.Recipient)
 }
 
 // LastAutoReply returns the latest answer the configuration sent to
 // recipient at or after since; nil when there is none.
-func (s *Store) LastAutoReply(ctx context.Context, mailConfigID int64, recipient string, since time.Time) (*AutoReply, error) {
+func (s *Repo) LastAutoReply(ctx context.Context, mailConfigID int64, recipient string, since time.Time) (*AutoReply, error) {
 	var rs []AutoReply
 	err := s.db.WithContext(ctx).Where("mail_config_id = ? AND recipient = ? AND sent_at >= ?",
 		mailConfigID, strings.ToLower(strings.TrimSpace(recipient)), since.UTC()).Order("sent_at DESC").Limit(1).Find(&rs).Error
 	if err != nil {
-		return nil, translate(err, "auto-replies to "+recipient)
+		return nil, sqldb.Translate(err, "auto-replies to "+recipient)
 	}
 	if len(rs) == 0 {
 		return nil, nil

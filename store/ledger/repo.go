@@ -1,0 +1,17 @@
+// Package ledger keeps the import ledger (one row per mail an import saw:
+// imported, quarantined with its raw message, or duplicate) and commits an
+// import batch in one transaction with its activities; it also records
+// the auto-replies sent, so a sender gets one per period.
+package ledger
+
+import "github.com/wfehq/wfe/store/internal/sqldb"
+
+// BlobRefs selects the raw message blob of every quarantined mail (for
+// blob checks and garbage collection).
+const BlobRefs = "SELECT raw_blob FROM import_ledger WHERE raw_blob <> ''"
+
+// Repo is the mail ledger part of the store.
+type Repo struct{ db *sqldb.DB }
+
+// New returns the ledger of db.
+func New(db *sqldb.DB) *Repo { return &Repo{db: db} }
