@@ -241,4 +241,3 @@ func hasParam(l *contentLine, key, value string) bool {
 	}
 	return false
 }
-

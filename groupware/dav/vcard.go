@@ -16,8 +16,8 @@ import (
 type propKind int
 
 const (
-	kindOther propKind = iota // not mapped: kept as it is
-	kindStructure             // BEGIN, END, VERSION
+	kindOther     propKind = iota // not mapped: kept as it is
+	kindStructure                 // BEGIN, END, VERSION
 	kindFN
 	kindN
 	kindEmail
