@@ -64,7 +64,7 @@ type WorkSpace interface {
 
 // RunOptions are the per-run settings given to Program.Run.
 type RunOptions struct {
-	RunAs      string        // login of the run-as user ("Ausführen als", SPEC R11)
+	RunAs      string        // login of the run-as user ("Ausführen als", docs/REQUIREMENTS.md R11)
 	SessionID  string        // defaults to RunAs when empty
 	DryRun     bool          // actions must change nothing (no DB writes, no server changes)
 	Trigger    string        // e.g. "timer:ImportMails", "cli"

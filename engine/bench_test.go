@@ -9,7 +9,7 @@ import (
 	"github.com/wfehq/wfe/engine/enginetest"
 )
 
-// BenchmarkRunSeedWorkflow runs the seed example with no-op stand-ins:
+// BenchmarkRunSeedWorkflow runs the CRM documentation's example workflow with no-op stand-ins:
 // the import returns a work space, step 2 checks it and closes it.
 func BenchmarkRunSeedWorkflow(b *testing.B) {
 	reg := engine.NewRegistry()

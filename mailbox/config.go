@@ -34,7 +34,7 @@ func ParseSecurity(s string) (Security, error) {
 	return "", fmt.Errorf("unknown security %q (want none, starttls or tls)", s)
 }
 
-// Default ports (SPEC R21): IMAP and IMAP+STARTTLS 143, IMAPS 993; SMTP 25,
+// Default ports (docs/REQUIREMENTS.md R21): IMAP and IMAP+STARTTLS 143, IMAPS 993; SMTP 25,
 // SMTPS 465, submission (STARTTLS) 587.
 const (
 	PortIMAP       = 143
@@ -61,9 +61,9 @@ type TokenSource interface {
 
 // Endpoint is one server of a mail configuration.
 type Endpoint struct {
-	Addr     string   // host or host:port (SPEC R21); default port by Security
+	Addr     string   // host or host:port (docs/REQUIREMENTS.md R21); default port by Security
 	Security Security // none, starttls, tls
-	// CAFile is a PEM file of extra CA certificates to trust (SPEC R22).
+	// CAFile is a PEM file of extra CA certificates to trust (docs/REQUIREMENTS.md R22).
 	CAFile string
 	// InsecureSkipVerify turns certificate verification off; for tests only.
 	InsecureSkipVerify bool

@@ -12,11 +12,11 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// OAuthCallbackPath is the redirect URI path of the sign-in (SPEC R51).
+// OAuthCallbackPath is the redirect URI path of the sign-in (docs/REQUIREMENTS.md R51).
 const OAuthCallbackPath = "/oauth/authorization/callback"
 
 // DefaultOAuthScopes are the Microsoft 365 scopes for IMAP and SMTP access;
-// offline_access yields the refresh token background jobs need (SPEC R51).
+// offline_access yields the refresh token background jobs need (docs/REQUIREMENTS.md R51).
 var DefaultOAuthScopes = []string{
 	"https://outlook.office.com/IMAP.AccessAsUser.All",
 	"https://outlook.office.com/SMTP.Send",

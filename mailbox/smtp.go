@@ -22,7 +22,7 @@ import (
 
 // Outgoing is one mail to send over SMTP.
 type Outgoing struct {
-	FromName string // display name of the sender (SPEC R24); may be empty
+	FromName string // display name of the sender (docs/REQUIREMENTS.md R24); may be empty
 	From     string // sender address, also the envelope sender
 	To       []string
 	Cc       []string

@@ -10,7 +10,7 @@ import (
 
 // TLSConfig returns the client TLS configuration for ep: certificate
 // verification on (unless ep.InsecureSkipVerify), the system roots plus the
-// certificates of ep.CAFile (SPEC R22), ServerName host and TLS 1.2 or newer.
+// certificates of ep.CAFile (docs/REQUIREMENTS.md R22), ServerName host and TLS 1.2 or newer.
 // An unreadable CA file or one without a PEM certificate is an error naming
 // the file.
 func TLSConfig(ep Endpoint, host string) (*tls.Config, error) {

@@ -23,7 +23,7 @@ func TestFormatSeed(t *testing.T) {
 	if !bytes.Equal(out, again) {
 		t.Errorf("Format is not stable across a parse:\n%s\n---\n%s", out, again)
 	}
-	// The seed's own layout: Format differs only in the declaration and in
+	// The example workflow's own layout: Format differs only in the declaration and in
 	// the space before the root's closing '>'.
 	want := strings.Replace(string(readFile(t, seedPath)), `encoding="ISO-8859-1"`, `encoding="UTF-8"`, 1)
 	want = strings.Replace(want, `ExecutionType="100" >`, `ExecutionType="100">`, 1)

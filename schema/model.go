@@ -8,7 +8,7 @@ type Pos struct {
 	Col  int
 }
 
-// WorkFlowMapping is the root of a workflow definition (SPEC R1).
+// WorkFlowMapping is the root of a workflow definition (docs/REQUIREMENTS.md R1).
 type WorkFlowMapping struct {
 	Pos
 	WorkFlowID          string
@@ -26,7 +26,7 @@ type WorkFlowMapping struct {
 	tag *tagInfo // attribute spans of the root element, for Edit
 }
 
-// Step is one node of a workflow (SPEC R2).
+// Step is one node of a workflow (docs/REQUIREMENTS.md R2).
 type Step struct {
 	Pos
 	NoText         string // the raw Step@No attribute
@@ -44,14 +44,14 @@ type FollowingStep struct {
 	No   int
 }
 
-// Event names the event that activates a step (SPEC R3, R4).
+// Event names the event that activates a step (docs/REQUIREMENTS.md R3, R4).
 type Event struct {
 	Pos
 	Name      string
 	ToContext []*SimpleMapping // EventToContextMap
 }
 
-// Condition is a registered condition with its input bindings (SPEC R5).
+// Condition is a registered condition with its input bindings (docs/REQUIREMENTS.md R5).
 type Condition struct {
 	Pos
 	Name        string
@@ -72,7 +72,7 @@ type CheckValue struct {
 	tag *tagInfo
 }
 
-// Action is a registered action with its parameter bindings (SPEC R6).
+// Action is a registered action with its parameter bindings (docs/REQUIREMENTS.md R6).
 type Action struct {
 	Pos
 	Name     string
@@ -87,7 +87,7 @@ type ValueMapping struct {
 	Parameter *Parameter
 }
 
-// Parameter is the action parameter a ValueMapping feeds (SPEC R6, R7).
+// Parameter is the action parameter a ValueMapping feeds (docs/REQUIREMENTS.md R6, R7).
 type Parameter struct {
 	Pos
 	Name     string

@@ -39,7 +39,7 @@ func importMailsXML(t *testing.T) []byte {
 	return nil
 }
 
-// The seed's customisation procedure: export the standard workflow, change
+// The CRM documentation's customisation procedure: export the standard workflow, change
 // a value and the WorkFlowID, import as new, deactivate the standard one.
 func TestCustomisationProcedure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {

@@ -102,7 +102,7 @@ func TestShippedWorkflowImportsBCCFixtures(t *testing.T) {
 
 func itoa(n int64) string { return strings.TrimSpace(engine.FormatValue(n)) }
 
-// SPEC R15: the same address on a customer's and a supplier's contact;
+// docs/REQUIREMENTS.md R15: the same address on a customer's and a supplier's contact;
 // the supplier mailbox's workflow checks `"Lieferant" in partner.roles`.
 func TestExtendedSearchLinksOnlySupplier(t *testing.T) {
 	e := newEnv(t)
@@ -247,7 +247,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	}
 }
 
-// SPEC R14: one mailbox for done and one for open activities: two
+// docs/REQUIREMENTS.md R14: one mailbox for done and one for open activities: two
 // configurations, two workflows derived from WKF_ImportMailsByBCC.
 func TestTwoMailboxVariant(t *testing.T) {
 	e := newEnv(t)

@@ -1,4 +1,4 @@
-// Package bccimport is the Postfach-Manager's BCC importer (SPEC R13–R15):
+// Package bccimport is the Postfach-Manager's BCC importer (docs/REQUIREMENTS.md R13–R15):
 // ImportMailsByBCCAction, run by the shipped workflow WKF_ImportMailsByBCC.
 //
 // Employees put a collector mailbox (mail configuration BCCIMPORTER) in
@@ -28,7 +28,7 @@
 //   - a mail with no linked contact still becomes an activity, marked
 //     unassigned;
 //   - the activity is created by and delegated to and by the run-as user
-//     (SPEC R11); the run-as employee's import folder preference, when
+//     (docs/REQUIREMENTS.md R11); the run-as employee's import folder preference, when
 //     set, overrides the configuration's import folder.
 package bccimport
 
@@ -157,7 +157,7 @@ func (a *Action) Run(ctx context.Context, call *engine.Call) error {
 	res, err := mailimport.RunForCall(ctx, call, p, mailimport.Request{
 		Config:   cfg,
 		RunAs:    emp,
-		Delegate: emp, // SPEC R11: delegated to the run-as user
+		Delegate: emp, // docs/REQUIREMENTS.md R11: delegated to the run-as user
 	})
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ type Mapper struct {
 	Type   string // activity type, e.g. MAILAUS
 	Status string // status key, e.g. E
 	// Search, when set, is the ExtendedSearch a contact must pass to be
-	// linked (SPEC R15).
+	// linked (docs/REQUIREMENTS.md R15).
 	Search *store.ContactMatcher
 	// Collectors are the lower-case addresses of the collector mailbox;
 	// empty disables the envelope check.

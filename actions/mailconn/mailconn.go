@@ -34,7 +34,7 @@ func configError(format string, args ...any) error {
 // Usable returns nil when cfg may be used, else an error wrapping ErrLocked
 // that says why and since when. emp (may be nil) is the employee whose
 // groupware login would be used; its AutoImpPwEx lock counts only when the
-// configuration leaves the credentials to the employee (SPEC R23, R50).
+// configuration leaves the credentials to the employee (docs/REQUIREMENTS.md R23, R50).
 func Usable(cfg *store.MailConfig, emp *store.Employee) error {
 	switch {
 	case cfg.IsLocked:
@@ -59,9 +59,9 @@ func since(t *time.Time) string {
 
 // IMAP returns the IMAP endpoint and credentials of cfg run as emp (nil
 // when no employee is known): the configuration's user name and password,
-// or when they are empty the employee's groupware login (SPEC R23). An
+// or when they are empty the employee's groupware login (docs/REQUIREMENTS.md R23). An
 // OAuth configuration signs in with XOAUTH2 using its own token, else the
-// employee's (SPEC R51), and saves every refreshed token back where it
+// employee's (docs/REQUIREMENTS.md R51), and saves every refreshed token back where it
 // came from in st.
 func IMAP(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee) (mailbox.Endpoint, mailbox.Auth, error) {
 	sec, err := mailbox.ParseSecurity(cfg.IMAPSecurity)

@@ -23,7 +23,7 @@ const ReasonSignInNeeded = "sign-in needed"
 var ErrNotSignedIn = errors.New("not signed in")
 
 // TokenOwner says whose OAuth2 sign-in a configuration uses for an
-// employee (SPEC R51): the configuration's own token wins (shared
+// employee (docs/REQUIREMENTS.md R51): the configuration's own token wins (shared
 // mailboxes), else the employee's.
 type TokenOwner int
 

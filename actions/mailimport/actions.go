@@ -25,7 +25,7 @@ func Register(reg *engine.Registry, deps Deps) {
 	reg.RegisterAction(CloseWorkSpace{})
 }
 
-// ImportMails is ImportMailsAction (SPEC R10): it imports all unseen mail
+// ImportMails is ImportMailsAction (docs/REQUIREMENTS.md R10): it imports all unseen mail
 // of a folder of the mail configuration with the given match code as
 // activities and returns them as the work space ImportResult.
 type ImportMails struct {
@@ -105,7 +105,7 @@ func (r *Result) Summary() string {
 }
 
 // ResolveConfig returns the one mail configuration with that match code:
-// none, or more than one (SPEC R10), is a permanent error.
+// none, or more than one (docs/REQUIREMENTS.md R10), is a permanent error.
 func ResolveConfig(ctx context.Context, st *store.Store, matchCode string) (*store.MailConfig, error) {
 	if strings.TrimSpace(matchCode) == "" {
 		return nil, engine.Permanent(fmt.Errorf("no mail configuration match code given"))
@@ -138,7 +138,7 @@ func ResolveEmployee(ctx context.Context, st *store.Store, login string) (*store
 	return emp, nil
 }
 
-// CloseWorkSpace is CloseWorkSpaceAction (SPEC R12): it saves and
+// CloseWorkSpace is CloseWorkSpaceAction (docs/REQUIREMENTS.md R12): it saves and
 // releases a work space.
 type CloseWorkSpace struct{}
 

@@ -10,7 +10,7 @@ import (
 // BatchSize and DryRun come from the call's parameters of those names (a
 // run-level dry run counts too), log lines go into the run record, and the
 // work space ImportResult is set as the action's output when the folder had
-// unseen mail (SPEC R10: no output when there is nothing new). req carries
+// unseen mail (docs/REQUIREMENTS.md R10: no output when there is nothing new). req carries
 // the configuration, run-as user and delegate chosen by the action.
 func RunForCall(ctx context.Context, call *engine.Call, p *Pipeline, req Request) (*Result, error) {
 	req.Folder = call.String("Folder")

@@ -1,6 +1,6 @@
 // Package mailimport imports mail from IMAP mailboxes into CRM activities:
-// the ImportMailsAction and CloseWorkSpaceAction of the seed workflow
-// (SPEC R10–R12), the import without a workflow (ImportAll, SPEC R18–R19),
+// the ImportMailsAction and CloseWorkSpaceAction of the CRM documentation's example workflow
+// (docs/REQUIREMENTS.md R10–R12), the import without a workflow (ImportAll, docs/REQUIREMENTS.md R18–R19),
 // and the reusable Pipeline every importer of wfe is built on.
 //
 // # The pipeline

@@ -98,7 +98,7 @@ func TestMatchCodeErrors(t *testing.T) {
 		t.Error("mail left the inbox")
 	}
 
-	// the action fails the same way inside the seed workflow
+	// the action fails the same way inside the example workflow
 	rec, err := e.runSeed(e.seedProgram(), false)
 	if err == nil || rec.Status != engine.StatusFailed || !strings.Contains(err.Error(), "ImportMailsAction") || !strings.Contains(err.Error(), `2 mail configurations have match code "123"`) {
 		t.Errorf("seed workflow with an ambiguous match code: %v", err)
@@ -183,7 +183,7 @@ func TestAuthFailureWithEmployeeLoginLocksEmployee(t *testing.T) {
 	st := storetest.Open(t)
 	e := newEnv(t, st, mailtest.IMAPOptions{})
 	e.appendRaw(simpleMail(muellerAddr, "info@firma.example", "Hallo", "emp@x", "x"))
-	// the configuration leaves the credentials to the employee (SPEC R23)
+	// the configuration leaves the credentials to the employee (docs/REQUIREMENTS.md R23)
 	e.cfg.UserName, e.cfg.Password = "", ""
 	if err := st.UpdateMailConfig(e.ctx, e.cfg); err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 // ImportOptions select what ImportAll imports.
 type ImportOptions struct {
 	// MatchCode selects one configuration; empty = every usable
-	// configuration flagged "import automatically" (SPEC R18).
+	// configuration flagged "import automatically" (docs/REQUIREMENTS.md R18).
 	MatchCode string
 	DryRun    bool
 	BatchSize int
@@ -23,7 +23,7 @@ type ImportOptions struct {
 	Logf func(format string, args ...any)
 }
 
-// ImportAll imports without a workflow (SPEC R18, R19): for each selected
+// ImportAll imports without a workflow (docs/REQUIREMENTS.md R18, R19): for each selected
 // configuration the unseen mail of its inbox becomes activities delegated
 // to the configuration's responsible employee or, when none is set or
 // found, to runAs (a CRM login; may be empty). One configuration's failure

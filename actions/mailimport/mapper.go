@@ -12,10 +12,10 @@ import (
 // BaseActivity returns the activity fields every imported mail shares:
 // subject, sender, To/Cc (lower-case addresses), text and HTML, start date
 // (the mail's Date, else the server's internal date), Message-ID as global
-// id, the mail configuration, creator and delegation (SPEC R11, R19:
+// id, the mail configuration, creator and delegation (docs/REQUIREMENTS.md R11, R19:
 // created by and delegated by the run-as employee, delegated to the
 // delegate), and the GroupwareLock for external mail when locking is on
-// (SPEC R25, R28). Type and status are left to the Mapper.
+// (docs/REQUIREMENTS.md R25, R28). Type and status are left to the Mapper.
 func BaseActivity(in *Input) *store.Activity {
 	m := in.Mail
 	a := &store.Activity{
@@ -64,7 +64,7 @@ func BaseActivity(in *Input) *store.Activity {
 }
 
 // IsExternal reports whether any address of the mail (From, To, Cc) lies
-// outside the internal domains (SPEC R25).
+// outside the internal domains (docs/REQUIREMENTS.md R25).
 func IsExternal(set store.Settings, m *mailparse.Mail) bool {
 	all := []string{m.From.Addr}
 	for _, l := range [][]mailparse.Address{m.To, m.Cc} {

@@ -1,4 +1,4 @@
-// Package rules holds the Postfach-Manager's mailbox rules (SPEC R16) as
+// Package rules holds the Postfach-Manager's mailbox rules (docs/REQUIREMENTS.md R16) as
 // workflow actions an admin combines in customised workflows:
 //
 //   - ImportMailsByRuleAction: matching mails become activities (default

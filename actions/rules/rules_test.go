@@ -246,7 +246,7 @@ func TestBrokenRuleIsACompileError(t *testing.T) {
 	}
 }
 
-// SPEC R16: the mail as an activity with status EMAILEINGANG and its
+// docs/REQUIREMENTS.md R16: the mail as an activity with status EMAILEINGANG and its
 // attached documents, selected by a rule.
 func TestImportByRuleWithDocuments(t *testing.T) {
 	e := newEnv(t, "info@service.example")

@@ -14,7 +14,7 @@ import (
 var ErrNoFaxNumber = errors.New("no fax number")
 
 // IsFax reports whether activities of type actType are sent to the fax
-// server (the fax activity type setting, SPEC R29).
+// server (the fax activity type setting, docs/REQUIREMENTS.md R29).
 func IsFax(set store.Settings, actType string) bool {
 	return set.FaxActivityType != "" && strings.EqualFold(strings.TrimSpace(actType), set.FaxActivityType)
 }
@@ -41,7 +41,7 @@ func NormalizeFaxNumber(s string) string {
 	return b.String()
 }
 
-// FaxAddress returns the fax server address for act (SPEC R30): the fax
+// FaxAddress returns the fax server address for act (docs/REQUIREMENTS.md R30): the fax
 // address setting with ${fax} replaced by the fax number of the
 // activity's first contact, else of that contact's business partner, else
 // of the activity's first business partner. source names whose number it

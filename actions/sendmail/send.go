@@ -1,17 +1,17 @@
 // Package sendmail sends CRM activities as mail over SMTP: SendMailAction
 // for workflows and Send for the command line (`wfe send`). An activity of
-// the fax activity type goes to the fax server instead (SPEC R29, R30).
+// the fax activity type goes to the fax server instead (docs/REQUIREMENTS.md R29, R30).
 //
 // The mail configuration gives the SMTP server, its security, the login
 // (password or OAuth2 XOAUTH2, see package mailconn) and the sender: the
 // From address is the configuration's user name when it is an address,
 // else the run-as employee's e-mail address or groupware login, else the
 // activity's sender; the configuration's display name is the From name
-// (SPEC R24). To and Cc are the activity's recipients, the subject, text
+// (docs/REQUIREMENTS.md R24). To and Cc are the activity's recipients, the subject, text
 // and HTML its own, and its documents are attached, streamed from the
 // blob store. After the server accepted the mail its Message-ID is
 // recorded as the activity's global id, and an activity with an external
-// recipient gets the GroupwareLock (SPEC R25, R28).
+// recipient gets the GroupwareLock (docs/REQUIREMENTS.md R25, R28).
 package sendmail
 
 import (
@@ -62,7 +62,7 @@ type Request struct {
 	// credentials when the configuration leaves them to the employee.
 	RunAs *store.Employee
 	// FaxNumber, for a fax, is used instead of the contact's or partner's
-	// number (the user typed it in place of the placeholder, SPEC R30).
+	// number (the user typed it in place of the placeholder, docs/REQUIREMENTS.md R30).
 	FaxNumber string
 	// DryRun composes the mail and reports it without sending or changing
 	// anything.
@@ -177,7 +177,7 @@ func record(ctx context.Context, st *store.Store, act *store.ActivityDetail, res
 	}
 }
 
-// locksType: GroupwareLockPreferences.lockMail / lockMeetingRequest (SPEC R28).
+// locksType: GroupwareLockPreferences.lockMail / lockMeetingRequest (docs/REQUIREMENTS.md R28).
 func locksType(set store.Settings, actType string) bool {
 	if store.IsMeetingType(actType) {
 		return set.LockMeetingRequest

@@ -80,7 +80,7 @@ func TestInternalRecipientsDoNotLock(t *testing.T) {
 	if got.GroupwareLock || got.GlobalID == "" {
 		t.Fatalf("internal mail: lock %v global id %q; want no lock and the Message-ID", got.GroupwareLock, got.GlobalID)
 	}
-	// lock-mail=false switches the lock off for external mail too (SPEC R28)
+	// lock-mail=false switches the lock off for external mail too (docs/REQUIREMENTS.md R28)
 	must(t, f.st.SetSetting(f.ctx, "lock-mail", "false"))
 	b := f.activity(store.TypeMailOut, []string{customer}, nil)
 	if _, err := f.run(b.ID); err != nil {

@@ -109,7 +109,7 @@ func readFixture(t *testing.T, name string) []byte {
 	return b
 }
 
-// The customisation procedure of the CRM documentation (SPEC R9, R13):
+// The customisation procedure of the CRM documentation (docs/REQUIREMENTS.md R9, R13):
 // export WKF_ImportMailsByBCC, change S_ACTSTATUS-E to S_ACTSTATUS-O and
 // the id, import it, deactivate the standard workflow, run the copy.
 func TestBCCCustomisationEndToEnd(t *testing.T) {

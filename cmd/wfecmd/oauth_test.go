@@ -364,7 +364,7 @@ func TestOAuthEmployeeSignIn(t *testing.T) {
 	if !strings.Contains(out, "oauth token refresh (employee anna's sign-in)") || strings.Contains(out, "FAIL") {
 		t.Fatalf("test as anna:\n%s", out)
 	}
-	// the configuration's own sign-in takes precedence (SPEC R51)
+	// the configuration's own sign-in takes precedence (docs/REQUIREMENTS.md R51)
 	if out, code := e.login("SHARED"); code != 0 {
 		t.Fatalf("configuration login: %s", out)
 	}

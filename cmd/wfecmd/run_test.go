@@ -112,7 +112,7 @@ func TestRunCommand(t *testing.T) {
 }
 
 // The shipped ImportMails workflow runs through `wfe run` against an
-// in-process IMAP server: the seed's example end to end.
+// in-process IMAP server: the CRM documentation's example end to end.
 func TestRunImportMails(t *testing.T) {
 	srv := mailtest.StartIMAP(t, mailtest.IMAPOptions{Users: map[string]string{"info": testPassword}})
 	for _, name := range []string{"01-plain-ascii.eml", "07-mixed-pdf.eml"} {

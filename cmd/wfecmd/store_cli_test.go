@@ -58,7 +58,7 @@ func (c *storeCLI) store() *store.Store {
 	return s
 }
 
-// The seed's customisation procedure as the README shows it.
+// The CRM documentation's customisation procedure as the README shows it.
 func TestCLICustomisationProcedure(t *testing.T) {
 	c := newStoreCLI(t)
 	dir := t.TempDir()

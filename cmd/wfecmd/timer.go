@@ -107,7 +107,7 @@ func timerProblems(ctx context.Context, st *store.Store, timers []store.TimerTas
 	return out, nil
 }
 
-// timerView is one row of `wfe timer list` (the seed's batch-process
+// timerView is one row of `wfe timer list` (the CRM documentation's batch-process
 // overview: task, type, interval, active, status, last and next run).
 type timerView struct {
 	Name        string     `json:"name"`

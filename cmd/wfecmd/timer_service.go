@@ -15,7 +15,7 @@ import (
 	"github.com/wfehq/wfe/store"
 )
 
-// The built-in timer of the automatic mail import (SPEC R18).
+// The built-in timer of the automatic mail import (docs/REQUIREMENTS.md R18).
 const (
 	builtinAutoImport      = "mail-auto-import"
 	builtinAutoImportEvery = 10 * time.Minute
@@ -189,7 +189,7 @@ func (s *timerService) newRun(t timer.Task, tick timer.Tick, started time.Time, 
 }
 
 // autoImport runs the MAIL_AUTO_IMPORT task: every configuration flagged
-// "import automatically" (SPEC R18, R19).
+// "import automatically" (docs/REQUIREMENTS.md R18, R19).
 func (s *timerService) autoImport(ctx context.Context, t timer.Task, tick timer.Tick, started time.Time) (*store.Run, error) {
 	var lines []string
 	deps := mailimport.Deps{Store: s.st, Logger: s.log, Node: s.node}

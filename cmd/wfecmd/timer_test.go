@@ -67,7 +67,7 @@ func TestTimerCommands(t *testing.T) {
 	c.fails(2, "--start", "timer", "add", "Hello", "--as", "mm", "--every", "1m", "--start", "soon")
 	c.fails(2, "--type", "timer", "add", "Hello", "--type", "NIGHTLY", "--every", "1m")
 
-	// the seed's example: the workflow timer for ImportMails-like work as MM every 10 minutes
+	// the CRM documentation's example: the workflow timer for ImportMails-like work as MM every 10 minutes
 	out := c.ok("timer", "add", "Hello", "--as", "mm", "--every", "10m")
 	if !strings.Contains(out, "timer Hello added: workflow Hello as mm, every 10m; next run ") {
 		t.Fatalf("add: %s", out)

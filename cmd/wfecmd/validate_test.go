@@ -58,7 +58,7 @@ func TestValidateSeedNeedsMailActions(t *testing.T) {
 	code, out, errOut := runWFE(t, "workflow", "validate", seed)
 	reg := builtinRegistry(Deps{})
 	if _, err := reg.Action("ImportMailsAction"); err == nil {
-		// the mail actions are registered: the seed must validate
+		// the mail actions are registered: the example workflow must validate
 		if code != 0 || out != seed+": OK\n" {
 			t.Fatalf("code %d out %q err %q", code, out, errOut)
 		}

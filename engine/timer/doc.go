@@ -1,5 +1,5 @@
 // Package timer runs timer tasks on schedule: a WORKFLOW task fires
-// TimerWFEvent into its workflow as its run-as user (SPEC R40), the built-in
+// TimerWFEvent into its workflow as its run-as user (docs/REQUIREMENTS.md R40), the built-in
 // MAIL_AUTO_IMPORT task imports the mail configurations flagged "import
 // automatically" (R18). The package knows nothing of the store or of actions:
 // tasks come from a TaskSource, ticks are claimed through a Claimer and run

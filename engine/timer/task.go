@@ -17,7 +17,7 @@ const (
 	// KindWorkflow fires TimerWFEvent into the workflow WorkflowID as RunAs.
 	KindWorkflow Kind = "WORKFLOW"
 	// KindMailAutoImport imports every mail configuration flagged
-	// "import automatically" (SPEC R18).
+	// "import automatically" (docs/REQUIREMENTS.md R18).
 	KindMailAutoImport Kind = "MAIL_AUTO_IMPORT"
 )
 

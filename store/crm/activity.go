@@ -14,7 +14,7 @@ import (
 	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
-// Activity type and status keys of the seeds.
+// Activity type and status keys of the CRM documentation.
 const (
 	TypeMailOut     = "MAILAUS"      // outgoing mail
 	TypeMailIn      = "EMAILEINGANG" // incoming mail
@@ -29,7 +29,7 @@ const (
 // GroupwareLock protects the meeting field set).
 func IsMeetingType(t string) bool { return t == TypeMeeting || t == TypeAppointment }
 
-// Activity is a CRM activity (SPEC I column names in the column tags).
+// Activity is a CRM activity (column names of docs/REQUIREMENTS.md section I in the column tags).
 type Activity struct {
 	ID            int64            `gorm:"primaryKey" json:"id"`
 	Type          string           `gorm:"column:acttypekey" json:"type"`
@@ -361,7 +361,7 @@ type ActivityChanges struct {
 	PartnerIDs    *[]int64 // replaces the partner links
 }
 
-// Locked field names (SPEC R26).
+// Locked field names (docs/REQUIREMENTS.md R26).
 var (
 	mailLockedFields    = []string{"STARTDATE", "ENDDATE", "SENDER", "LOCATION", "TEXT", "ACTTYPEKEY", "PRIORITY"}
 	meetingLockedFields = []string{"SUBJECT", "STARTDATE", "ENDDATE", "REMINDDATE", "SENDER", "LOCATION", "TEXT",
@@ -378,7 +378,7 @@ func LockedFields(activityType string) []string {
 }
 
 type fieldChange struct {
-	name    string // SPEC column name
+	name    string // column name in docs/REQUIREMENTS.md section I
 	column  string
 	changed bool
 	value   any
@@ -515,7 +515,7 @@ func (s *Repo) UpdateActivity(ctx context.Context, id int64, c ActivityChanges) 
 }
 
 // CopyActivity copies an activity with its links and documents (sharing
-// the blobs); the copy carries no GroupwareLock (SPEC R25).
+// the blobs); the copy carries no GroupwareLock (docs/REQUIREMENTS.md R25).
 func (s *Repo) CopyActivity(ctx context.Context, id int64) (*Activity, error) {
 	src, err := s.GetActivity(ctx, id)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
-// Employee is a CRM user (SPEC I: GroupwareLogin.Employee,
+// Employee is a CRM user (docs/REQUIREMENTS.md section I: GroupwareLogin.Employee,
 // AutoImpPwEx.Employee).
 type Employee struct {
 	ID    int64  `gorm:"primaryKey" json:"id"`
@@ -36,7 +36,7 @@ type Employee struct {
 	LockedAt     *time.Time `json:"locked_at,omitempty"`
 	// OAuthToken is the employee's own OAuth2 sign-in (token JSON) for
 	// mail configurations that use OAuth without a token of their own
-	// (SPEC R51); SealedOAuthToken is its stored, encrypted form.
+	// (docs/REQUIREMENTS.md R51); SealedOAuthToken is its stored, encrypted form.
 	OAuthToken       string    `gorm:"-" json:"-"`
 	SealedOAuthToken string    `gorm:"column:oauth_token" json:"-"`
 	CreatedAt        time.Time `json:"created_at"`

@@ -17,7 +17,7 @@ const (
 	DefaultErrorFolder  = "CRM/Fehler"
 )
 
-// MailConfig is a mail configuration (SPEC R20..R24, R51). The plain
+// MailConfig is a mail configuration (docs/REQUIREMENTS.md R20..R24, R51). The plain
 // secrets (Password, OAuthClientSecret, OAuthToken) are never stored as
 // they are and never appear in JSON; the Sealed* fields hold the stored,
 // encrypted form.
@@ -161,7 +161,7 @@ func (s *Repo) GetMailConfig(ctx context.Context, id int64) (*MailConfig, error)
 
 // MailConfigsByMatchCode returns every configuration with that match code
 // (by id). The caller decides what zero or several mean (ImportMailsAction
-// aborts when there is more than one, SPEC R10).
+// aborts when there is more than one, docs/REQUIREMENTS.md R10).
 func (s *Repo) MailConfigsByMatchCode(ctx context.Context, matchCode string) ([]MailConfig, error) {
 	return s.listMailConfigs(ctx, "match_code = ?", matchCode)
 }
@@ -188,7 +188,7 @@ func (s *Repo) ListMailConfigs(ctx context.Context) ([]MailConfig, error) {
 }
 
 // AutoImportMailConfigs returns the configurations flagged "import
-// automatically" that are usable (SPEC R18).
+// automatically" that are usable (docs/REQUIREMENTS.md R18).
 func (s *Repo) AutoImportMailConfigs(ctx context.Context) ([]MailConfig, error) {
 	return s.listMailConfigs(ctx, "auto_import = ? AND is_locked = ? AND auto_locked = ?", true, false, false)
 }
@@ -242,11 +242,11 @@ type Credentials struct {
 	UserName string
 	Password string `json:"-"`
 	// FromEmployee: taken from the run-as employee's groupware login
-	// because the configuration leaves them empty (SPEC R23).
+	// because the configuration leaves them empty (docs/REQUIREMENTS.md R23).
 	FromEmployee bool
 }
 
-// EffectiveCredentials gives the login for cfg when run as emp (SPEC R23):
+// EffectiveCredentials gives the login for cfg when run as emp (docs/REQUIREMENTS.md R23):
 // the configuration's user name and password when both are set, else the
 // employee's groupware login and password (not the CRM login). emp may be
 // nil.

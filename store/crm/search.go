@@ -15,7 +15,7 @@ import (
 	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
-// ExtendedSearch is a stored check (SPEC R15), e.g. primary key
+// ExtendedSearch is a stored check (docs/REQUIREMENTS.md R15), e.g. primary key
 // "31m47d216nrsh550ExtendedSearch", entity "contact", expression
 // `"Lieferant" in partner.roles`.
 type ExtendedSearch struct {

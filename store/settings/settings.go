@@ -25,17 +25,17 @@ const (
 	SettingFaxAddress         = "fax_address"
 )
 
-// FaxPlaceholder must appear in the fax server address (SPEC R29).
+// FaxPlaceholder must appear in the fax server address (docs/REQUIREMENTS.md R29).
 const FaxPlaceholder = "${fax}"
 
 // Settings are the global preferences.
 type Settings struct {
-	// InternalDomains decide internal vs external mail (SPEC R25).
+	// InternalDomains decide internal vs external mail (docs/REQUIREMENTS.md R25).
 	InternalDomains []string `json:"internal_domains"`
 	// LockMail / LockMeetingRequest: GroupwareLockPreferences (default true).
 	LockMail           bool `json:"lock_mail"`
 	LockMeetingRequest bool `json:"lock_meeting_request"`
-	// FaxActivityType / FaxAddress: fax by mail (SPEC R29).
+	// FaxActivityType / FaxAddress: fax by mail (docs/REQUIREMENTS.md R29).
 	FaxActivityType string `json:"fax_activity_type"`
 	FaxAddress      string `json:"fax_address"`
 }
@@ -171,7 +171,7 @@ func (st Settings) IsInternalAddress(addr string) bool {
 
 // IsExternal reports whether any of the addresses is external (not in an
 // internal domain). A mail whose addresses are all internal is internal
-// and is not write-protected (SPEC R25).
+// and is not write-protected (docs/REQUIREMENTS.md R25).
 func (st Settings) IsExternal(addresses ...string) bool {
 	for _, a := range addresses {
 		if strings.TrimSpace(a) == "" {
