@@ -407,7 +407,7 @@ func TestBadSQLitePath(t *testing.T) {
 	for db, want := range map[string]string{
 		dir:                                   "open store " + dir + ": is a directory, not a SQLite database file",
 		notDB:                                 "open store " + notDB + ": file is not a database",
-		filepath.Join(dir, "missing", "x.db"): "open store " + filepath.Join(dir, "missing", "x.db") + ": stat " + filepath.Join(dir, "missing") + ": no such file or directory",
+		filepath.Join(dir, "missing", "x.db"): "no database at " + filepath.Join(dir, "missing", "x.db") + " (create one with 'wfe init --db " + filepath.Join(dir, "missing", "x.db") + "')",
 	} {
 		c := &storeCLI{t: t, db: db, env: map[string]string{"WFE_SECRET_KEY": storetest.TestKey}}
 		if _, errs, code := c.run("runs", "list"); code != 1 || !strings.Contains(errs, want) {

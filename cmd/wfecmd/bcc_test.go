@@ -35,8 +35,10 @@ type bccCLI struct {
 
 func newBCCCLI(t *testing.T) *bccCLI {
 	dir := t.TempDir()
-	return &bccCLI{t: t, dir: dir, db: filepath.Join(dir, "wfe.db"),
+	c := &bccCLI{t: t, dir: dir, db: filepath.Join(dir, "wfe.db"),
 		env: map[string]string{"WFE_SECRET_KEY": storetest.TestKey, "BCC_PW": "secret"}}
+	c.ok("init")
+	return c
 }
 
 func (c *bccCLI) run(args ...string) (stdout, stderr string, code int) {

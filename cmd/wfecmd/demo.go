@@ -132,7 +132,7 @@ func (d *demo) close() {
 // never touches the user's keys). The shipped workflows are installed.
 func (d *demo) openStore(ctx context.Context, env *Env) error {
 	d.env = &Env{Stdin: env.Stdin, Stdout: env.Stdout, Stderr: env.Stderr, DB: filepath.Join(d.dir, "wfe.db"),
-		Getenv: func(string) string { return "" }}
+		Getenv: func(string) string { return "" }, createDB: true}
 	st, err := d.env.Store(ctx)
 	if err != nil {
 		return err

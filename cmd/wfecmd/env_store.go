@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"strings"
 
 	"github.com/wfehq/wfe/engine"
 	"github.com/wfehq/wfe/schema"
@@ -13,10 +16,15 @@ import (
 
 // Store opens the database named by --db (WFE_DB) once per command, installs
 // or updates the shipped system workflows, and closes it when the command
-// ends.
+// ends. A SQLite file that does not exist is refused (a mistyped --db must
+// not leave an empty database behind) unless the command creates databases
+// (init, demo).
 func (e *Env) Store(ctx context.Context) (*store.Store, error) {
 	if e.st != nil {
 		return e.st, nil
+	}
+	if err := e.checkDBExists(); err != nil {
+		return nil, err
 	}
 	getenv := e.Getenv
 	if getenv == nil {
@@ -39,6 +47,25 @@ func (e *Env) Store(ctx context.Context) (*store.Store, error) {
 		fmt.Fprintf(e.Stderr, "wfe: warning: %s\n", w)
 	}
 	return s, nil
+}
+
+// checkDBExists refuses a SQLite path that names no file, unless the
+// command may create the database.
+func (e *Env) checkDBExists() error {
+	if e.createDB || isPostgresDSN(e.DB) || e.DB == "" {
+		return nil
+	}
+	_, err := os.Stat(e.DB)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no database at %s (create one with 'wfe init --db %s')", e.DB, e.DB)
+	}
+	return nil // other problems are for store.Open to report
+}
+
+// isPostgresDSN reports whether dsn names a PostgreSQL database rather than
+// a SQLite file.
+func isPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 func systemWorkflowFiles() []store.WorkflowFile {

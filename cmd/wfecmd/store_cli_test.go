@@ -25,9 +25,13 @@ type storeCLI struct {
 	timerStart func(ctx context.Context, t timer.Task)
 }
 
+// newStoreCLI creates a database with 'wfe init' (the other commands
+// refuse a database file that does not exist).
 func newStoreCLI(t *testing.T) *storeCLI {
-	return &storeCLI{t: t, db: filepath.Join(t.TempDir(), "wfe.db"),
+	c := &storeCLI{t: t, db: filepath.Join(t.TempDir(), "wfe.db"),
 		env: map[string]string{"WFE_SECRET_KEY": storetest.TestKey}}
+	c.ok("init")
+	return c
 }
 
 func (c *storeCLI) run(args ...string) (stdout, stderr string, code int) {

@@ -11,24 +11,34 @@ var version = "dev"
 
 func init() {
 	root.Add(&Command{
-		Name:  "version",
-		Short: "print the wfe version",
+		Name:    "version",
+		Short:   "print the wfe version (also: wfe --version)",
+		Example: "wfe version",
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 0 {
 				return usagef("version takes no arguments")
 			}
-			v := version
-			if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" {
-				for _, s := range bi.Settings {
-					if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-						v = "dev-" + s.Value[:12]
-					}
-				}
-				fmt.Fprintf(env.Stdout, "wfe %s (%s)\n", v, bi.GoVersion)
-				return nil
-			}
-			fmt.Fprintf(env.Stdout, "wfe %s\n", v)
+			fmt.Fprintln(env.Stdout, versionLine())
 			return nil
 		},
 	})
+}
+
+// versionLine is what `wfe version` and `wfe --version` print: the version
+// set at build time, else "dev" with the commit it was built from, and the
+// Go version.
+func versionLine() string {
+	v := version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "wfe " + v
+	}
+	if v == "dev" {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v = "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return fmt.Sprintf("wfe %s (%s)", v, bi.GoVersion)
 }
