@@ -41,8 +41,9 @@
 //
 // Per direction the rule may turn off creating and updating, and may turn
 // on deleting. A record deleted on one side is deleted on the other only
-// where the rule says so; otherwise the survivor is unlinked and treated as
-// new. A CRM record that leaves the rule's filter is out of scope, not
+// where the rule says so, and never when the other side changed it since
+// the last sync (the change wins); otherwise the survivor is unlinked and
+// treated as new. A CRM record that leaves the rule's filter is out of scope, not
 // deleted: it and its groupware copy are left alone. A plan that would
 // delete more than 10 records and more than 20 % of a side is refused as a
 // whole unless the run overrides the guard.

@@ -40,6 +40,11 @@ func (p *planner) forget(l Link, reason string) {
 // crmGone: the CRM record was deleted. The groupware item is deleted
 // where the rule says so; otherwise it stays and is no longer linked.
 func (p *planner) crmGone(l Link, g presence) {
+	if p.changedSince(l, p.gw.record(l.GroupwareID)) {
+		p.forget(l, "deleted in the CRM, but the groupware item changed since the last sync: the change wins, the item stays unlinked")
+		p.survivorsGW = append(p.survivorsGW, *p.gw.record(l.GroupwareID))
+		return
+	}
 	if p.opt.ToGroupware.Delete {
 		p.plan.add(Operation{
 			Kind: DeleteInGroupware, CRMID: l.CRMID, GroupwareID: l.GroupwareID,
@@ -60,6 +65,9 @@ func (p *planner) groupwareGone(l Link, c presence) {
 	switch {
 	case c == outOfScope:
 		p.forget(l, "deleted in the groupware; the CRM record is outside the rule's filter and stays")
+	case p.changedSince(l, p.crm.record(l.CRMID)):
+		p.forget(l, "deleted in the groupware, but the CRM record changed since the last sync: the change wins, the record stays unlinked")
+		p.survivorsCRM = append(p.survivorsCRM, *p.crm.record(l.CRMID))
 	case p.opt.ToCRM.Delete:
 		p.plan.add(Operation{Kind: DeleteInCRM, CRMID: l.CRMID, GroupwareID: l.GroupwareID, Reason: "deleted in the groupware"})
 	case c == absent:
@@ -70,12 +78,19 @@ func (p *planner) groupwareGone(l Link, c presence) {
 	}
 }
 
+// changedSince reports whether a listed record's fields differ from the
+// link's last synced state; a record changed on one side is never
+// deleted because the other side deleted its copy.
+func (p *planner) changedSince(l Link, r *Record) bool {
+	return r != nil && len(changedFields(p.in.Table, l.Synced, r.Fields)) > 0
+}
+
 // leftFilter: the CRM record no longer passes the rule's filter. It is
 // out of scope, not deleted: nothing is written and the link is kept, so
 // the pair is not duplicated if the record comes back.
 func (p *planner) leftFilter(l Link) {
 	gw := p.gw.record(l.GroupwareID)
-	if gw == nil || len(changedFields(p.in.Table, l.Synced, gw.Fields)) == 0 {
+	if !p.changedSince(l, gw) {
 		return
 	}
 	p.plan.add(Operation{

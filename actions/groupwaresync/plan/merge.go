@@ -85,26 +85,40 @@ func (p *planner) mergePair(pr pair) {
 		}
 		info.Winner = winner
 		out.conflict = info
-		out.reasons = append(out.reasons, "changed on both sides: "+strings.Join(d.conflicts, ", ")+"; "+why)
+		out.reasons = append(out.reasons, pr.bothLabel()+strings.Join(d.conflicts, ", ")+"; "+why)
 		p.settle(&out, winner, d.conflicts, pr)
 	}
-	p.writeAll(&out, Groupware, d.fromCRM, pr.crm)
-	p.writeAll(&out, CRM, d.fromGW, pr.gw)
+	p.writeAll(&out, Groupware, d.fromCRM, pr)
+	p.writeAll(&out, CRM, d.fromGW, pr)
 	for _, f := range d.agreed {
 		out.synced[f] = FieldHash(pr.crm.Fields[f])
 	}
 	p.emit(pr, out)
 }
 
-// writeAll writes fields of from to side s, noting what changed.
-func (p *planner) writeAll(out *outcome, s Side, fields []string, from *Record) {
+// writeAll writes fields of the other side's record to side s, noting
+// what changed.
+func (p *planner) writeAll(out *outcome, s Side, fields []string, pr pair) {
 	if len(fields) == 0 {
 		return
 	}
-	out.reasons = append(out.reasons, "changed in the "+s.Other().String()+": "+strings.Join(fields, ", "))
+	from := pr.record(s.Other())
+	label := "changed in the "
+	if pr.matchedBy != "" {
+		label = "taken from the "
+	}
+	out.reasons = append(out.reasons, label+s.Other().String()+": "+strings.Join(fields, ", "))
 	for _, f := range fields {
 		p.write(out, s, f, from.Fields[f])
 	}
+}
+
+// bothLabel introduces the fields in conflict.
+func (pr pair) bothLabel() string {
+	if pr.matchedBy != "" {
+		return "different on the two sides: "
+	}
+	return "changed on both sides: "
 }
 
 // settle writes the winner's values of conflicting fields to the other
@@ -146,7 +160,7 @@ func (p *planner) write(out *outcome, s Side, field, value string) {
 func (p *planner) hold(pr pair, d diff, info *ConflictInfo, why string) {
 	op := Operation{
 		Kind: Conflict, CRMID: pr.crmID, GroupwareID: pr.gwID, ETag: pr.gw.ETag, Conflict: info,
-		Reason: "changed on both sides: " + strings.Join(d.conflicts, ", ") + "; " + why,
+		Reason: pr.bothLabel() + strings.Join(d.conflicts, ", ") + "; " + why,
 	}
 	if pr.matchedBy != "" {
 		op.NewLink = true

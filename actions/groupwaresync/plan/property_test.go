@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"math/rand"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -230,6 +231,9 @@ func TestIdempotentOverGeneratedCases(t *testing.T) {
 				return
 			}
 			checkWritesOnce(t, first)
+			if sc.partial {
+				checkSameAsComplete(t, sc, first)
+			}
 			sc.w.apply(t, first)
 			applied++
 			sc.partial = false
@@ -277,5 +281,17 @@ func checkNoDuplicates(t *testing.T, w *world) {
 			t.Fatalf("groupware items %s and %s both carry CRM id %s", other, id, c)
 		}
 		byCRM[c] = id
+	}
+}
+
+// checkSameAsComplete: a plan from listings of changes is the plan from
+// complete listings of the same world.
+func checkSameAsComplete(t *testing.T, sc *scenario, partial *Plan) {
+	t.Helper()
+	sc.partial = false
+	full := sc.planWithNeeds(t)
+	sc.partial = true
+	if !reflect.DeepEqual(full.Operations, partial.Operations) {
+		t.Fatalf("from changes:\n%s\nfrom complete listings:\n%s", describe(partial), describe(full))
 	}
 }
