@@ -12,7 +12,7 @@ type Counts struct {
 	Deleted int `json:"deleted"`
 }
 
-// Summary is the preview's count of a plan (R58), shaped for JSON.
+// Summary is the preview's count of a plan (docs/REQUIREMENTS.md R58), shaped for JSON.
 type Summary struct {
 	Table           string `json:"table"`
 	ToGroupware     Counts `json:"to_groupware"`
