@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/wfehq/wfe/engine"
@@ -116,7 +115,7 @@ func (ExpressionCondition) Spec() engine.ConditionSpec {
 func (e ExpressionCondition) Prepare(in engine.PrepareInput) (engine.Checker, error) {
 	src, _ := in.CheckValues[ExprValue].(string)
 	if strings.TrimSpace(src) == "" {
-		return nil, &engine.PositionError{CheckValue: ExprValue, Line: 1, Err: errors.New("empty expression")}
+		return nil, &engine.PositionError{CheckValue: ExprValue, Err: errors.New("empty expression")}
 	}
 	// The environment is a struct with one field per input, tagged with the
 	// input's name: untyped inputs are interface fields, so the expression
@@ -133,15 +132,7 @@ func (e ExpressionCondition) Prepare(in engine.PrepareInput) (engine.Checker, er
 	envType := reflect.StructOf(fields)
 	prog, err := expr.Compile(src, expr.Env(reflect.New(envType).Elem().Interface()), expr.AsBool())
 	if err != nil {
-		pe := &engine.PositionError{CheckValue: ExprValue, Line: 1, Err: err}
-		var fe *file.Error
-		if errors.As(err, &fe) {
-			pe.Err = errors.New(fe.Message)
-			if fe.Line > 0 {
-				pe.Line, pe.Column = fe.Line, fe.Column
-			}
-		}
-		return nil, pe
+		return nil, engine.ExprError(ExprValue, err)
 	}
 	x := &exprChecker{prog: prog, names: append([]string(nil), in.Inputs...), envType: envType}
 	return x.check, nil

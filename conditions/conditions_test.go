@@ -94,7 +94,7 @@ func TestExpressionTypedInputs(t *testing.T) {
 	c := conditions.ExpressionCondition{Types: map[string]any{"mail": mail{}}}
 	_, err := c.Prepare(engine.PrepareInput{Inputs: []string{"mail"}, CheckValues: map[string]any{conditions.ExprValue: "mail.sender == 'x'"}})
 	var pe *engine.PositionError
-	if !errors.As(err, &pe) || pe.CheckValue != conditions.ExprValue || pe.Column != 5 || !strings.Contains(pe.Err.Error(), "sender") {
+	if !errors.As(err, &pe) || pe.CheckValue != conditions.ExprValue || pe.Column != 6 || !strings.Contains(pe.Err.Error(), "sender") {
 		t.Fatalf("err = %#v", err)
 	}
 	chk, err := c.Prepare(engine.PrepareInput{Inputs: []string{"mail"}, CheckValues: map[string]any{conditions.ExprValue: "mail.subject == 'x'"}})
@@ -108,16 +108,16 @@ func TestExpressionTypedInputs(t *testing.T) {
 
 func TestExpressionCompileErrors(t *testing.T) {
 	c := conditions.ExpressionCondition{}
-	for src, col := range map[string]int{
-		"a +":    2,
-		"b == 1": 0,
-		"1 + 1":  0, // not a bool: no position
-		"   ":    0,
+	for src, pos := range map[string][2]int{ // 1-based line and column; 0 0: no position
+		"a +":    {1, 3},
+		"b == 1": {1, 1},
+		"1 + 1":  {0, 0}, // not a bool: no position
+		"   ":    {0, 0},
 	} {
 		_, err := c.Prepare(engine.PrepareInput{Inputs: []string{"a"}, CheckValues: map[string]any{conditions.ExprValue: src}})
 		var pe *engine.PositionError
-		if !errors.As(err, &pe) || pe.Line != 1 || pe.Column != col {
-			t.Errorf("%q: err = %#v, want column %d", src, err, col)
+		if !errors.As(err, &pe) || pe.Line != pos[0] || pe.Column != pos[1] {
+			t.Errorf("%q: err = %#v, want line and column %v", src, err, pos)
 		}
 	}
 }

@@ -6,8 +6,9 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/wfehq/wfe/internal/exprpos"
 )
 
 // Mail is what a mail rule expression sees as `mail` (DESIGN "Mail rule
@@ -45,11 +46,10 @@ func CompileMailRule(src string) (*MailRule, error) {
 	}
 	prog, err := expr.Compile(src, expr.Env(mailRuleEnv{}), expr.AsBool())
 	if err != nil {
-		var fe *file.Error
-		if errors.As(err, &fe) && fe.Line > 0 {
-			return nil, fmt.Errorf("mail rule %q: line %d, column %d: %s", src, fe.Line, fe.Column+1, mailEnvNames.Replace(fe.Message))
+		if _, pos := exprpos.Of(err); pos.Line == 0 {
+			return nil, fmt.Errorf("mail rule %q: %s (it must give true or false)", src, mailEnvNames.Replace(exprpos.Describe(err)))
 		}
-		return nil, fmt.Errorf("mail rule %q: %s (it must give true or false)", src, mailEnvNames.Replace(strings.TrimSpace(err.Error())))
+		return nil, fmt.Errorf("mail rule %q: %s", src, mailEnvNames.Replace(exprpos.Describe(err)))
 	}
 	return &MailRule{Source: src, prog: prog}, nil
 }

@@ -9,12 +9,19 @@ import (
 
 // Param declares one parameter of an action or one input of a condition.
 type Param struct {
-	Name        string
-	Type        string // canonical data type name, e.g. TypeString
-	Required    bool
-	Default     string // literal used when neither context nor XML give a value
-	Secret      bool   // redacted in run records and logs, also where a copy of the value shows
-	Description string
+	Name     string
+	Type     string // canonical data type name, e.g. TypeString
+	Required bool
+	Default  string // literal used when neither context nor XML give a value
+	Secret   bool   // redacted in run records and logs, also where a copy of the value shows
+	// Template: the value may hold ${name} placeholders the action replaces
+	// by context variables (ExpandTemplate); validation warns about names
+	// that nothing in the workflow sets.
+	Template bool
+	// SetsVariable: the value names a context variable the action sets
+	// (SetContextAction's Name); validation counts it as set.
+	SetsVariable bool
+	Description  string
 }
 
 // Output declares one named output of an action; outputs go into the run

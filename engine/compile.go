@@ -21,6 +21,7 @@ type Program struct {
 	varIndex map[string]int // name -> slot, for Call.Var/SetVar
 	// secretSlots marks the context variables that always hold secrets.
 	secretSlots []bool
+	warnings    schema.Diagnostics
 	starts      map[string][]int
 	events      []string // start events, sorted
 	nActions    int
@@ -113,6 +114,7 @@ func Compile(doc *schema.WorkFlowMapping, reg *Registry) (*Program, error) {
 		sortDiags(c.diags)
 		return nil, c.diags
 	}
+	c.checkVariables()
 	p := c.p
 	p.markSecretSlots()
 	p.pool.New = func() any { return newRunState(p) }

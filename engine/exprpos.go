@@ -2,27 +2,39 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/wfehq/wfe/internal/exprpos"
 	"github.com/wfehq/wfe/schema"
 )
 
+// ExprError returns the PositionError of an expr-lang compile error in
+// the check value named checkValue: expr's message at its position inside
+// the value, or without a position (the value as a whole) when expr gives
+// none, as for "expected bool, but got int".
+func ExprError(checkValue string, err error) *PositionError {
+	msg, pos := exprpos.Of(err)
+	return &PositionError{CheckValue: checkValue, Line: pos.Line, Column: pos.Col, Err: errors.New(msg)}
+}
+
 // valueOffsetPos maps a position inside an attribute's decoded value
-// (line 1-based, col 0-based, in runes, as expr reports it) to the document
-// position of that character, reading the raw attribute text from src so
-// that entity references (&quot;, &amp;, &#10;) are accounted for. vp is
-// where the raw value starts. Without a source, it assumes the value holds
-// no references.
+// (1-based line and column, in characters; line 0 is the value's start)
+// to the document position of that character, reading the raw attribute
+// text from src so that entity references (&quot;, &amp;, &#10;) and raw
+// line breaks are accounted for. vp is where the raw value starts.
+// Without a source, it assumes the value holds no references.
 func valueOffsetPos(src *schema.Source, vp schema.Pos, line, col int) schema.Pos {
+	if line < 1 {
+		return vp
+	}
+	col = max(col-1, 0) // characters before the position on its line
 	naive := func() schema.Pos {
 		if line > 1 {
 			return schema.Pos{Line: vp.Line + line - 1, Col: col + 1}
 		}
 		return schema.Pos{Line: vp.Line, Col: vp.Col + col}
-	}
-	if line < 1 {
-		line = 1
 	}
 	if src == nil || len(src.Bytes) == 0 || vp.Line < 1 {
 		return naive()
@@ -70,14 +82,16 @@ func valueOffsetPos(src *schema.Source, vp schema.Pos, line, col int) schema.Pos
 			continue
 		}
 		i += n
-		if r == '\n' {
-			l, c = l+1, 1
-		} else {
-			c++
-		}
 		if r == '\r' && i < len(b) && b[i] == '\n' {
-			continue // CR LF is one space in the value
+			c++ // CR LF is one line break in the value: the LF makes it
+			continue
 		}
+		if r == '\n' || r == '\r' {
+			l, c = l+1, 1
+			dl, dc = dl+1, 0
+			continue
+		}
+		c++
 		dc++
 	}
 	return schema.Pos{Line: l, Col: c}

@@ -59,15 +59,18 @@ func (c ConditionFunc) Prepare(in PrepareInput) (Checker, error) { return c.P(in
 
 // PositionError is returned by Condition.Prepare for a problem inside a
 // CheckValue literal (an expression, say); Compile maps it to the document
-// position of that value.
+// position of that value. ExprError makes one from an expr-lang error.
 type PositionError struct {
 	CheckValue string // the CheckValue@Name whose Value is at fault
-	Line       int    // 1-based line inside the value
-	Column     int    // 0-based column inside that line
+	Line       int    // 1-based line inside the value; 0: no position (the value as a whole)
+	Column     int    // 1-based column in characters inside that line
 	Err        error
 }
 
 func (e *PositionError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %v", e.CheckValue, e.Err)
+	}
 	return fmt.Sprintf("%s:%d:%d: %v", e.CheckValue, e.Line, e.Column, e.Err)
 }
 func (e *PositionError) Unwrap() error { return e.Err }

@@ -5,7 +5,6 @@ package basic
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/wfehq/wfe/engine"
 )
@@ -28,7 +27,7 @@ func (Log) Spec() engine.ActionSpec {
 		Name:        "LogAction",
 		Description: "writes Message into the run record; ${name} is replaced by the context variable name",
 		Params: []engine.Param{
-			{Name: "Message", Type: engine.TypeString, Required: true, Description: "the line to write, with ${name} placeholders"},
+			{Name: "Message", Type: engine.TypeString, Required: true, Template: true, Description: "the line to write, with ${name} placeholders"},
 		},
 	}
 }
@@ -44,28 +43,10 @@ func (Log) Run(ctx context.Context, call *engine.Call) error {
 	return nil
 }
 
-// Expand replaces every ${name} in s by lookup(name). A "${" without a
-// closing brace is kept as it is.
+// Expand replaces every ${name} in s by lookup(name) (engine.ExpandTemplate).
+// A "${" without a closing brace is kept as it is.
 func Expand(s string, lookup func(name string) string) string {
-	if !strings.Contains(s, "${") {
-		return s
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(s[i+2:], '}')
-		if j < 0 {
-			break
-		}
-		b.WriteString(s[:i])
-		b.WriteString(lookup(s[i+2 : i+2+j]))
-		s = s[i+2+j+1:]
-	}
-	b.WriteString(s)
-	return b.String()
+	return engine.ExpandTemplate(s, lookup)
 }
 
 // SetContext is SetContextAction: it sets the context variable Name to
@@ -80,7 +61,7 @@ func (SetContext) Spec() engine.ActionSpec {
 		Name:        "SetContextAction",
 		Description: "sets the context variable Name to Value",
 		Params: []engine.Param{
-			{Name: "Name", Type: engine.TypeString, Required: true, Description: "the context variable to set"},
+			{Name: "Name", Type: engine.TypeString, Required: true, SetsVariable: true, Description: "the context variable to set"},
 			{Name: "Value", Type: engine.TypeAny, Description: "the value, of the type Parameter@DataType declares; unset clears the variable"},
 		},
 	}
