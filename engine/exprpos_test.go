@@ -40,8 +40,8 @@ func TestExpressionErrorPositions(t *testing.T) {
 	}{
 		{`s == &quot;x&quot; &amp;&amp; t`, 6, valueCol + 30, "unknown name t"},
 		{"s == &quot;x&quot; &amp;&amp;\n  t > 1", 7, 3, "unknown name t"}, // raw line break in the value
-		{"s ==\r\n  )", 7, 3, `unexpected token Bracket(")")`},     // CR LF is one line break
-		{"1 + 1", 6, valueCol, "expected bool, but got int"},       // no position: the value
+		{"s ==\r\n  )", 7, 3, `unexpected token Bracket(")")`},             // CR LF is one line break
+		{"1 + 1", 6, valueCol, "expected bool, but got int"},               // no position: the value
 	} {
 		_, err := engine.CompileBytes("expr.xml", exprDoc(tc.expr), reg)
 		var ds schema.Diagnostics
