@@ -1,12 +1,3 @@
-// Package store keeps wfe's data: CRM entities (employees, business
-// partners, contacts, activities, documents, tickets), mail configurations,
-// workflow definitions, timer tasks, claims and leases, run history, the
-// import ledger, ExtendedSearch definitions and settings. It runs on SQLite
-// (a file path, pure-Go driver) and on PostgreSQL (a postgres:// URL).
-//
-// Every schema change is a plain SQL migration per dialect, embedded and
-// applied on Open. Secrets are encrypted at rest with AES-256-GCM; document
-// contents live in a content-addressed blob directory.
 package store
 
 import (
@@ -17,10 +8,13 @@ import (
 
 	"github.com/wfehq/wfe/store/blobs"
 	"github.com/wfehq/wfe/store/crm"
+	"github.com/wfehq/wfe/store/defs"
 	"github.com/wfehq/wfe/store/internal/sqldb"
 	"github.com/wfehq/wfe/store/ledger"
+	"github.com/wfehq/wfe/store/runs"
 	"github.com/wfehq/wfe/store/secrets"
 	"github.com/wfehq/wfe/store/settings"
+	"github.com/wfehq/wfe/store/timers"
 )
 
 // Sentinel errors; match them with errors.Is.
@@ -71,6 +65,9 @@ type (
 	settingsRepo = settings.Repo
 	crmRepo      = crm.Repo
 	ledgerRepo   = ledger.Repo
+	defsRepo     = defs.Repo
+	runsRepo     = runs.Repo
+	timersRepo   = timers.Repo
 	blobsRepo    = blobs.Repo
 )
 
@@ -81,18 +78,20 @@ type (
 	BlobProblem = blobs.BlobProblem
 )
 
-// Store is an open database. It is safe for concurrent use.
+// Store is an open database: one gorm handle and one migration sequence
+// (store/internal/sqldb) shared by the repositories of each concern, whose
+// methods it promotes. It is safe for concurrent use.
 type Store struct {
-	db      *sqldb.DB
-	dialect Dialect
-	path    string // SQLite file path ("" for PostgreSQL)
-	opts    options
-	*blobsRepo
+	db     *sqldb.DB
+	keeper *secrets.Keeper // seals the secrets of CRM rows; not promoted
 
-	keeper *secrets.Keeper
+	*settingsRepo
 	*crmRepo
 	*ledgerRepo
-	*settingsRepo
+	*blobsRepo
+	*defsRepo
+	*runsRepo
+	*timersRepo
 }
 
 type options struct {
@@ -142,15 +141,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	o.setDefaults(db)
-	s := &Store{db: db, dialect: db.Dialect, path: db.Path, opts: o}
-	s.keeper = secrets.New(db, secrets.Config{Key: o.secretKey, KeyFile: o.keyFile, Getenv: o.getenv})
+	s := &Store{db: db, keeper: secrets.New(db, secrets.Config{Key: o.secretKey, KeyFile: o.keyFile, Getenv: o.getenv})}
 	s.settingsRepo = settings.New(db)
 	s.crmRepo = crm.New(db, s.keeper, s.settingsRepo)
 	s.ledgerRepo = ledger.New(db)
-	s.blobsRepo = blobs.New(db, blobs.Config{Dir: o.blobDir, Fault: o.blobFault, Refs: []string{
-		crm.BlobRefs,
-		ledger.BlobRefs,
-	}})
+	s.blobsRepo = blobs.New(db, blobs.Config{Dir: o.blobDir, Fault: o.blobFault, Refs: []string{crm.BlobRefs, ledger.BlobRefs}})
+	s.defsRepo, s.runsRepo, s.timersRepo = defs.New(db), runs.New(db), timers.New(db)
 	return s, nil
 }
 
@@ -210,14 +206,7 @@ func (s *Store) LimitConns(n int) error {
 }
 
 // Dialect tells which database the store runs on.
-func (s *Store) Dialect() Dialect { return s.dialect }
+func (s *Store) Dialect() Dialect { return s.db.Dialect }
 
 // Path is the SQLite file path ("" on PostgreSQL).
-func (s *Store) Path() string { return s.path }
-
-func (s *Store) now() time.Time { return s.opts.now().UTC() }
-
-var (
-	translate      = sqldb.Translate
-	rowsOrNotFound = sqldb.RowsOrNotFound
-)
+func (s *Store) Path() string { return s.db.Path }

@@ -1,4 +1,4 @@
-package store
+package defs
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wfehq/wfe/schema"
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // WorkflowDef is a stored workflow definition: the exact imported bytes and
@@ -162,8 +163,8 @@ func validateAll(files []WorkflowFile, validate ValidateFunc) ([]validated, erro
 // one transaction: a new WorkFlowID is created (version 1); an existing one
 // with identical bytes is left alone; changed bytes replace the stored
 // ones and increment the version. A changed standard workflow is refused:
-// customise a copy with its own WorkFlowID instead (SPEC R9).
-func (s *Store) ImportWorkflows(ctx context.Context, files []WorkflowFile, validate ValidateFunc, opts ImportOptions) ([]WorkflowImportResult, error) {
+// customise a copy with its own WorkFlowID instead (docs/REQUIREMENTS.md R9).
+func (s *Repo) ImportWorkflows(ctx context.Context, files []WorkflowFile, validate ValidateFunc, opts ImportOptions) ([]WorkflowImportResult, error) {
 	vs, err := validateAll(files, validate)
 	if err != nil {
 		return nil, err
@@ -192,8 +193,8 @@ func (s *Store) ImportWorkflows(ctx context.Context, files []WorkflowFile, valid
 // serializeDefinitions makes concurrent imports and installs (e.g. several
 // nodes starting at once) run one after the other on PostgreSQL; SQLite
 // transactions are exclusive already.
-func (s *Store) serializeDefinitions(tx *gorm.DB) error {
-	if s.dialect != Postgres {
+func (s *Repo) serializeDefinitions(tx *gorm.DB) error {
+	if s.db.Dialect != sqldb.Postgres {
 		return nil
 	}
 	if err := tx.Exec("SELECT pg_advisory_xact_lock(7423912)").Error; err != nil {
@@ -202,7 +203,7 @@ func (s *Store) serializeDefinitions(tx *gorm.DB) error {
 	return nil
 }
 
-func (s *Store) importOne(tx *gorm.DB, v validated, opts ImportOptions, system bool) (WorkflowImportResult, error) {
+func (s *Repo) importOne(tx *gorm.DB, v validated, opts ImportOptions, system bool) (WorkflowImportResult, error) {
 	id := v.meta.ID
 	res := WorkflowImportResult{File: v.file.Name, WorkflowID: id}
 	sum := checksum(v.file.Data)
@@ -224,39 +225,39 @@ func (s *Store) importOne(tx *gorm.DB, v validated, opts ImportOptions, system b
 			}
 		}
 		if err := tx.Omit("id").Create(&d).Error; err != nil {
-			return res, translate(err, fmt.Sprintf("%s: store workflow %s", v.file.Name, id))
+			return res, sqldb.Translate(err, fmt.Sprintf("%s: store workflow %s", v.file.Name, id))
 		}
 		res.Outcome, res.Version, res.DerivedFrom = ImportCreated, 1, d.DerivedFrom
 		return res, nil
 	case err != nil:
-		return res, translate(err, "workflow "+id)
+		return res, sqldb.Translate(err, "workflow "+id)
 	}
 	res.Version, res.DerivedFrom = cur.Version, cur.DerivedFrom
 	if cur.SHA256 == sum && bytes.Equal(cur.Data, v.file.Data) {
 		res.Outcome = ImportUnchanged
 		if opts.Activate && !cur.Active {
-			if err := tx.Model(&cur).Updates(map[string]any{"active": true, "updated_at": s.now()}).Error; err != nil {
-				return res, translate(err, "activate workflow "+id)
+			if err := tx.Model(&cur).Updates(map[string]any{"active": true, "updated_at": s.db.Now()}).Error; err != nil {
+				return res, sqldb.Translate(err, "activate workflow "+id)
 			}
 		}
 		return res, nil
 	}
 	if cur.Standard && !system {
-		return res, fmt.Errorf("%s: workflow %s is a standard workflow and would be replaced by the next release: import the change under a new WorkFlowID (see 'wfe workflow duplicate'): %w", v.file.Name, id, ErrConflict)
+		return res, fmt.Errorf("%s: workflow %s is a standard workflow and would be replaced by the next release: import the change under a new WorkFlowID (see 'wfe workflow duplicate'): %w", v.file.Name, id, sqldb.ErrConflict)
 	}
 	if !cur.Standard && system {
-		return res, fmt.Errorf("%s: a workflow %s that is not a standard workflow exists: %w", v.file.Name, id, ErrConflict)
+		return res, fmt.Errorf("%s: a workflow %s that is not a standard workflow exists: %w", v.file.Name, id, sqldb.ErrConflict)
 	}
 	next := cur.Version + 1
 	up := map[string]any{
 		"data": v.file.Data, "sha256": sum, "version": next, "description": v.meta.Description,
-		"file_name": v.file.Name, "updated_at": s.now(),
+		"file_name": v.file.Name, "updated_at": s.db.Now(),
 	}
 	if opts.Activate {
 		up["active"] = true
 	}
 	if err := tx.Model(&cur).Updates(up).Error; err != nil {
-		return res, translate(err, "update workflow "+id)
+		return res, sqldb.Translate(err, "update workflow "+id)
 	}
 	res.Outcome, res.Version = ImportUpdated, next
 	return res, nil
@@ -276,17 +277,17 @@ func skeleton(data []byte) []byte {
 // lineage finds the definition a new workflow derives from: the explicit
 // one, else the only stored definition with the same skeleton (standard
 // ones preferred).
-func (s *Store) lineage(tx *gorm.DB, data []byte, id, explicit string) (*WorkflowDef, error) {
+func (s *Repo) lineage(tx *gorm.DB, data []byte, id, explicit string) (*WorkflowDef, error) {
 	if explicit != "" {
 		var d WorkflowDef
 		if err := tx.Where("workflow_id = ?", explicit).Take(&d).Error; err != nil {
-			return nil, translate(err, fmt.Sprintf("workflow %s derived from %s", id, explicit))
+			return nil, sqldb.Translate(err, fmt.Sprintf("workflow %s derived from %s", id, explicit))
 		}
 		return &d, nil
 	}
 	var all []WorkflowDef
 	if err := tx.Where("workflow_id <> ?", id).Order("id").Find(&all).Error; err != nil {
-		return nil, translate(err, "workflow lineage")
+		return nil, sqldb.Translate(err, "workflow lineage")
 	}
 	sk := skeleton(data)
 	var std, other []*WorkflowDef
@@ -312,7 +313,7 @@ func (s *Store) lineage(tx *gorm.DB, data []byte, id, explicit string) (*Workflo
 // standard flag (new ones active). Warnings name customised copies of an
 // updated workflow (they keep their content and may want the change too)
 // and stored non-standard workflows that block a shipped id.
-func (s *Store) InstallSystemWorkflows(ctx context.Context, files []WorkflowFile, validate ValidateFunc) (warnings []string, err error) {
+func (s *Repo) InstallSystemWorkflows(ctx context.Context, files []WorkflowFile, validate ValidateFunc) (warnings []string, err error) {
 	vs, err := validateAll(files, validate)
 	if err != nil {
 		return nil, err
@@ -324,7 +325,7 @@ func (s *Store) InstallSystemWorkflows(ctx context.Context, files []WorkflowFile
 		warnings = warnings[:0]
 		for _, v := range vs {
 			r, err := s.importOne(tx, v, ImportOptions{}, true)
-			if errors.Is(err, ErrConflict) {
+			if errors.Is(err, sqldb.ErrConflict) {
 				warnings = append(warnings, err.Error())
 				continue
 			}
@@ -337,7 +338,7 @@ func (s *Store) InstallSystemWorkflows(ctx context.Context, files []WorkflowFile
 			var copies []string
 			if err := tx.Model(&WorkflowDef{}).Where("derived_from = ?", r.WorkflowID).Order("workflow_id").
 				Pluck("workflow_id", &copies).Error; err != nil {
-				return translate(err, "derived workflows of "+r.WorkflowID)
+				return sqldb.Translate(err, "derived workflows of "+r.WorkflowID)
 			}
 			if len(copies) > 0 {
 				warnings = append(warnings, fmt.Sprintf("standard workflow %s was updated to version %d; derived copies keep their content and may need the change too: %s",
@@ -350,16 +351,16 @@ func (s *Store) InstallSystemWorkflows(ctx context.Context, files []WorkflowFile
 }
 
 // GetWorkflow loads a definition by WorkFlowID.
-func (s *Store) GetWorkflow(ctx context.Context, workflowID string) (*WorkflowDef, error) {
+func (s *Repo) GetWorkflow(ctx context.Context, workflowID string) (*WorkflowDef, error) {
 	var d WorkflowDef
 	if err := s.db.WithContext(ctx).Where("workflow_id = ?", workflowID).Take(&d).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("workflow %q", workflowID))
+		return nil, sqldb.Translate(err, fmt.Sprintf("workflow %q", workflowID))
 	}
 	return &d, nil
 }
 
 // ExportWorkflow returns the stored bytes of a definition, unchanged.
-func (s *Store) ExportWorkflow(ctx context.Context, workflowID string) ([]byte, error) {
+func (s *Repo) ExportWorkflow(ctx context.Context, workflowID string) ([]byte, error) {
 	d, err := s.GetWorkflow(ctx, workflowID)
 	if err != nil {
 		return nil, err
@@ -368,37 +369,37 @@ func (s *Store) ExportWorkflow(ctx context.Context, workflowID string) ([]byte, 
 }
 
 // ListWorkflows returns every definition by WorkFlowID (with data).
-func (s *Store) ListWorkflows(ctx context.Context) ([]WorkflowDef, error) {
+func (s *Repo) ListWorkflows(ctx context.Context) ([]WorkflowDef, error) {
 	var out []WorkflowDef
 	err := s.db.WithContext(ctx).Order("workflow_id").Find(&out).Error
-	return out, translate(err, "list workflows")
+	return out, sqldb.Translate(err, "list workflows")
 }
 
 // ActiveWorkflows returns the active definitions by WorkFlowID.
-func (s *Store) ActiveWorkflows(ctx context.Context) ([]WorkflowDef, error) {
+func (s *Repo) ActiveWorkflows(ctx context.Context) ([]WorkflowDef, error) {
 	var out []WorkflowDef
 	err := s.db.WithContext(ctx).Where("active = ?", true).Order("workflow_id").Find(&out).Error
-	return out, translate(err, "list active workflows")
+	return out, sqldb.Translate(err, "list active workflows")
 }
 
 // SetWorkflowActive activates or deactivates a definition.
-func (s *Store) SetWorkflowActive(ctx context.Context, workflowID string, active bool) error {
+func (s *Repo) SetWorkflowActive(ctx context.Context, workflowID string, active bool) error {
 	res := s.db.WithContext(ctx).Model(&WorkflowDef{}).Where("workflow_id = ?", workflowID).
-		Updates(map[string]any{"active": active, "updated_at": s.now()})
-	return rowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("workflow %q", workflowID))
+		Updates(map[string]any{"active": active, "updated_at": s.db.Now()})
+	return sqldb.RowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("workflow %q", workflowID))
 }
 
 // DuplicateWorkflow copies workflow id as newID: only WorkFlowID (and
 // Description when newDescription is not empty) change in the bytes. The
 // copy has no standard flag, records its lineage and is active; the
 // original is not touched. validate checks the rewritten document.
-func (s *Store) DuplicateWorkflow(ctx context.Context, id, newID, newDescription string, validate ValidateFunc) (*WorkflowDef, error) {
+func (s *Repo) DuplicateWorkflow(ctx context.Context, id, newID, newDescription string, validate ValidateFunc) (*WorkflowDef, error) {
 	src, err := s.GetWorkflow(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(newID) == "" {
-		return nil, fmt.Errorf("duplicate workflow %s: empty new WorkFlowID: %w", id, ErrInvalid)
+		return nil, fmt.Errorf("duplicate workflow %s: empty new WorkFlowID: %w", id, sqldb.ErrInvalid)
 	}
 	w, err := schema.Parse(src.FileName, src.Data)
 	if err != nil {
@@ -425,19 +426,19 @@ func (s *Store) DuplicateWorkflow(ctx context.Context, id, newID, newDescription
 		SHA256: checksum(data), Version: 1, Active: true, DerivedFrom: src.WorkflowID, DerivedFromVersion: src.Version,
 	}
 	if err := s.db.WithContext(ctx).Omit("id").Create(&d).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("duplicate workflow %s as %s", id, newID))
+		return nil, sqldb.Translate(err, fmt.Sprintf("duplicate workflow %s as %s", id, newID))
 	}
 	return &d, nil
 }
 
 // DeleteWorkflow removes a definition that is not standard.
-func (s *Store) DeleteWorkflow(ctx context.Context, workflowID string) error {
+func (s *Repo) DeleteWorkflow(ctx context.Context, workflowID string) error {
 	d, err := s.GetWorkflow(ctx, workflowID)
 	if err != nil {
 		return err
 	}
 	if d.Standard {
-		return fmt.Errorf("workflow %s is a standard workflow: deactivate it instead: %w", workflowID, ErrConflict)
+		return fmt.Errorf("workflow %s is a standard workflow: deactivate it instead: %w", workflowID, sqldb.ErrConflict)
 	}
-	return translate(s.db.WithContext(ctx).Delete(d).Error, "delete workflow "+workflowID)
+	return sqldb.Translate(s.db.WithContext(ctx).Delete(d).Error, "delete workflow "+workflowID)
 }

@@ -1,27 +1,29 @@
-package store
+package timers
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
 // LeaseHolder returns the node that holds the lease key and when the lease
 // expires; ErrNotFound when nobody holds it (an expired lease counts as
 // free).
-func (s *Store) LeaseHolder(ctx context.Context, key string) (string, time.Time, error) {
+func (s *Repo) LeaseHolder(ctx context.Context, key string) (string, time.Time, error) {
 	var row struct {
 		Node      string
 		ExpiresAt int64
 	}
 	res := s.db.WithContext(ctx).Raw("SELECT node, expires_at FROM lease WHERE key = ? AND expires_at > ?",
-		key, s.now().UnixMilli()).Scan(&row)
+		key, s.db.Now().UnixMilli()).Scan(&row)
 	if res.Error != nil {
-		return "", time.Time{}, translate(res.Error, "lease "+key)
+		return "", time.Time{}, sqldb.Translate(res.Error, "lease "+key)
 	}
 	if res.RowsAffected == 0 {
-		return "", time.Time{}, fmt.Errorf("lease %s: %w", key, ErrNotFound)
+		return "", time.Time{}, fmt.Errorf("lease %s: %w", key, sqldb.ErrNotFound)
 	}
 	return row.Node, time.UnixMilli(row.ExpiresAt).UTC(), nil
 }
@@ -39,7 +41,7 @@ type TimerStamp struct {
 }
 
 // TimerStamp reads the summary of the timer task table in one query.
-func (s *Store) TimerStamp(ctx context.Context) (TimerStamp, error) {
+func (s *Repo) TimerStamp(ctx context.Context) (TimerStamp, error) {
 	var row struct {
 		N  int64
 		ID sql.NullInt64
@@ -47,7 +49,7 @@ func (s *Store) TimerStamp(ctx context.Context) (TimerStamp, error) {
 	}
 	err := s.db.WithContext(ctx).Raw("SELECT count(*) AS n, max(id) AS id, max(updated_at) AS up FROM timer_task").Scan(&row).Error
 	if err != nil {
-		return TimerStamp{}, translate(err, "timer stamp")
+		return TimerStamp{}, sqldb.Translate(err, "timer stamp")
 	}
 	return TimerStamp{Count: row.N, MaxID: row.ID.Int64, MaxUpdated: row.Up.String}, nil
 }
