@@ -1,0 +1,185 @@
+package groupwaretest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// DAVServer is a real Radicale or Xandikos started for a test, behind a
+// Proxy. Connectors talk to URL (the proxy).
+type DAVServer struct {
+	Kind     string // "radicale" or "xandikos"
+	URL      string // the proxy in front of the server
+	Username string
+	Password string
+	// HomePath is the address-book home of the user.
+	HomePath string
+	Proxy    *Proxy
+}
+
+// RequireServers tells whether missing servers fail the tests
+// (WFE_REQUIRE_SERVERS=1, as in CI) instead of skipping them.
+func RequireServers() bool { return os.Getenv("WFE_REQUIRE_SERVERS") == "1" }
+
+// findBinary finds a server program, or skips (fails under
+// WFE_REQUIRE_SERVERS=1) naming the Debian package to install.
+func findBinary(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	msg := fmt.Sprintf("%s not found on PATH (apt-get install %s)", name, name)
+	if RequireServers() {
+		t.Fatal(msg + "; WFE_REQUIRE_SERVERS=1 requires it")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// StartRadicale starts Radicale as the current user on a free loopback
+// port with a private data directory and an htpasswd file holding one
+// user, alice, with a plain password.
+func StartRadicale(t *testing.T) *DAVServer {
+	bin := findBinary(t, "radicale")
+	dir := t.TempDir()
+	users := filepath.Join(dir, "users")
+	writeFile(t, users, "alice:alice-secret\n")
+	port := freePort(t)
+	config := fmt.Sprintf(`[server]
+hosts = 127.0.0.1:%d
+[auth]
+type = htpasswd
+htpasswd_filename = %s
+htpasswd_encryption = plain
+delay = 0
+[storage]
+filesystem_folder = %s
+[rights]
+type = owner_only
+[web]
+type = none
+[logging]
+level = warning
+`, port, users, filepath.Join(dir, "collections"))
+	confPath := filepath.Join(dir, "config")
+	writeFile(t, confPath, config)
+	startProcess(t, port, bin, "-C", confPath)
+	proxy := newProxy(t, fmt.Sprintf("http://127.0.0.1:%d", port))
+	return &DAVServer{Kind: "radicale", URL: proxy.URL, Proxy: proxy, Username: "alice", Password: "alice-secret", HomePath: "/alice/"}
+}
+
+// StartXandikos starts Xandikos as the current user on a free loopback
+// port with a private data directory. Xandikos has no authentication of
+// its own: any credentials pass.
+func StartXandikos(t *testing.T) *DAVServer {
+	bin := findBinary(t, "xandikos")
+	dir := t.TempDir()
+	port := freePort(t)
+	startProcess(t, port, bin, "--defaults", "-d", dir, "-l", "127.0.0.1", "-p", strconv.Itoa(port),
+		"--current-user-principal", "/alice/")
+	proxy := newProxy(t, fmt.Sprintf("http://127.0.0.1:%d", port))
+	return &DAVServer{Kind: "xandikos", URL: proxy.URL, Proxy: proxy, Username: "alice", Password: "any", HomePath: "/alice/contacts/"}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startProcess runs a server until the test ends and waits until its port
+// accepts connections (or the process exits, which fails the test with its
+// output).
+func startProcess(t *testing.T, port int, bin string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("%s exited before it listened: %v\n%s", bin, err, out.String())
+		default:
+		}
+		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			conn.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not listen on %s within 20 s\n%s", bin, addr, out.String())
+}
+
+// mkcolBody creates an address book with a display name (extended MKCOL,
+// RFC 5689), which both servers take.
+const mkcolBody = `<?xml version="1.0" encoding="utf-8"?>
+<d:mkcol xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:set><d:prop><d:resourcetype><d:collection/><c:addressbook/></d:resourcetype><d:displayname>%s</d:displayname></d:prop></d:set></d:mkcol>`
+
+// Do sends one request to the server as the test user, through the
+// proxy, as another client would.
+func (s *DAVServer) Do(t *testing.T, method, path, body string, headers ...string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(s.Username, s.Password)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// MakeAddressBook creates an address book named name (display name too)
+// in the user's home and returns its path.
+func (s *DAVServer) MakeAddressBook(t *testing.T, name string) string {
+	t.Helper()
+	if s.Kind == "radicale" { // Radicale makes the principal on first use
+		s.Do(t, "PROPFIND", s.HomePath, "", "Depth", "0").Body.Close()
+	}
+	path := s.HomePath + name + "/"
+	resp := s.Do(t, "MKCOL", path, fmt.Sprintf(mkcolBody, name), "Content-Type", "application/xml; charset=utf-8")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("MKCOL %s on %s: %s", path, s.Kind, resp.Status)
+	}
+	return path
+}
