@@ -185,4 +185,3 @@ func splitIDs(s string) []string {
 	}
 	return strings.Split(s, ",")
 }
-

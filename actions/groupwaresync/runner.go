@@ -53,9 +53,9 @@ type run struct {
 	gw      *gwSide
 	// newItems is the folder new groupware items are created in.
 	newItems groupware.Folder
-	crm     map[string]*syncstate.Contact
-	rep     *EmployeeReport
-	start   time.Time
+	crm      map[string]*syncstate.Contact
+	rep      *EmployeeReport
+	start    time.Time
 
 	linkByCRM, linkByGW map[string]syncstate.Link
 	// incomplete is set when a record could not be read or written: the
