@@ -12,8 +12,9 @@ import (
 )
 
 // ImportMailsSpec is the parameter spec the stand-in ImportMailsAction
-// declares: SessionId, MailConfigMatchCode (required), Folder, BatchSize,
-// DryRun; output ImportResult (a WorkSpace).
+// declares: the names, data types, required flags, defaults, secrets and
+// outputs of the real action (actions/mailimport); a test outside the
+// engine (standin_test.go) fails when the two drift apart.
 func ImportMailsSpec() engine.ActionSpec {
 	return engine.ActionSpec{
 		Name:        "ImportMailsAction",
@@ -23,10 +24,18 @@ func ImportMailsSpec() engine.ActionSpec {
 			{Name: "MailConfigMatchCode", Type: engine.TypeString, Required: true, Description: "match code of the mail configuration"},
 			{Name: "Folder", Type: engine.TypeString, Default: "INBOX", Description: "folder to import from"},
 			{Name: "BatchSize", Type: engine.TypeInteger, Default: "200", Description: "mails per batch"},
-			{Name: "DryRun", Type: engine.TypeBoolean, Description: "change nothing"},
+			{Name: "DryRun", Type: engine.TypeBoolean, Default: "false", Description: "change nothing"},
+			{Name: "ActivityType", Type: engine.TypeString, Default: "EMAILEINGANG", Description: "activity type of the imported mails"},
+			{Name: "ActivityStatus", Type: engine.TypeString, Default: "O", Description: "activity status"},
 		},
 		Outputs: []engine.Output{{Name: "ImportResult", Type: engine.TypeWorkSpace, Description: "the imported data"}},
 	}
+}
+
+// StandIns returns the specs of every stand-in action of this package, so
+// that a test can hold each against the real action of the same name.
+func StandIns() []engine.ActionSpec {
+	return []engine.ActionSpec{ImportMailsSpec(), CloseWorkSpaceSpec()}
 }
 
 // CloseWorkSpaceSpec is the spec of the stand-in CloseWorkSpaceAction.
