@@ -14,8 +14,9 @@ import (
 func init() {
 	var asJSON bool
 	root.Add(&Command{
-		Name:  "actions",
-		Short: "list the registered actions and conditions with their parameters",
+		Name:    "actions",
+		Short:   "list the registered actions and conditions with their parameters",
+		Example: "wfe actions\nwfe actions --json",
 		Long: `actions lists every action and condition a workflow may use, with the
 parameters (name, data type, required, default, secret, description) and
 outputs. --json prints an array of objects with snake_case keys.`,

@@ -98,8 +98,9 @@ func init() {
 		showJSON           bool
 	)
 	root.Sub("activity", "list and show CRM activities").Add(&Command{
-		Name:  "list",
-		Short: "list activities",
+		Name:    "list",
+		Short:   "list activities",
+		Example: "wfe activity list --status open --limit 50\nwfe activity list --json",
 		Long: `list prints activities by id: type, status, subject, sender, linked contact
 addresses, document count, import folder, write protection and delegation.
 --json prints an array of objects (id, type, status, subject, sender,
@@ -148,10 +149,11 @@ delegated_to, ...).`,
 			return tw.Flush()
 		},
 	}, &Command{
-		Name:  "show",
-		Args:  "ID",
-		Short: "show one activity with its contacts, documents and match explanation",
-		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&showJSON, "json", false, "print JSON") },
+		Name:    "show",
+		Args:    "ID",
+		Short:   "show one activity with its contacts, documents and match explanation",
+		Example: "wfe activity show 42",
+		Flags:   func(fs *flag.FlagSet) { fs.BoolVar(&showJSON, "json", false, "print JSON") },
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("show needs exactly one activity ID")

@@ -13,6 +13,7 @@ func init() {
 		Name: "check",
 		Short: "read back every document and raw mail and compare it with its SHA-256; " +
 			"list pack files nothing refers to (exit 1 on a damaged or missing blob)",
+		Example: "wfe blobs check",
 		Flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
 		},

@@ -25,12 +25,19 @@ type Command struct {
 	Subs  []*Command
 
 	parent *Command
+	// exampleArgs makes Add set Example to the command's path followed by
+	// these arguments (commands built by helpers that do not know their
+	// group).
+	exampleArgs string
 }
 
 // Add attaches sub-commands to c (and keeps them sorted for listings).
 func (c *Command) Add(subs ...*Command) {
 	for _, s := range subs {
 		s.parent = c
+		if s.Example == "" && s.exampleArgs != "" {
+			s.Example = s.path() + " " + s.exampleArgs
+		}
 		c.Subs = append(c.Subs, s)
 	}
 	sort.Slice(c.Subs, func(i, j int) bool { return c.Subs[i].Name < c.Subs[j].Name })

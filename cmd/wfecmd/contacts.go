@@ -11,9 +11,10 @@ import (
 
 func init() {
 	root.Sub("contacts", "import and list contacts and business partners").Add(&Command{
-		Name:  "import",
-		Args:  "FILE.csv",
-		Short: "import contacts from CSV",
+		Name:    "import",
+		Args:    "FILE.csv",
+		Short:   "import contacts from CSV",
+		Example: "wfe contacts import contacts.csv",
 		Long: `import reads contacts from a CSV file with a header row naming the columns
 partner, partner_roles (several separated by ";"), partner_fax, first_name,
 last_name, email and fax (comma or semicolon separated). Business partners

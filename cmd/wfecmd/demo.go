@@ -53,8 +53,9 @@ type demo struct {
 func init() {
 	var keep string
 	root.Add(&Command{
-		Name:  "demo",
-		Short: "import sample mails into a throw-away CRM and show the result",
+		Name:    "demo",
+		Short:   "import sample mails into a throw-away CRM and show the result",
+		Example: "wfe demo\nwfe demo --keep ./demo",
 		Long: `demo shows wfe at work without any setup or network: it creates a temporary
 SQLite database with a secret key, starts an IMAP server in this process
 holding a dozen sample mails for info@firma.example, creates employees,

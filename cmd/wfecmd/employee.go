@@ -14,9 +14,10 @@ func init() {
 		importInternal                                    bool
 	)
 	root.Sub("employee", "manage CRM employees (run-as users, delegation targets)").Add(&Command{
-		Name:  "add",
-		Args:  "LOGIN",
-		Short: "add an employee",
+		Name:    "add",
+		Args:    "LOGIN",
+		Short:   "add an employee",
+		Example: "wfe employee add anna --name \"Anna Schmidt\" --email anna.schmidt@firma.example",
 		Long: `add creates the employee LOGIN. The groupware (mail server) login is used
 when a mail configuration has no user name or password of its own; the
 groupware password is read from the environment variable named by

@@ -24,7 +24,7 @@ func Execute(ctx context.Context, root *Command, env *Env, args []string) int {
 	gfs, g := globalFlags(env)
 	if err := gfs.Parse(args); err != nil {
 		fmt.Fprintf(env.Stderr, "wfe: %v\n\n", err)
-		printHelp(env.Stderr, root)
+		printHelp(env.Stderr, root, env.DB)
 		return exitUsage
 	}
 	switch {
@@ -78,7 +78,7 @@ func resolve(env *Env, root *Command, args []string) (*Command, []string, int) {
 		args = args[1:]
 	}
 	if cmd.Run == nil {
-		printHelp(env.Stderr, cmd)
+		printHelp(env.Stderr, cmd, env.DB)
 		return nil, nil, exitUsage
 	}
 	return cmd, args, exitOK

@@ -46,15 +46,14 @@ func helpCommand(env *Env, from *Command, words []string) int {
 		}
 		c = next
 	}
-	printHelp(env.Stdout, c)
+	printHelp(env.Stdout, c, env.DB)
 	return exitOK
 }
 
-// printHelp writes the help of c: a leaf command's usage, flags and
+// printHelp writes the help of c (db: the --db value its flags show): a leaf command's usage, flags and
 // example, or a group's commands and the examples of its commands.
-func printHelp(w io.Writer, c *Command) {
+func printHelp(w io.Writer, c *Command, db string) {
 	if c.Run != nil {
-		db := ""
 		printCommandHelp(w, c, commandFlags(c, &db))
 		return
 	}
@@ -73,7 +72,9 @@ func printHelp(w io.Writer, c *Command) {
 	} else {
 		printExample(w, groupExample(c))
 	}
-	fmt.Fprintf(w, "\nRun '%s help COMMAND' or '%s COMMAND --help' for a command's flags and an example.\n", rootOf(c).Name, c.path())
+	top := rootOf(c).Name
+	helpPath := top + " help" + strings.TrimPrefix(c.path(), top)
+	fmt.Fprintf(w, "\nRun '%s COMMAND' or '%s COMMAND --help' for a command's flags and an example.\n", helpPath, c.path())
 }
 
 // groupExample is the first example line of every command of group c.

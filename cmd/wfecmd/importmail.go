@@ -25,9 +25,10 @@ func init() {
 		cpuProfile, memProfile            string
 	)
 	root.Add(&Command{
-		Name:  "import-mail",
-		Args:  "[MATCHCODE]",
-		Short: "import the unseen mail of mail configurations now, without a workflow",
+		Name:    "import-mail",
+		Args:    "[MATCHCODE]",
+		Short:   "import the unseen mail of mail configurations now, without a workflow",
+		Example: "wfe import-mail 123 --as anna --dry-run",
 		Long: `import-mail imports the unseen mail of the INBOX of the mail configuration
 MATCHCODE, or of every usable configuration flagged "import automatically"
 when no MATCHCODE is given, as activities: delegated to the

@@ -278,9 +278,10 @@ func init() {
 	)
 	mc := root.Sub("mailconfig", "manage mail configurations (IMAP/SMTP accounts)")
 	mc.Add(&Command{
-		Name:  "set",
-		Args:  "MATCHCODE",
-		Short: "create or update a mail configuration",
+		Name:    "set",
+		Args:    "MATCHCODE",
+		Short:   "create or update a mail configuration",
+		Example: "wfe mailconfig set 123 --user info@firma.example --imap imap.firma.example:993 --imap-security tls --password-stdin",
 		Long: `set creates the mail configuration MATCHCODE or, when it exists, changes
 the fields given as flags (others keep their values). More than one
 configuration with that match code is refused.
@@ -299,9 +300,10 @@ clears the automatic lock an authentication failure set.`,
 			return mailConfigSet(ctx, env, st, args[0], &set)
 		},
 	}, &Command{
-		Name:  "list",
-		Short: "list mail configurations (never their secrets)",
-		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
+		Name:    "list",
+		Short:   "list mail configurations (never their secrets)",
+		Example: "wfe mailconfig list --json",
+		Flags:   func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			st, err := storeWithArgs(ctx, env, args, 0, "list takes no arguments")
 			if err != nil {
@@ -310,9 +312,10 @@ clears the automatic lock an authentication failure set.`,
 			return mailConfigList(ctx, env, st, asJSON)
 		},
 	}, &Command{
-		Name:  "test",
-		Args:  "MATCHCODE",
-		Short: "log in over IMAP and check SMTP",
+		Name:    "test",
+		Args:    "MATCHCODE",
+		Short:   "log in over IMAP and check SMTP",
+		Example: "wfe mailconfig test 123",
 		Long: `test logs in to the IMAP server of MATCHCODE, lists its folders and the
 unseen mail of INBOX, and checks the SMTP server (connect, TLS, login) without
 sending mail. Each check prints one line starting with "ok" or "FAIL"; the

@@ -21,9 +21,10 @@ func init() {
 		timeout                    time.Duration
 	)
 	root.Sub("oauth", "OAuth2 sign-in for mail configurations (Microsoft 365)").Add(&Command{
-		Name:  "login",
-		Args:  "[MATCHCODE]",
-		Short: "sign in with OAuth2 and store the token",
+		Name:    "login",
+		Args:    "[MATCHCODE]",
+		Short:   "sign in with OAuth2 and store the token",
+		Example: "wfe oauth login 123",
 		Long: `login signs a mail configuration (shared mailbox) or an employee in with
 the OAuth2 app registration of the configuration (client id, tenant, client
 secret; see wfe mailconfig set --oauth-*). It prints the URL to open, serves

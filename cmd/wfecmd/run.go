@@ -154,9 +154,10 @@ func init() {
 		dryRun, asJSON bool
 	)
 	root.Add(&Command{
-		Name:  "run",
-		Args:  "WORKFLOWID",
-		Short: "run an active workflow now, as a timer would",
+		Name:    "run",
+		Args:    "WORKFLOWID",
+		Short:   "run an active workflow now, as a timer would",
+		Example: "wfe run ImportMails --as anna --dry-run\nwfe run ./MyWorkflow.xml --as anna",
 		Long: `run fires TimerWFEvent into the active workflow WORKFLOWID, as the employee
 given with --as ("run as"; optional when exactly one employee exists), prints
 the run record (steps, actions, outcome, log lines, warnings) and stores it in

@@ -40,8 +40,9 @@ func init() {
 		workflow, status, timer string
 	)
 	root.Sub("runs", "show the run history").Add(&Command{
-		Name:  "list",
-		Short: "list workflow and timer runs, newest first",
+		Name:    "list",
+		Short:   "list workflow and timer runs, newest first",
+		Example: "wfe runs list --workflow ImportMails --status failed",
 		Flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
 			fs.IntVar(&limit, "limit", 20, "show at most `N` runs (0: all)")

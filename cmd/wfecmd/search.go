@@ -13,9 +13,10 @@ func init() {
 		entity, expression, description string
 	)
 	root.Sub("search", "manage ExtendedSearch checks used by the mail importers").Add(&Command{
-		Name:  "add",
-		Args:  "PK",
-		Short: "store (or replace) an ExtendedSearch",
+		Name:    "add",
+		Args:    "PK",
+		Short:   "store (or replace) an ExtendedSearch",
+		Example: "wfe search add Lieferanten --entity contact --expr '\"Lieferant\" in partner.roles'",
 		Long: `add stores the ExtendedSearch PK (the value workflows pass as SearchPk,
 e.g. 31m47d216nrsh550ExtendedSearch). The expression (expr-lang) sees the
 contact as contact (email, first_name, last_name, fax) and its business

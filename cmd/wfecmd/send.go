@@ -17,9 +17,10 @@ func init() {
 		dryRun, asJSON        bool
 	)
 	root.Add(&Command{
-		Name:  "send",
-		Args:  "ACTIVITY_ID",
-		Short: "send an activity as mail (or fax) over SMTP",
+		Name:    "send",
+		Args:    "ACTIVITY_ID",
+		Short:   "send an activity as mail (or fax) over SMTP",
+		Example: "wfe send 42 --as anna --dry-run",
 		Long: `send sends the activity ACTIVITY_ID as mail over the SMTP server of a mail
 configuration, as SendMailAction does in a workflow, and prints its
 Message-ID.

@@ -42,8 +42,9 @@ var serveOpts serveOptions
 
 func init() {
 	root.Add(&Command{
-		Name:  "serve",
-		Short: "run the timer tasks until SIGINT or SIGTERM",
+		Name:    "serve",
+		Short:   "run the timer tasks until SIGINT or SIGTERM",
+		Example: "wfe --db postgres://wfe@db.example/wfe serve --node node-a",
 		Long: `serve runs every active timer task (see 'wfe timer list') and writes a run
 record for every tick it fires: succeeded, failed, or skipped when the previous
 run of the timer is still going. Timers added, changed or removed are picked up

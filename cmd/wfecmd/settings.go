@@ -12,9 +12,10 @@ func init() {
 	var asJSON bool
 	settings := root.Sub("settings", "show and change global settings")
 	settings.Add(&Command{
-		Name:  "set",
-		Args:  "NAME VALUE",
-		Short: "change a setting",
+		Name:    "set",
+		Args:    "NAME VALUE",
+		Short:   "change a setting",
+		Example: "wfe settings set internal-domains firma.example,firma.de",
 		Long: `set changes one setting:
 
   internal-domains       domains whose mail is internal (comma separated);
@@ -37,9 +38,10 @@ A refused value keeps the old one.`,
 			return nil
 		},
 	}, &Command{
-		Name:  "list",
-		Short: "show every setting",
-		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
+		Name:    "list",
+		Short:   "show every setting",
+		Example: "wfe settings list --json",
+		Flags:   func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 0 {
 				return usagef("list takes no arguments")

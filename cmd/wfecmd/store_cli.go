@@ -41,9 +41,10 @@ func yesNo(b bool) string {
 func listCommand[T any](short string, fetch func(*store.Store, context.Context) ([]T, error), header string, row func(T) string) *Command {
 	var asJSON bool
 	return &Command{
-		Name:  "list",
-		Short: short,
-		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
+		Name:        "list",
+		Short:       short,
+		exampleArgs: "--json",
+		Flags:       func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 0 {
 				return usagef("list takes no arguments")

@@ -199,9 +199,10 @@ PostgreSQL database every scheduled time runs exactly once.`
 		inactive                            bool
 	)
 	add := &Command{
-		Name:  "add",
-		Args:  "NAME",
-		Short: "add a timer task",
+		Name:    "add",
+		Args:    "NAME",
+		Short:   "add a timer task",
+		Example: "wfe timer add nightly-import --workflow ImportMails --as anna --cron \"0 2 * * *\"\nwfe timer add import --workflow ImportMails --as anna --every 10m",
 		Long: `add creates the timer task NAME. A WORKFLOW timer (the default) fires
 TimerWFEvent into the workflow --workflow (default: NAME, as the CRM names a
 timer after its WorkFlowID) as the employee --as ("run as"; optional when
@@ -309,8 +310,9 @@ in WFE_TZ or the local time zone); --start and --end bound it.`,
 
 	var asJSON bool
 	list := &Command{
-		Name:  "list",
-		Short: "list timer tasks with their last and next run",
+		Name:    "list",
+		Short:   "list timer tasks with their last and next run",
+		Example: "wfe timer list --json",
 		Long: `list shows every timer task: type, workflow, run-as user, schedule, whether it
 is active, its last run (time, outcome, node) and next run. PROBLEM names what
 keeps a timer from running as configured (a missing or inactive workflow, a
@@ -349,9 +351,10 @@ missing run-as employee).`,
 	setActive := func(name string, on bool) *Command {
 		verb := map[bool]string{true: "enabled", false: "disabled"}[on]
 		return &Command{
-			Name:  name,
-			Args:  "NAME",
-			Short: name + " a timer task",
+			Name:        name,
+			Args:        "NAME",
+			Short:       name + " a timer task",
+			exampleArgs: "nightly-import",
 			Run: func(ctx context.Context, env *Env, args []string) error {
 				if len(args) != 1 {
 					return usagef("%s needs exactly one NAME", name)
@@ -373,9 +376,10 @@ missing run-as employee).`,
 	}
 
 	remove := &Command{
-		Name:  "remove",
-		Args:  "NAME",
-		Short: "remove a timer task",
+		Name:    "remove",
+		Args:    "NAME",
+		Short:   "remove a timer task",
+		Example: "wfe timer remove nightly-import",
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("remove needs exactly one NAME")
@@ -397,9 +401,10 @@ missing run-as employee).`,
 
 	var runJSON bool
 	run := &Command{
-		Name:  "run",
-		Args:  "NAME",
-		Short: "run a timer task once, now",
+		Name:    "run",
+		Args:    "NAME",
+		Short:   "run a timer task once, now",
+		Example: "wfe timer run nightly-import",
 		Long: `run runs the timer task NAME once, now, through the same executor as 'wfe
 serve' (also when the timer is disabled), prints the run record and keeps it
 in the run history. The exit status is 1 when the run failed, for instance

@@ -12,9 +12,10 @@ import (
 
 func init() {
 	root.Sub("workflow", "import, export, list and validate workflow definitions").Add(&Command{
-		Name:  "validate",
-		Args:  "FILE...",
-		Short: "check workflow XML files against the registered actions and conditions",
+		Name:    "validate",
+		Args:    "FILE...",
+		Short:   "check workflow XML files against the registered actions and conditions",
+		Example: "wfe workflow validate workflows/*.xml",
 		Long: `validate parses and compiles each WorkFlowMapping file with the registered
 actions, conditions and data types. It prints FILE: OK for a good file and
 FILE:LINE:COL: message for every problem of a bad one (on stderr), and exits

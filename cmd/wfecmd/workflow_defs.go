@@ -22,9 +22,10 @@ func init() {
 		description string
 	)
 	wf.Add(&Command{
-		Name:  "import",
-		Args:  "FILE...",
-		Short: "store workflow XML files as definitions (all or nothing)",
+		Name:    "import",
+		Args:    "FILE...",
+		Short:   "store workflow XML files as definitions (all or nothing)",
+		Example: "wfe workflow import ImportMailsSupport.xml --activate",
 		Long: `import compiles every FILE against the registered actions and conditions
 and stores them only when all are valid (otherwise it prints every problem
 and stores nothing). A new WorkFlowID is stored as version 1, inactive
@@ -77,9 +78,10 @@ as its origin (or name it with --derived-from).`,
 			return nil
 		},
 	}, &Command{
-		Name:  "export",
-		Args:  "ID",
-		Short: "write a stored workflow's XML, byte for byte as imported",
+		Name:    "export",
+		Args:    "ID",
+		Short:   "write a stored workflow's XML, byte for byte as imported",
+		Example: "wfe workflow export ImportMails -o ImportMails.xml",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&output, "o", "", "write to `FILE` instead of standard output")
 		},
@@ -106,9 +108,10 @@ as its origin (or name it with --derived-from).`,
 			}
 			return fmt.Sprintf("%s\t%d\t%s\t%s\t%s\t%s", d.WorkflowID, d.Version, yesNo(d.Standard), yesNo(d.Active), from, d.Description)
 		}), &Command{
-		Name:  "duplicate",
-		Args:  "ID NEWID",
-		Short: "copy a workflow under a new WorkFlowID (active, not standard)",
+		Name:    "duplicate",
+		Args:    "ID NEWID",
+		Short:   "copy a workflow under a new WorkFlowID (active, not standard)",
+		Example: "wfe workflow duplicate ImportMails ImportMailsSupport --description \"Support-Postfach\"",
 		Long: `duplicate copies the stored workflow ID as NEWID. Only the WorkFlowID (and
 the Description with --description) change in the document; the copy is
 active, carries no standard flag and records ID as its origin, so it
@@ -133,9 +136,10 @@ survives releases. Deactivate the original and point the timer at the copy.`,
 
 func activation(name string, active bool) *Command {
 	return &Command{
-		Name:  name,
-		Args:  "ID",
-		Short: name + " a stored workflow (timers run active workflows only)",
+		Name:        name,
+		Args:        "ID",
+		Short:       name + " a stored workflow (timers run active workflows only)",
+		exampleArgs: "ImportMails",
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			s, err := storeWithArgs(ctx, env, args, 1, "%s needs exactly one workflow ID", name)
 			if err != nil {
