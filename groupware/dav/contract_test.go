@@ -87,11 +87,13 @@ func editGivenName(t *testing.T, srv *groupwaretest.DAVServer, id, name string) 
 }
 
 func TestRadicaleContactContract(t *testing.T) {
+	t.Parallel()
 	srv := groupwaretest.StartRadicale(t)
 	groupwaretest.RunContactContract(t, harness(srv))
 }
 
 func TestXandikosContactContract(t *testing.T) {
+	t.Parallel()
 	srv := groupwaretest.StartXandikos(t)
 	groupwaretest.RunContactContract(t, harness(srv))
 }
