@@ -138,7 +138,9 @@ func TestForeignCardKeptOnUpdate(t *testing.T) {
 	})
 }
 
-func unfold(s string) string { return strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "").Replace(s) }
+func unfold(s string) string {
+	return strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "").Replace(s)
+}
 
 // TestRepeatedCreateFindsTheFirst: a create repeated after a crash (the
 // first one's result was never committed) does not make a second card.
