@@ -72,7 +72,7 @@ func ImportAll(ctx context.Context, deps Deps, runAs string, opts ImportOptions)
 		res, err := p.Run(ctx, Request{Config: cfg, RunAs: emp, Delegate: delegate, Folder: opts.Folder,
 			BatchSize: opts.BatchSize, DryRun: opts.DryRun, Logf: opts.Logf})
 		if err != nil && !strings.Contains(err.Error(), "mail configuration "+cfg.MatchCode) {
-			err = wrapClass(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err), err)
+			err = fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
 		}
 		if res != nil {
 			if err != nil {
@@ -88,12 +88,4 @@ func ImportAll(ctx context.Context, deps Deps, runAs string, opts ImportOptions)
 		}
 	}
 	return results, errors.Join(errs...)
-}
-
-// wrapClass keeps the class of cause on err.
-func wrapClass(err, cause error) error {
-	if engine.IsRetryable(cause) {
-		return engine.Retryable(err)
-	}
-	return err
 }

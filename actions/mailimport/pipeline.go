@@ -263,21 +263,6 @@ type Pipeline struct {
 // listing actions, not for running them).
 var ErrNoStore = errors.New("no store configured for the mail import")
 
-// classify maps an error to the engine's classes: transport failures by
-// their kind, everything else as given (unclassified = permanent).
-func classify(err error) error {
-	if err == nil || engine.ClassOf(err) == engine.ClassRetryable {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if mailbox.IsRetryable(err) {
-		return engine.Retryable(err)
-	}
-	return engine.Permanent(err)
-}
-
 // Run imports the unseen mail of req.Folder of req.Config. It returns the
 // result so far also with an error (batches committed before the error
 // stay committed and moved).
@@ -320,12 +305,12 @@ func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Res
 	dial := mailconn.DialOptions{Now: p.Deps.Now, NoLock: req.DryRun, IMAP: p.Deps.IMAPOptions}
 	c, err := mailconn.DialIMAP(ctx, st, cfg, req.RunAs, dial)
 	if err != nil {
-		return res, classify(err)
+		return res, err
 	}
 	defer logout(ctx, c)
 	status, err := c.Select(ctx, req.Folder)
 	if err != nil {
-		return res, classify(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
+		return res, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
 	}
 	res.UIDValidity = status.UIDValidity
 	var since time.Time
@@ -334,7 +319,7 @@ func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Res
 	}
 	uids, err := c.SearchUnseen(ctx, since)
 	if err != nil {
-		return res, classify(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
+		return res, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
 	}
 	res.Unseen = len(uids)
 	if len(uids) == 0 {
@@ -355,7 +340,7 @@ func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Res
 			logout(ctx, r.mc)
 		}
 	}()
-	return res, classify(r.stages(ctx, uids))
+	return res, r.stages(ctx, uids)
 }
 
 // logout ends a connection of the run, also when ctx ended.
