@@ -24,6 +24,9 @@ var (
 	ErrExists = errors.New("groupware: record already exists")
 	// ErrInvalidData: the server refused a value (a property error).
 	ErrInvalidData = errors.New("groupware: server refused the data")
+	// ErrUnsupported: the connector does not (yet) serve this table or
+	// field.
+	ErrUnsupported = errors.New("groupware: not supported by this connector")
 	// ErrServer: the server failed (5xx) and retries did not help.
 	ErrServer = errors.New("groupware: server error")
 )

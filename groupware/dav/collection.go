@@ -149,9 +149,3 @@ func (c *Connector) multistatus(ctx context.Context, method, path, body, depth s
 	}
 	return readMultistatus(resp.Body, each)
 }
-
-func xmlEscape(s string) string {
-	var b strings.Builder
-	_ = xmlEscapeTo(&b, s)
-	return b.String()
-}

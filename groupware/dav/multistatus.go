@@ -118,6 +118,13 @@ func hrefPath(href string) string {
 	return href
 }
 
+// xmlEscape escapes text for an XML element.
+func xmlEscape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
 // quoteETag returns an ETag in the quoted form of the ETag header.
 func quoteETag(e string) string {
 	if e == "" || strings.HasPrefix(e, `"`) || strings.HasPrefix(e, `W/"`) {

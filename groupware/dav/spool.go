@@ -2,7 +2,6 @@ package dav
 
 import (
 	"bytes"
-	"encoding/xml"
 	"io"
 	"os"
 )
@@ -57,5 +56,3 @@ func (s *spool) Close() error {
 	s.file.Close()
 	return os.Remove(name)
 }
-
-func xmlEscapeTo(w io.Writer, s string) error { return xml.EscapeText(w, []byte(s)) }

@@ -1,7 +1,6 @@
 package dav
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -58,7 +57,10 @@ func (s *contacts) create(ctx context.Context, folder groupware.Folder, w contac
 		return groupware.WriteResult{}, errors.New("dav: a create needs a CRM id and a contact")
 	}
 	path := folder.ID + resourceName(w.CRMID)
-	etag, err := s.c.put(ctx, path, bytes.NewReader(newCard(w.Item, uidOf(w.CRMID), w.CRMID)), "If-None-Match", "*")
+	var card spool
+	defer card.Close()
+	_, _ = card.Write(newCard(w.Item, uidOf(w.CRMID), w.CRMID)) // a new card is small: it stays in memory
+	etag, err := s.c.putSpool(ctx, path, &card, "If-None-Match", "*")
 	switch code := statusOf(err); {
 	case code == http.StatusPreconditionFailed:
 		err = fmt.Errorf("%s: %w", path, groupware.ErrExists)
@@ -115,16 +117,6 @@ func (s *contacts) delete(ctx context.Context, w contactWrite) error {
 		return err
 	}
 	return resp.Body.Close()
-}
-
-// put sends a small card.
-func (c *Connector) put(ctx context.Context, path string, body *bytes.Reader, headers ...string) (string, error) {
-	var sp spool
-	defer sp.Close()
-	if _, err := body.WriteTo(&sp); err != nil {
-		return "", err
-	}
-	return c.putSpool(ctx, path, &sp, headers...)
 }
 
 // putSpool PUTs a spooled card with a Content-Length and returns the new

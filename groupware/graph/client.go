@@ -153,7 +153,7 @@ func transportError(err error) error {
 	var retrieve *oauth2.RetrieveError
 	if errors.As(err, &retrieve) {
 		code := retrieve.ErrorCode
-		if code == "" {
+		if code == "" && retrieve.Response != nil {
 			code = fmt.Sprint(retrieve.Response.StatusCode)
 		}
 		return fmt.Errorf("graph: sign-in refused (%s): %w", code, groupware.ErrAuth)

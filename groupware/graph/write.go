@@ -33,6 +33,11 @@ func (s *contacts) Write(ctx context.Context, folder groupware.Folder, writes []
 			out = append(out, writeResult(chunk[i], a))
 		}
 	}
+	for _, r := range out {
+		if errors.Is(r.Err, groupware.ErrAuth) {
+			return nil, r.Err // the caller locks the account: nothing else goes on
+		}
+	}
 	return out, nil
 }
 
