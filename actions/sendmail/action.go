@@ -90,7 +90,9 @@ func (a *SendMail) Run(ctx context.Context, call *engine.Call) error {
 	}
 	var sent []string
 	for _, id := range ids {
-		res, err := Send(ctx, a.Deps, Request{ActivityID: id, MatchCode: call.String("MailConfigMatchCode"), RunAs: emp, DryRun: call.DryRun()})
+		// a workflow decides itself what it sends, also again; its sends
+		// are recorded, so that wfe send notices them
+		res, err := Send(ctx, a.Deps, Request{ActivityID: id, MatchCode: call.String("MailConfigMatchCode"), RunAs: emp, DryRun: call.DryRun(), Again: true})
 		if err != nil {
 			if len(sent) > 0 {
 				call.Warnf("%d of %d activities were sent before the failure (Message-IDs %s)", len(sent), len(ids), strings.Join(sent, " "))

@@ -18,7 +18,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	netmail "net/mail"
 	"strings"
@@ -43,6 +42,9 @@ type Deps struct {
 	Now    func() time.Time // nil: time.Now
 	// Timeout overrides the SMTP dial and command timeout (0: mailbox's).
 	Timeout time.Duration
+	// Node names this process as the holder of the outbox entries it
+	// sends ("" = hostname:pid).
+	Node string
 }
 
 func (d Deps) logger() *slog.Logger {
@@ -67,6 +69,9 @@ type Request struct {
 	// DryRun composes the mail and reports it without sending or changing
 	// anything.
 	DryRun bool
+	// Again sends an activity that was sent before; without it such a
+	// send fails with ErrAlreadySent.
+	Again bool
 }
 
 // Result is what was sent.
@@ -113,9 +118,13 @@ func (r *Result) Summary() string {
 // Send sends one activity. Errors carry their class (errclass): a
 // temporary SMTP failure (4xx, network) is retryable; bad credentials,
 // locked configuration, refused recipient, missing fax number are
-// permanent; a transport failure of no known kind stays unclassified. Once the server has accepted the mail
-// no error is returned for the bookkeeping that follows; it shows in
-// Result.Warnings, so a retry never sends the mail twice.
+// permanent; a transport failure of no known kind stays unclassified.
+// An activity sent before (by Send or SendMailAction, as the outbox
+// records) is refused with ErrAlreadySent unless req.Again is set. Once
+// the server has accepted the mail no error is returned for the
+// bookkeeping that follows (Message-ID, lock, the outbox's record of the
+// send); it shows in Result.Warnings, so a retry never sends the mail
+// twice.
 func Send(ctx context.Context, d Deps, req Request) (*Result, error) {
 	st := d.Store
 	if st == nil {
@@ -133,16 +142,22 @@ func Send(ctx context.Context, d Deps, req Request) (*Result, error) {
 	if err != nil {
 		return nil, engine.Retryable(err)
 	}
+	warning, err := checkNotSent(ctx, st, act.ID, req.Again, req.DryRun)
+	if err != nil {
+		return nil, err
+	}
 	msg, res, err := compose(ctx, st, set, cfg, req, act)
 	if err != nil {
 		return nil, engine.Permanent(fmt.Errorf("send activity %d: %w", act.ID, err))
 	}
 	if req.DryRun {
 		res.DryRun = true
+		if warning != "" {
+			res.Warnings = append(res.Warnings, warning)
+		}
 		return res, nil
 	}
-	now := d.Now
-	id, err := mailconn.Send(ctx, st, cfg, req.RunAs, msg, mailconn.SendOptions{Now: now, Timeout: d.Timeout})
+	id, err := mailconn.Send(ctx, st, cfg, req.RunAs, msg, mailconn.SendOptions{Now: d.Now, Timeout: d.Timeout})
 	if err != nil {
 		return nil, fmt.Errorf("send activity %d: %w", act.ID, err) // the transport error carries its class
 	}
@@ -150,6 +165,7 @@ func Send(ctx context.Context, d Deps, req Request) (*Result, error) {
 	recipients := append(append([]string(nil), res.To...), res.Cc...)
 	res.Locked = set.IsExternal(recipients...) && locksType(set, act.Type) && !act.GroupwareLock
 	record(ctx, st, act, res)
+	recordSent(ctx, st, cfg, req.RunAs, act, res, d.now())
 	d.logger().Info("activity sent", "activity", act.ID, "mail_config", cfg.MatchCode, "message_id", id,
 		"recipients", len(recipients), "attachments", len(res.Attachments), "fax", res.Fax, "groupware_lock", res.Locked)
 	return res, nil
@@ -241,16 +257,8 @@ func compose(ctx context.Context, st *store.Store, set store.Settings, cfg *stor
 			return nil, nil, fmt.Errorf("activity %d has no To or Cc recipient: %w", act.ID, ErrNoRecipient)
 		}
 	}
+	msg.Attachments = attachmentsOf(st, act.Documents)
 	for _, doc := range act.Documents {
-		key := doc.BlobKey
-		if key == "" {
-			key = doc.SHA256
-		}
-		msg.Attachments = append(msg.Attachments, mailbox.Attachment{
-			Name:        doc.Name,
-			ContentType: doc.ContentType,
-			Open:        func() (io.ReadCloser, error) { return st.OpenBlob(key) },
-		})
 		res.Attachments = append(res.Attachments, doc.Name)
 	}
 	res.To, res.Cc = nonNil(msg.To), nonNil(msg.Cc)

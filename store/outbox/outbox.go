@@ -105,8 +105,9 @@ type Repo struct{ db *sqldb.DB }
 // New returns the outbox of db.
 func New(db *sqldb.DB) *Repo { return &Repo{db: db} }
 
-// Add stores a new entry: pending (due at once) unless e.State says
-// otherwise. The message, recipients and subject come from msg.
+// Add stores a new entry: pending unless e.State says otherwise, queued
+// at e.QueuedAt and due at e.NextAttemptAt (both default to now). The
+// message, recipients and subject come from msg.
 func (r *Repo) Add(ctx context.Context, e *Entry, msg Message) error {
 	if e.Kind == "" || e.MailConfigID == 0 {
 		return fmt.Errorf("add outbox entry: kind and mail configuration are required: %w", sqldb.ErrInvalid)
@@ -121,10 +122,13 @@ func (r *Repo) Add(ctx context.Context, e *Entry, msg Message) error {
 	if e.State == "" {
 		e.State = StatePending
 	}
-	if e.State == StatePending && e.NextAttemptAt == nil {
-		e.NextAttemptAt = &now
+	if e.QueuedAt.IsZero() {
+		e.QueuedAt = now
 	}
-	e.QueuedAt, e.CreatedAt, e.UpdatedAt = now, now, now
+	if e.State == StatePending && e.NextAttemptAt == nil {
+		e.NextAttemptAt = &e.QueuedAt
+	}
+	e.QueuedAt, e.CreatedAt, e.UpdatedAt = e.QueuedAt.UTC(), now, now
 	e.NextAttemptAt, e.SentAt = utc(e.NextAttemptAt), utc(e.SentAt)
 	return sqldb.Translate(r.db.WithContext(ctx).Omit("id").Create(e).Error, "add outbox entry")
 }
@@ -228,17 +232,17 @@ func (r *Repo) MarkAttemptFailed(ctx context.Context, id int64, f Failure) error
 	return sqldb.RowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("outbox entry %d", id))
 }
 
-// Requeue makes failed entries pending again, due at once, with a new
-// QueuedAt (the retry period starts again); ids selects them (none: every
+// Requeue makes failed entries pending again, due at now, queued anew
+// at now (the retry period starts again); ids selects them (none: every
 // failed entry). It returns how many were requeued. Sent entries are
 // never requeued.
-func (r *Repo) Requeue(ctx context.Context, ids []int64) (int64, error) {
-	now := r.db.Now()
+func (r *Repo) Requeue(ctx context.Context, now time.Time, ids []int64) (int64, error) {
+	now = now.UTC()
 	q := r.db.WithContext(ctx).Model(&Entry{}).Where("state = ?", StateFailed)
 	if len(ids) > 0 {
 		q = q.Where("id IN ?", ids)
 	}
-	res := q.Updates(map[string]any{"state": StatePending, "next_attempt_at": now, "queued_at": now, "updated_at": now})
+	res := q.Updates(map[string]any{"state": StatePending, "next_attempt_at": now, "queued_at": now, "updated_at": r.db.Now()})
 	return res.RowsAffected, sqldb.Translate(res.Error, "requeue outbox entries")
 }
 

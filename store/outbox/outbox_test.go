@@ -74,7 +74,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		if err != nil || sent == nil || sent.Attempts != 2 || sent.SentAt == nil || sent.LastError != "" {
 			t.Fatalf("LastSent %+v %v", sent, err)
 		}
-		if n, err := ob.Requeue(ctx, []int64{e.ID}); err != nil || n != 0 {
+		if n, err := ob.Requeue(ctx, time.Now(), []int64{e.ID}); err != nil || n != 0 {
 			t.Fatalf("requeue of a sent entry: %d %v", n, err)
 		}
 
@@ -92,7 +92,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		if len(failed) != 1 || failed[0].ErrorClass != "permanent" || failed[0].LastError != "550 no such user" {
 			t.Fatalf("failed entries %+v", failed)
 		}
-		if n, err := ob.Requeue(ctx, nil); err != nil || n != 1 {
+		if n, err := ob.Requeue(ctx, time.Now(), nil); err != nil || n != 1 {
 			t.Fatalf("requeue %d %v", n, err)
 		}
 		if due, _ := ob.Due(ctx, time.Now().Add(time.Minute), nil, 0); len(due) != 1 || due[0].ID != f.ID {
