@@ -201,7 +201,7 @@ when the run failed.`,
 func printRunRecord(w io.Writer, rec *engine.RunRecord) {
 	dry := ""
 	if rec.DryRun {
-		dry = " (dry run)"
+		dry = " DryRun=true"
 	}
 	runAs := rec.RunAs
 	if runAs == "" {

@@ -40,8 +40,11 @@ func runValidate(ctx context.Context, env *Env, args []string) error {
 			bad++
 			continue
 		}
-		_, err = engine.CompileBytes(file, data, reg)
+		prog, err := engine.CompileBytes(file, data, reg)
 		if err == nil {
+			for _, w := range prog.Warnings() {
+				fmt.Fprintf(env.Stderr, "%s:%d:%d: warning: %s\n", w.File, w.Line, w.Col, w.Message)
+			}
 			fmt.Fprintf(env.Stdout, "%s: OK\n", file)
 			continue
 		}

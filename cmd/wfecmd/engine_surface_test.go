@@ -1,0 +1,43 @@
+package wfecmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// `wfe run --dry-run` says DryRun=true in its header, and the import
+// action's own DryRun parameter is true in the record.
+func TestRunDryRunShowsDryRun(t *testing.T) {
+	c := newStoreCLI(t)
+	c.ok("employee", "add", "alice", "--email", "alice@firma.example")
+	// The shipped ImportMails workflow fails here (no mail configuration
+	// 123), which still prints the record.
+	out, _, _ := c.run("run", "ImportMails", "--dry-run")
+	header, _, _ := strings.Cut(out, "\n")
+	if !strings.Contains(header, "of ImportMails as alice DryRun=true:") {
+		t.Errorf("header %q lacks DryRun=true", header)
+	}
+	if !strings.Contains(out, `DryRun="true"`) {
+		t.Errorf("the action's DryRun parameter is not true:\n%s", out)
+	}
+}
+
+// `wfe workflow validate` prints a ${Name} nothing sets as a warning with
+// its line, and the file is still OK.
+func TestValidateWarnsAboutUnsetVariables(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "hello.xml")
+	xml := strings.Replace(helloWorkflow, "hello from the timer", "hello ${Nmae}", 1)
+	if err := os.WriteFile(f, []byte(xml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runWFE(t, "workflow", "validate", f)
+	if code != 0 || out != f+": OK\n" {
+		t.Fatalf("code %d out %q err %q", code, out, errOut)
+	}
+	want := f + `:12:68: warning: ${Nmae} in parameter Message of LogAction: no step or event of the workflow sets context variable "Nmae"`
+	if !strings.HasPrefix(errOut, want) {
+		t.Errorf("stderr %q\nwant it to start with %q", errOut, want)
+	}
+}
