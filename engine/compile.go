@@ -83,6 +83,7 @@ type binding struct {
 	litText string // lit as the run record shows it
 	typ     *DataType
 	session bool // SessionId: empty resolves to the run's session
+	dryRun  bool // a Boolean DryRun parameter: true in a dry run, whatever is bound
 	secret  bool
 }
 
@@ -512,6 +513,13 @@ func slicesContains(s []string, v string) bool {
 	return false
 }
 
+// isDryRunParam reports whether p is an action's own dry-run switch: a
+// Boolean parameter named DryRun. A dry run of the whole run sets it, so
+// the action and the run record agree that nothing is changed.
+func isDryRunParam(p Param, t *DataType) bool {
+	return p.Name == "DryRun" && t != nil && t.Name == TypeBoolean
+}
+
 // convert parses a literal as the named type (a string for any type).
 func (c *compiler) convert(typ, lit string) (any, error) {
 	if anyType(typ) {
@@ -662,6 +670,10 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 				}
 				b.lit = v
 			}
+			if b == nil && isDryRunParam(p, ptypes[pi]) {
+				b = &binding{param: pi, name: p.Name, slot: -1, typ: ptypes[pi]}
+				bound[pi] = b
+			}
 			if b == nil {
 				if p.Required {
 					c.errorf(a.Pos, path, CodeMissingParam, "action %s needs parameter %s (%s); add <ValueMapping Name=%q><Parameter Name=%q DataType=%q Value=\"...\"/></ValueMapping>",
@@ -670,6 +682,7 @@ func (c *compiler) compileActions(i int, s *schema.Step) {
 				continue
 			}
 			b.litText = FormatValue(b.lit)
+			b.dryRun = isDryRunParam(p, ptypes[pi])
 			ca.binds = append(ca.binds, *b)
 		}
 		if len(spec.Params) > c.p.maxParam {

@@ -418,6 +418,10 @@ func (st *runState) bind(a *cAction, vals []any, has []bool) (int, error) {
 				st.addSecret(v)
 			}
 		}
+		if b.dryRun && st.opts.DryRun {
+			v = true
+			fromLit[b.param] = nil
+		}
 		if b.session {
 			if str, _ := v.(string); str == "" {
 				v = st.opts.SessionID
