@@ -219,3 +219,17 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 	w.as += bytes.Count(p, []byte("Q"))
 	return len(p), nil
 }
+
+func BenchmarkReadCard(b *testing.B) {
+	card := newCard(&groupware.Contact{GivenName: "Anna", Surname: "Berg", Company: "Firma AG", JobTitle: "Leiterin",
+		Emails: []string{"anna@firma.example", "a.berg@privat.example"}, BusinessPhones: []string{"+49 30 1"}, MobilePhone: "+49 170 2",
+		BusinessAddress: groupware.Address{Street: "Weg 1", City: "Berlin", PostalCode: "10115", Country: "Deutschland"}}, "wfe-1", "1")
+	b.SetBytes(int64(len(card)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := readCard(bytes.NewReader(card)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
+}

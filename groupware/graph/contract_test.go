@@ -29,7 +29,7 @@ func noSleepPacer(waits *atomic.Int64) *pacer.Pacer {
 }
 
 // appConnector signs in to the fake as an app acting for testMailbox.
-func appConnector(t *testing.T, fake *groupwaretest.GraphFake, secret string, p *pacer.Pacer) *graph.Connector {
+func appConnector(t testing.TB, fake *groupwaretest.GraphFake, secret string, p *pacer.Pacer) *graph.Connector {
 	t.Helper()
 	ts, err := graph.AppSignIn{ClientID: "app", ClientSecret: secret, TokenURL: fake.TokenURL}.TokenSource(context.Background(), nil)
 	if err != nil {

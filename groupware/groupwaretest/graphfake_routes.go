@@ -111,11 +111,11 @@ func (f *GraphFake) serveDelta(w http.ResponseWriter, r *http.Request, mb *fakeM
 			return
 		}
 	}
-	items := mb.deltaItems(folder, since, upTo)
-	end := min(offset+f.pageSize, len(items))
-	page := map[string]any{"value": items[offset:end]}
+	items, total := mb.deltaItems(folder, since, upTo, offset, f.pageSize)
+	end := offset + len(items)
+	page := map[string]any{"value": items}
 	link := f.BaseURL + strings.TrimPrefix(r.URL.Path, "/v1.0")
-	if end < len(items) {
+	if end < total {
 		page["@odata.nextLink"] = link + "?$skiptoken=" + fmt.Sprintf("%d.%d.%d", since, upTo, end)
 	} else {
 		page["@odata.deltaLink"] = link + "?$deltatoken=" + strconv.FormatInt(upTo, 10)

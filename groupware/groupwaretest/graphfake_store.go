@@ -111,29 +111,36 @@ func (c *fakeContact) render(expandID string) map[string]any {
 }
 
 // deltaItems are the folder's changes after since (everything present
-// when since is 0) up to upTo, in change order.
-func (mb *fakeMailbox) deltaItems(folder string, since, upTo int64) []map[string]any {
+// when since is 0) up to upTo, in change order, rendered from offset for
+// at most limit items; total is the number of changes in all.
+func (mb *fakeMailbox) deltaItems(folder string, since, upTo int64, offset, limit int) (page []map[string]any, total int) {
 	type entry struct {
-		seq  int64
-		item map[string]any
+		seq     int64
+		contact *fakeContact
+		gone    string
 	}
 	var entries []entry
 	for _, c := range mb.contacts {
 		if c.folder == folder && c.seq > since && c.seq <= upTo {
-			entries = append(entries, entry{c.seq, c.render("")})
+			entries = append(entries, entry{seq: c.seq, contact: c})
 		}
 	}
 	if since > 0 {
 		for _, t := range mb.tombstones {
 			if t.folder == folder && t.seq > since && t.seq <= upTo {
-				entries = append(entries, entry{t.seq, map[string]any{"id": t.id, "@removed": map[string]string{"reason": "deleted"}}})
+				entries = append(entries, entry{seq: t.seq, gone: t.id})
 			}
 		}
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].seq < entries[j].seq })
-	out := make([]map[string]any, len(entries))
-	for i, e := range entries {
-		out[i] = e.item
+	end := min(offset+limit, len(entries))
+	page = []map[string]any{}
+	for _, e := range entries[min(offset, end):end] {
+		if e.contact != nil {
+			page = append(page, e.contact.render(""))
+		} else {
+			page = append(page, map[string]any{"id": e.gone, "@removed": map[string]string{"reason": "deleted"}})
+		}
 	}
-	return out
+	return page, len(entries)
 }
