@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,9 +15,16 @@ import (
 
 // Import lease: runs against one mail configuration never overlap, on any
 // node and from any workflow. Before it connects, the pipeline takes the
-// lease "mailconfig:<id>" in the database, renews it while it works and
-// gives it up at the end; the lease of a node that died expires after
-// LeaseTTL. A dry run changes nothing and takes no lease.
+// lease "mailconfig:<id>" in the database, renews it while it works (its
+// heartbeat) and gives it up at the end. A dry run changes nothing and
+// takes no lease.
+//
+// The holder names its node, its run and its process (pid and host). A
+// lease whose holder is gone is taken over at once instead of after
+// LeaseTTL: when the holder's process ran on this host and is no longer
+// alive, or when its heartbeat is stale (two renewals missed, whatever
+// the host). A lease whose holder renews it still excludes, also when the
+// holder runs on another node.
 const (
 	// LeaseTTL is how long a lease lasts without renewal.
 	LeaseTTL = 60 * time.Second
@@ -36,21 +44,63 @@ func (d Deps) node() string {
 	if d.Node != "" {
 		return d.Node
 	}
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		h = "localhost"
-	}
-	return fmt.Sprintf("%s:%d", h, os.Getpid())
+	return fmt.Sprintf("%s:%d", hostname(), os.Getpid())
 }
 
 // leaseHolderSep separates the node from the run part of a lease holder:
 // two runs on one node are distinct holders, so they exclude each other.
 const leaseHolderSep = " run "
 
+// leaseProcSep separates the run from the holder's process, written as
+// "pid@host".
+const leaseProcSep = " pid "
+
 // LeaseNode returns the node part of a lease holder.
 func LeaseNode(holder string) string {
 	n, _, _ := strings.Cut(holder, leaseHolderSep)
 	return n
+}
+
+// LeaseHolderName is the holder text of a run: node, run id, and the
+// process that holds the lease (pid on host).
+func LeaseHolderName(node, runID string, pid int, host string) string {
+	return fmt.Sprintf("%s%s%s%s%d@%s", node, leaseHolderSep, runID, leaseProcSep, pid, host)
+}
+
+// leaseProcess returns the pid and host a holder names; ok is false for a
+// holder without them (written by an earlier wfe, or by hand).
+func leaseProcess(holder string) (pid int, host string, ok bool) {
+	_, proc, found := strings.Cut(holder, leaseProcSep)
+	if !found {
+		return 0, "", false
+	}
+	p, h, found := strings.Cut(proc, "@")
+	pid, err := strconv.Atoi(p)
+	if !found || err != nil || pid <= 0 || h == "" {
+		return 0, "", false
+	}
+	return pid, h, true
+}
+
+// holderGone reports why the holder of a lease that expires at until is
+// gone ("" when it may still be working): its process ran on this host
+// and is dead, or it missed two renewals.
+func holderGone(holder string, until time.Time) string {
+	if pid, host, ok := leaseProcess(holder); ok && host == hostname() && pid != os.Getpid() && !processAlive(pid) {
+		return fmt.Sprintf("process %d on this host is gone", pid)
+	}
+	if time.Until(until) < LeaseTTL-2*leaseRenewEvery {
+		return "it stopped renewing the lease"
+	}
+	return ""
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		h = "localhost"
+	}
+	return h
 }
 
 // takeLease takes the import lease of cfg. It returns a context that is
@@ -59,18 +109,9 @@ func LeaseNode(holder string) string {
 // ErrImportBusy naming the holder's node.
 func (d Deps) takeLease(ctx context.Context, cfg *store.MailConfig) (context.Context, func(), error) {
 	st, key := d.Store, LeaseKey(cfg.ID)
-	holder := d.node() + leaseHolderSep + store.NewID()[:8]
-	ok, err := st.AcquireLease(ctx, key, holder, LeaseTTL)
-	if err != nil {
-		return nil, nil, engine.Retryable(fmt.Errorf("mail configuration %s: take the import lease: %w", cfg.MatchCode, err))
-	}
-	if !ok {
-		other, until, herr := st.LeaseHolder(ctx, key)
-		if herr != nil { // released or expired just now: the next run gets it
-			other, until = "another node", d.now()
-		}
-		return nil, nil, engine.Retryable(fmt.Errorf("mail configuration %s is being imported by node %s (lease until %s); the next run picks it up: %w",
-			cfg.MatchCode, LeaseNode(other), until.Format(time.RFC3339), ErrImportBusy))
+	holder := LeaseHolderName(d.node(), store.NewID()[:8], os.Getpid(), hostname())
+	if err := d.acquireLease(ctx, cfg, key, holder); err != nil {
+		return nil, nil, err
 	}
 	lctx, cancel := context.WithCancelCause(ctx)
 	stop, stopped := make(chan struct{}), make(chan struct{})
@@ -108,6 +149,36 @@ func (d Deps) takeLease(ctx context.Context, cfg *store.MailConfig) (context.Con
 		}
 	}
 	return lctx, release, nil
+}
+
+// acquireLease takes the lease key for holder, taking it over from a
+// holder that is gone; a retryable ErrImportBusy naming the holder's node
+// when another holder has it.
+func (d Deps) acquireLease(ctx context.Context, cfg *store.MailConfig, key, holder string) error {
+	st := d.Store
+	ok, err := st.AcquireLease(ctx, key, holder, LeaseTTL)
+	if err != nil {
+		return engine.Retryable(fmt.Errorf("mail configuration %s: take the import lease: %w", cfg.MatchCode, err))
+	}
+	if ok {
+		return nil
+	}
+	other, until, herr := st.LeaseHolder(ctx, key)
+	if herr != nil { // released or expired just now: the next run gets it
+		other, until = "another node", d.now()
+	} else if why := holderGone(other, until); why != "" {
+		ok, err := st.TakeOverLease(ctx, key, other, holder, LeaseTTL)
+		if err != nil {
+			return engine.Retryable(fmt.Errorf("mail configuration %s: take over the import lease: %w", cfg.MatchCode, err))
+		}
+		if ok {
+			d.logger().Warn("mail import: took over the import lease of a holder that is gone",
+				"match_code", cfg.MatchCode, "holder", other, "reason", why)
+			return nil
+		}
+	}
+	return engine.Retryable(fmt.Errorf("mail configuration %s is being imported by node %s (lease until %s); the next run picks it up: %w",
+		cfg.MatchCode, LeaseNode(other), until.Format(time.RFC3339), ErrImportBusy))
 }
 
 // leaseLost returns the reason a lease context ended because the lease was

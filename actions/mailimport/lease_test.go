@@ -2,8 +2,11 @@ package mailimport_test
 
 import (
 	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wfehq/wfe/actions/mailimport"
 	"github.com/wfehq/wfe/engine"
@@ -57,5 +60,66 @@ func TestLeaseNode(t *testing.T) {
 		if got := mailimport.LeaseNode(holder); got != want {
 			t.Errorf("LeaseNode(%q) = %q, want %q", holder, got, want)
 		}
+	}
+}
+
+// deadPID returns the id of a process of this host that has exited.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run a short-lived process: %v", err)
+	}
+	return cmd.ProcessState.Pid()
+}
+
+// A lease whose holder is gone is taken over at once: its process ran on
+// this host and has died, or it stopped renewing. A lease of a live
+// process on another node still excludes, also one whose pid is dead
+// here (the pid names a process of the other host).
+func TestImportLeaseTakeover(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	dead := deadPID(t)
+	cases := []struct {
+		name   string
+		holder string
+		ttl    time.Duration
+		taken  bool
+	}{
+		{"dead pid on this host", mailimport.LeaseHolderName(host+":1", "deadbeef", dead, host), mailimport.LeaseTTL, true},
+		{"stale heartbeat on another node", mailimport.LeaseHolderName("node-b", "cafe0001", os.Getpid(), "node-b.example"), mailimport.LeaseTTL / 4, true},
+		{"live process on another node", mailimport.LeaseHolderName("node-b", "cafe0002", os.Getpid(), "node-b.example"), mailimport.LeaseTTL, false},
+		{"dead pid number on another node", mailimport.LeaseHolderName("node-b", "cafe0003", dead, "node-b.example"), mailimport.LeaseTTL, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				e := newEnv(t, st, mailtest.IMAPOptions{})
+				e.appendRaw(simpleMail(muellerAddr, "info@firma.example", "Lease", "takeover@x", "x"))
+				key := mailimport.LeaseKey(e.cfg.ID)
+				if ok, err := st.AcquireLease(e.ctx, key, c.holder, c.ttl); err != nil || !ok {
+					t.Fatalf("acquire: %v %v", ok, err)
+				}
+				res, err := e.importOnce(false, 0)
+				if !c.taken {
+					if !errors.Is(err, mailimport.ErrImportBusy) || !strings.Contains(err.Error(), "being imported by node node-b") {
+						t.Fatalf("import while a live holder has the lease: %+v %v", res, err)
+					}
+					if holder, _, err := st.LeaseHolder(e.ctx, key); err != nil || holder != c.holder {
+						t.Fatalf("the lease changed hands: %q %v", holder, err)
+					}
+					return
+				}
+				if err != nil || res.Imported != 1 {
+					t.Fatalf("import after taking the lease over: %+v %v", res, err)
+				}
+				if _, _, err := st.LeaseHolder(e.ctx, key); !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("lease still held after the import: %v", err)
+				}
+			})
+		})
 	}
 }

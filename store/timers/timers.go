@@ -201,3 +201,16 @@ func (s *Repo) ReleaseLease(ctx context.Context, key, node string) error {
 	err := s.db.WithContext(ctx).Exec("DELETE FROM lease WHERE key = ? AND node = ?", key, node).Error
 	return sqldb.Translate(err, "release lease "+key)
 }
+
+// TakeOverLease gives the lease key to node for ttl, but only while holder
+// still holds it: the caller found that holder gone (its process died, or
+// it stopped renewing) and takes over without waiting for the lease to
+// expire. Among concurrent takers exactly one wins.
+func (s *Repo) TakeOverLease(ctx context.Context, key, holder, node string, ttl time.Duration) (bool, error) {
+	res := s.db.WithContext(ctx).Exec("UPDATE lease SET node = ?, expires_at = ? WHERE key = ? AND node = ?",
+		node, s.db.Now().Add(ttl).UnixMilli(), key, holder)
+	if res.Error != nil {
+		return false, sqldb.Translate(res.Error, "take over lease "+key)
+	}
+	return res.RowsAffected == 1, nil
+}
