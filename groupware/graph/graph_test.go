@@ -119,3 +119,25 @@ func TestGraphAtMostFourInFlight(t *testing.T) {
 	}
 	t.Logf("most in flight: %d", fake.MaxInFlight())
 }
+
+// TestGraphEndlessThrottling: when the throttling does not stop, a call
+// gives up after the pacer's attempts with ErrServer, having waited the
+// server's Retry-After between them.
+func TestGraphEndlessThrottling(t *testing.T) {
+	fake := newFake(t)
+	var waits atomic.Int64
+	p := noSleepPacer(&waits)
+	c := appConnector(t, fake, "s3cret", p)
+	fake.Throttle(1000, http.StatusTooManyRequests, "30")
+	before := fake.Requests()
+	_, err := c.Contacts().Changes(context.Background(), groupware.Folder{Path: "Contacts"}, "")
+	if !errors.Is(err, groupware.ErrServer) {
+		t.Fatalf("endless 429: %v, want ErrServer", err)
+	}
+	if n := fake.Requests() - before; n != int64(p.MaxAttempts) {
+		t.Errorf("%d requests, want %d (the pacer's attempts)", n, p.MaxAttempts)
+	}
+	if got, want := time.Duration(waits.Load()), time.Duration(p.MaxAttempts-1)*30*time.Second; got != want {
+		t.Errorf("waited %v, want %v", got, want)
+	}
+}
