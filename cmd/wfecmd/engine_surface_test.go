@@ -1,10 +1,14 @@
 package wfecmd
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wfehq/wfe/engine"
 )
 
 // `wfe run --dry-run` says DryRun=true in its header, and the import
@@ -39,5 +43,37 @@ func TestValidateWarnsAboutUnsetVariables(t *testing.T) {
 	want := f + `:12:68: warning: ${Nmae} in parameter Message of LogAction: no step or event of the workflow sets context variable "Nmae"`
 	if !strings.HasPrefix(errOut, want) {
 		t.Errorf("stderr %q\nwant it to start with %q", errOut, want)
+	}
+}
+
+// An extension whose action has a bad spec stops the command with a
+// message naming the action; a good one is listed by `wfe actions`.
+func TestExtensionRegistration(t *testing.T) {
+	run := func(ext Extension) (int, string, string) {
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" },
+			Extensions: []Extension{ext}}
+		code := Execute(context.Background(), root, env, []string{"actions"})
+		return code, out.String(), errb.String()
+	}
+	greet := func(params ...engine.Param) Extension {
+		return func(reg *engine.Registry, _ Deps) error {
+			return reg.AddAction(engine.ActionFunc{S: engine.ActionSpec{Name: "GreetAction", Params: params},
+				F: func(context.Context, *engine.Call) error { return nil }})
+		}
+	}
+	code, _, errOut := run(greet(engine.Param{Name: "Who"}))
+	if code != 1 || !strings.Contains(errOut, `action "GreetAction": parameter "Who" has no data type`) {
+		t.Errorf("bad spec: exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut := run(greet(engine.Param{Name: "Who", Type: engine.TypeString}))
+	if code != 0 || !strings.Contains(out, "GreetAction") {
+		t.Errorf("good spec: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = run(func(reg *engine.Registry, _ Deps) error {
+		return reg.AddAction(engine.ActionFunc{S: engine.ActionSpec{Name: "LogAction"}})
+	})
+	if code != 1 || !strings.Contains(errOut, `action "LogAction": an action of this name is already registered`) {
+		t.Errorf("duplicate of a built-in: exit %d, stderr %q", code, errOut)
 	}
 }

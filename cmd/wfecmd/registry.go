@@ -25,9 +25,11 @@ type Deps struct {
 }
 
 // Extension adds actions, conditions or data types to a registry, wired to
-// deps. It is called once for every registry a command builds, after the
-// built-in ones are registered; an error (a duplicate name, a bad spec)
-// stops the command with a message naming the extension's action.
+// deps, with reg.AddAction, reg.AddCondition and reg.AddDataType, returning
+// their error. It is called once for every registry a command builds, after
+// the built-in ones are registered; an error (a duplicate name, a parameter
+// without a data type, ...) stops the command with a message naming the
+// extension's action.
 type Extension func(reg *engine.Registry, deps Deps) error
 
 // registry returns the registry every command compiles workflows with
