@@ -8,11 +8,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wfehq/wfe/actions/mailconn"
 	"github.com/wfehq/wfe/actions/mailimport"
 	"github.com/wfehq/wfe/engine"
-	"github.com/wfehq/wfe/mailbox"
 	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/outbox"
 )
 
 // ReplyInterval is the time within which a sender gets at most one
@@ -106,7 +105,6 @@ func (a *AutoReply) Run(ctx context.Context, call *engine.Call) error {
 		return err
 	}
 	text, subjectParam := call.String("ReplyText"), call.String("ReplySubject")
-	st := a.Deps.Store
 	dry := call.DryRun() || call.Bool("DryRun")
 	j.then = func(ctx context.Context, in *mailimport.Input, dec *mailimport.Decision) error {
 		act := dec.Activity
@@ -141,18 +139,14 @@ func (a *AutoReply) Run(ctx context.Context, call *engine.Call) error {
 			headers["References"] = strings.Join(append(refs, "<"+m.MessageID+">"), " ")
 		}
 		dec.AfterCommit = func(ctx context.Context, activityID int64) error {
-			msg := &mailbox.Outgoing{FromName: j.cfg.DisplayName, From: from, To: []string{to}, Subject: subject, Text: text, Headers: headers}
-			id, err := mailconn.Send(ctx, st, j.cfg, j.emp, msg, mailconn.SendOptions{Now: a.Deps.Now})
-			if err != nil {
+			msg := outbox.Message{FromName: j.cfg.DisplayName, From: from, To: []string{to}, Subject: subject, Text: text, Headers: headers}
+			// a pending answer keeps the sender's claim: it is sent by a
+			// retry, not answered again
+			res, err := a.send(ctx, j, outbox.KindAutoReply, activityID, msg, fmt.Sprintf("activity %d: auto-reply to %s", activityID, to))
+			if err != nil || res.State == outbox.StateFailed {
 				a.release(key)
-				return fmt.Errorf("auto-reply to %s (activity %d): %w", to, activityID, err)
 			}
-			aid := activityID
-			if err := st.RecordAutoReply(context.WithoutCancel(ctx), &store.AutoReply{MailConfigID: j.cfg.ID, Recipient: to, MessageID: id, ActivityID: &aid, SentAt: now}); err != nil {
-				return fmt.Errorf("auto-reply to %s sent as <%s> but not recorded: %w", to, id, err)
-			}
-			call.Logf("activity %d: answered %s automatically as <%s>", activityID, to, id)
-			return nil
+			return err
 		}
 		return nil
 	}
@@ -181,6 +175,13 @@ func (a *AutoReply) refusal(ctx context.Context, in *mailimport.Input, self, to 
 		return fmt.Sprintf("%s is the address of employee %s", to, emp.Login), nil
 	case !errors.Is(err, store.ErrNotFound):
 		return "", err
+	}
+	waiting, err := in.Store.Outbox().PendingTo(ctx, outbox.KindAutoReply, in.Config.ID, to)
+	if err != nil {
+		return "", err
+	}
+	if waiting {
+		return "an answer to " + to + " waits in the outbox for its retry", nil
 	}
 	last, err := in.Store.LastAutoReply(ctx, in.Config.ID, to, a.now().Add(-ReplyInterval))
 	if err != nil {

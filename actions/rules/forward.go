@@ -3,16 +3,14 @@ package rules
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/mail"
 	"strings"
 	"time"
 
-	"github.com/wfehq/wfe/actions/mailconn"
 	"github.com/wfehq/wfe/actions/mailimport"
 	"github.com/wfehq/wfe/engine"
-	"github.com/wfehq/wfe/mailbox"
 	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/outbox"
 )
 
 // Forward is ForwardMailAction: the mails the Rule selects are imported
@@ -114,37 +112,14 @@ func (a *Forward) Run(ctx context.Context, call *engine.Call) error {
 		text := original + m.Text
 		subject := m.Subject
 		dec.AfterCommit = func(ctx context.Context, activityID int64) error {
-			atts, err := a.documents(ctx, activityID)
-			if err != nil {
-				return err
-			}
-			msg := &mailbox.Outgoing{FromName: j.cfg.DisplayName, From: from, To: to, Subject: prefixed("Fwd: ", subject), Text: text, Attachments: atts}
-			id, err := mailconn.Send(ctx, a.Deps.Store, j.cfg, j.emp, msg, mailconn.SendOptions{Now: a.Deps.Now})
-			if err != nil {
-				return fmt.Errorf("forward activity %d to %s: %w", activityID, strings.Join(to, ", "), err)
-			}
-			call.Logf("activity %d: forwarded %q to %s as <%s>", activityID, subject, strings.Join(to, ", "), id)
-			return nil
+			msg := outbox.Message{FromName: j.cfg.DisplayName, From: from, To: to, Subject: prefixed("Fwd: ", subject), Text: text, AttachDocuments: true}
+			what := fmt.Sprintf("activity %d: forward of %q to %s", activityID, subject, strings.Join(to, ", "))
+			_, err := a.send(ctx, j, outbox.KindForward, activityID, msg, what)
+			return err
 		}
 		return nil
 	}
 	return a.run(ctx, j)
-}
-
-// documents returns the activity's documents as attachments, read from
-// the blob store while they are sent.
-func (b *base) documents(ctx context.Context, activityID int64) ([]mailbox.Attachment, error) {
-	st := b.Deps.Store
-	d, err := st.GetActivity(ctx, activityID)
-	if err != nil {
-		return nil, err
-	}
-	var out []mailbox.Attachment
-	for _, doc := range d.Documents {
-		key := doc.SHA256
-		out = append(out, mailbox.Attachment{Name: doc.Name, ContentType: doc.ContentType, Open: func() (io.ReadCloser, error) { return st.OpenBlob(key) }})
-	}
-	return out, nil
 }
 
 func prefixed(prefix, subject string) string {

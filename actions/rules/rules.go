@@ -21,7 +21,10 @@
 // mail the rule does not select is left unseen in the folder, untouched,
 // for other rules and importers. Work that talks to servers (forwarding,
 // answering) runs only after the activity was committed and the mail
-// moved, and never in a dry run.
+// moved, and never in a dry run. What they send goes through the outbox:
+// a failure that may pass (server busy, network) is retried with backoff
+// by the next run of a rule of the same configuration (which first sends
+// what is due), by wfe import-mail and by wfe outbox retry.
 package rules
 
 import (
@@ -158,6 +161,9 @@ func (b *base) run(ctx context.Context, j *job) error {
 	rule, err := compileRule(call.String("Rule"))
 	if err != nil {
 		return engine.Permanent(err)
+	}
+	if !call.DryRun() && !call.Bool("DryRun") {
+		b.retryOutbox(ctx, j)
 	}
 	typ := strings.TrimSpace(call.String("ActivityType"))
 	status := mailimport.NormalizeStatus(call.String("ActivityStatus"))

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-message/mail"
 
@@ -38,15 +39,23 @@ type env struct {
 	cfgs map[string]*store.MailConfig
 	// delivered counts the SMTP messages already put into mailboxes
 	delivered int
+	// now is the actions' clock (nil: time.Now)
+	now func() time.Time
 }
 
 func newEnv(t *testing.T, users ...string) *env {
+	t.Helper()
+	return newEnvOn(t, storetest.Open(t), users...)
+}
+
+// newEnvOn is newEnv on the store st.
+func newEnvOn(t *testing.T, st *store.Store, users ...string) *env {
 	t.Helper()
 	pw := map[string]string{}
 	for _, u := range users {
 		pw[u] = pass
 	}
-	e := &env{t: t, ctx: context.Background(), st: storetest.Open(t), imap: mailtest.StartIMAP(t, mailtest.IMAPOptions{Users: pw}),
+	e := &env{t: t, ctx: context.Background(), st: st, imap: mailtest.StartIMAP(t, mailtest.IMAPOptions{Users: pw}),
 		smtp: mailtest.StartSMTP(t, mailtest.SMTPOptions{}), cfgs: map[string]*store.MailConfig{}}
 	if err := e.st.CreateEmployee(e.ctx, &store.Employee{Login: "anna", Email: "anna.schmidt@firma.example"}); err != nil {
 		t.Fatal(err)
@@ -68,7 +77,7 @@ func newEnv(t *testing.T, users ...string) *env {
 func (e *env) registry() *engine.Registry {
 	reg := engine.NewRegistry()
 	conditions.Register(reg)
-	deps := mailimport.Deps{Store: e.st, TempDir: e.t.TempDir()}
+	deps := mailimport.Deps{Store: e.st, TempDir: e.t.TempDir(), Now: e.now}
 	mailimport.Register(reg, deps)
 	rules.Register(reg, deps)
 	return reg
@@ -119,9 +128,15 @@ func (e *env) compile(id, action string, params map[string]string) *engine.Progr
 	return p
 }
 
+// runEvent and runOpts are how the tests fire a workflow.
+var (
+	runEvent = engine.Event{Name: "TimerWFEvent"}
+	runOpts  = engine.RunOptions{RunAs: "anna", Trigger: "test"}
+)
+
 func (e *env) run(p *engine.Program) *engine.RunRecord {
 	e.t.Helper()
-	rec, err := p.Run(e.ctx, engine.Event{Name: "TimerWFEvent"}, engine.RunOptions{RunAs: "anna", Trigger: "test"})
+	rec, err := p.Run(e.ctx, runEvent, runOpts)
 	if err != nil {
 		e.t.Fatalf("run %s: %v\n%s", p.WorkflowID(), err, strings.Join(rec.Log, "\n"))
 	}
