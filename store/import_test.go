@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -248,19 +250,20 @@ func TestContactsCSV(t *testing.T) {
 			";Kunde;;Hans;Ohne;hans@x.de;\n" + // no partner
 			"ACME AG;;;Jo;Falsch;not-an-address;\n" + // bad e-mail
 			"acme ag;Interessent;;Paul;Neu;paul@acme.de;\n" +
-			"ACME AG;;;Erika;Doppelt;ERIKA@acme.de;\n" // already there
+			"ACME AG;;;Erika;Doppelt;ERIKA@acme.de;\n" // already there: new last name
 		res, err := s.ImportContactsCSV(ctx, strings.NewReader(csv))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Contacts != 2 || res.Partners != 1 {
-			t.Fatalf("imported %d contacts, %d partners; want 2, 1 (%+v)", res.Contacts, res.Partners, res.Rejected)
+		if res.Created != 2 || res.Updated != 1 || res.Unchanged != 0 || res.Partners != 1 {
+			t.Fatalf("created %d, updated %d, unchanged %d contacts, %d partners; want 2, 1, 0, 1 (%+v)",
+				res.Created, res.Updated, res.Unchanged, res.Partners, res.Rejected)
 		}
 		lines := []int{}
 		for _, r := range res.Rejected {
 			lines = append(lines, r.Line)
 		}
-		if len(lines) != 5 || lines[0] != 2 || lines[1] != 3 || lines[2] != 5 || lines[3] != 6 || lines[4] != 8 {
+		if !slices.Equal(lines, []int{2, 3, 5, 6}) {
 			t.Fatalf("rejected lines %v (%+v)", lines, res.Rejected)
 		}
 		p, err := s.PartnerByName(ctx, "Acme AG")
@@ -273,6 +276,47 @@ func TestContactsCSV(t *testing.T) {
 		_, err = s.ImportContactsCSV(ctx, strings.NewReader("name,mail\nx,y\n"))
 		if !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("wrong header: %v", err)
+		}
+	})
+}
+
+// The contacts import is an upsert keyed by e-mail per partner: the same
+// file again changes nothing, a changed row updates its contact (an empty
+// cell keeps the stored value), a bad row is rejected with its line.
+func TestContactsCSVUpsert(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		file := "partner,partner_roles,partner_fax,first_name,last_name,email,fax\n" +
+			"ACME AG,Kunde,+4930,Erika,Muster,erika@acme.de,+4931\n" +
+			"ACME AG,Kunde,,Paul,Neu,paul@acme.de,\n" +
+			"Beta GmbH,Lieferant,,Ohne,Mail,,\n"
+		first, err := s.ImportContactsCSV(ctx, strings.NewReader(file))
+		if err != nil || first.Created != 3 || first.Updated+first.Unchanged+len(first.Rejected) != 0 {
+			t.Fatalf("first import: %+v %v", first, err)
+		}
+		before, err := s.ListContacts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.ImportContactsCSV(ctx, strings.NewReader(file))
+		if err != nil || again.Unchanged != 3 || again.Created+again.Updated+again.Partners+len(again.Rejected) != 0 {
+			t.Fatalf("same file again: %+v %v", again, err)
+		}
+		after, err := s.ListContacts(ctx)
+		if err != nil || !reflect.DeepEqual(before, after) {
+			t.Fatalf("the same file changed the contacts:\n%+v\n%+v (%v)", before, after, err)
+		}
+		changed := "partner,first_name,last_name,email,fax\n" +
+			"acme ag,Erika,Muster-Neu,ERIKA@acme.de,\n" + // new last name, empty fax kept
+			"ACME AG,Paul,Neu,paul@acme.de,\n" +
+			"ACME AG,Jo,Falsch,not-an-address,\n"
+		res, err := s.ImportContactsCSV(ctx, strings.NewReader(changed))
+		if err != nil || res.Updated != 1 || res.Unchanged != 1 || res.Created != 0 ||
+			len(res.Rejected) != 1 || res.Rejected[0].Line != 4 || !strings.Contains(res.Rejected[0].Reason, "not-an-address") {
+			t.Fatalf("changed file: %+v %v", res, err)
+		}
+		ms, err := s.ContactsByEmail(ctx, "erika@acme.de")
+		if err != nil || len(ms) != 1 || ms[0].Contact.LastName != "Muster-Neu" || ms[0].Contact.Fax != "+4931" {
+			t.Fatalf("updated contact: %+v %v", ms, err)
 		}
 	})
 }

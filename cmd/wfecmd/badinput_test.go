@@ -282,7 +282,7 @@ func TestContactsImportBadRows(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errs)
 	}
-	if !strings.Contains(out, "4 contacts imported, 4 business partners created, 4 rows rejected") {
+	if !strings.Contains(out, "4 contacts created, 0 updated, 0 unchanged, 4 rows rejected; 4 business partners created") {
 		t.Errorf("summary: %s", out)
 	}
 	for _, want := range []string{

@@ -18,9 +18,16 @@ func init() {
 		Long: `import reads contacts from a CSV file with a header row naming the columns
 partner, partner_roles (several separated by ";"), partner_fax, first_name,
 last_name, email and fax (comma or semicolon separated). Business partners
-are found by name or created. Every row that cannot be imported is reported
-as FILE:LINE: reason on stderr and the command exits with status 1; all
-other rows are imported.`,
+are found by name or created.
+
+The import is an upsert: a contact is found by its e-mail address at its
+business partner (case-insensitive; a row without e-mail by first and last
+name) and brought up to date with the row's non-empty cells (an empty cell
+keeps the stored value), or created when there is none. Importing the same
+file again changes nothing and exits 0. The summary counts the contacts
+created, updated and unchanged and the rows rejected. Every rejected row is
+reported as FILE:LINE: reason on stderr and the command exits with status
+1; all other rows are imported.`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("import needs exactly one FILE.csv")
@@ -38,8 +45,8 @@ other rows are imported.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			fmt.Fprintf(env.Stdout, "%s: %d contacts imported, %d business partners created, %d rows rejected\n",
-				args[0], res.Contacts, res.Partners, len(res.Rejected))
+			fmt.Fprintf(env.Stdout, "%s: %d contacts created, %d updated, %d unchanged, %d rows rejected; %d business partners created\n",
+				args[0], res.Created, res.Updated, res.Unchanged, len(res.Rejected), res.Partners)
 			for _, r := range res.Rejected {
 				fmt.Fprintf(env.Stderr, "%s:%d: %s\n", args[0], r.Line, r.Reason)
 			}

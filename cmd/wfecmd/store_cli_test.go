@@ -197,7 +197,7 @@ func TestCLIContactsSettingsSearch(t *testing.T) {
 		",Kunde,,Ohne,Partner,x@y.de,\n"+
 		"Muster Einkauf,Lieferant,,Max,Muster,max@muster.de,\n"), 0o644)
 	out, errs, code := c.run("contacts", "import", csv)
-	if code != 1 || !strings.Contains(out, "2 contacts imported") || !strings.Contains(errs, "contacts.csv:3: partner is empty") {
+	if code != 1 || !strings.Contains(out, "2 contacts created") || !strings.Contains(errs, "contacts.csv:3: partner is empty") {
 		t.Fatalf("contacts import: exit %d\n%s\n%s", code, out, errs)
 	}
 	_, errs, code = c.run("settings", "set", "fax-address", "fax@firma.de")

@@ -25,19 +25,25 @@ type RejectedRow struct {
 	Reason string `json:"reason"`
 }
 
-// ContactImportResult tells what a contacts CSV import did.
+// ContactImportResult tells what a contacts CSV import did, row by row.
 type ContactImportResult struct {
-	Contacts int           `json:"contacts"` // contacts created
-	Partners int           `json:"partners"` // business partners created
-	Rejected []RejectedRow `json:"rejected"`
+	Created   int           `json:"created"`   // contacts created
+	Updated   int           `json:"updated"`   // contacts found and changed
+	Unchanged int           `json:"unchanged"` // contacts found as the row has them
+	Partners  int           `json:"partners"`  // business partners created
+	Rejected  []RejectedRow `json:"rejected"`
 }
 
 // ImportContactsCSV reads contacts from CSV (comma or semicolon separated,
 // detected from the header) and stores the valid rows in one transaction.
-// Partners are found by name (case-insensitive) or created; new roles are
-// added to an existing partner. Rejected rows are reported with their line
-// numbers; a contact with the same e-mail at the same partner is rejected
-// as already present.
+// It is an upsert: a contact is found by its e-mail address at its
+// business partner (case-insensitive; a row without e-mail by first and
+// last name), and created when there is none. A found contact takes the
+// row's non-empty values (an empty cell keeps what is stored), so
+// importing the same file again changes nothing. Partners are found by
+// name (case-insensitive) or created; new roles are added to an existing
+// partner, and its fax when it has none. Rejected rows are reported with
+// their line numbers.
 func (s *Repo) ImportContactsCSV(ctx context.Context, r io.Reader) (*ContactImportResult, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
 	if err != nil {
@@ -158,19 +164,39 @@ func (c *csvRows) read() ([]string, int, error) {
 
 // importContactRow stores one row; a non-empty reason rejects it.
 func (s *Repo) importContactRow(tx *gorm.DB, partners map[string]*BusinessPartner, res *ContactImportResult, get func(string) string) (string, error) {
+	if reason := checkContactRow(get); reason != "" {
+		return reason, nil
+	}
+	p, err := s.rowPartner(tx, partners, res, get)
+	if err != nil {
+		return "", err
+	}
+	row := Contact{PartnerID: p.ID, FirstName: get("first_name"), LastName: get("last_name"), Email: get("email"), Fax: get("fax")}
+	return "", s.upsertContact(tx, res, row)
+}
+
+// checkContactRow says why a row cannot be imported ("" when it can).
+func checkContactRow(get func(string) string) string {
 	pname, email := get("partner"), get("email")
 	if pname == "" {
-		return "partner is empty (a contact always belongs to a business partner)", nil
+		return "partner is empty (a contact always belongs to a business partner)"
 	}
 	if email != "" {
 		a, err := mail.ParseAddress(email)
 		if err != nil || a.Address != email {
-			return fmt.Sprintf("email %q is not an e-mail address", email), nil
+			return fmt.Sprintf("email %q is not an e-mail address", email)
 		}
 	}
 	if email == "" && get("first_name") == "" && get("last_name") == "" {
-		return "neither a name nor an e-mail address", nil
+		return "neither a name nor an e-mail address"
 	}
+	return ""
+}
+
+// rowPartner finds or creates the row's business partner and adds the
+// row's roles, and its fax when the partner has none.
+func (s *Repo) rowPartner(tx *gorm.DB, partners map[string]*BusinessPartner, res *ContactImportResult, get func(string) string) (*BusinessPartner, error) {
+	pname := get("partner")
 	var roles sqldb.StringList
 	for _, r := range strings.Split(get("partner_roles"), ";") {
 		if r = strings.TrimSpace(r); r != "" && !roles.Has(r) {
@@ -183,12 +209,12 @@ func (s *Repo) importContactRow(tx *gorm.DB, partners map[string]*BusinessPartne
 		var found BusinessPartner
 		err := tx.Where("lower(name) = ?", key).Order("id").Limit(1).Find(&found).Error
 		if err != nil {
-			return "", sqldb.Translate(err, "business partner "+pname)
+			return nil, sqldb.Translate(err, "business partner "+pname)
 		}
 		if found.ID == 0 {
 			found = BusinessPartner{Name: pname, Roles: roles, Fax: get("partner_fax")}
 			if err := tx.Omit("id").Create(&found).Error; err != nil {
-				return "", sqldb.Translate(err, "create business partner "+pname)
+				return nil, sqldb.Translate(err, "create business partner "+pname)
 			}
 			res.Partners++
 		}
@@ -207,22 +233,46 @@ func (s *Repo) importContactRow(tx *gorm.DB, partners map[string]*BusinessPartne
 	}
 	if changed {
 		if err := tx.Model(p).Updates(map[string]any{"roles": p.Roles, "fax": p.Fax, "updated_at": s.db.Now()}).Error; err != nil {
-			return "", sqldb.Translate(err, "update business partner "+pname)
+			return nil, sqldb.Translate(err, "update business partner "+pname)
 		}
 	}
-	if email != "" {
-		var n int64
-		if err := tx.Model(&Contact{}).Where("partner_id = ? AND lower(email) = ?", p.ID, strings.ToLower(email)).Count(&n).Error; err != nil {
-			return "", sqldb.Translate(err, "contact "+email)
+	return p, nil
+}
+
+// upsertContact creates row, or brings the contact it names up to date
+// with the row's non-empty values, and counts what it did.
+func (s *Repo) upsertContact(tx *gorm.DB, res *ContactImportResult, row Contact) error {
+	q := tx.Where("partner_id = ? AND lower(email) = ?", row.PartnerID, strings.ToLower(row.Email))
+	if row.Email == "" {
+		q = tx.Where("partner_id = ? AND email = '' AND lower(first_name) = ? AND lower(last_name) = ?",
+			row.PartnerID, strings.ToLower(row.FirstName), strings.ToLower(row.LastName))
+	}
+	var cur Contact
+	if err := q.Order("id").Limit(1).Find(&cur).Error; err != nil {
+		return sqldb.Translate(err, "contact "+contactLabel(&row))
+	}
+	if cur.ID == 0 {
+		if err := tx.Omit("id").Create(&row).Error; err != nil {
+			return sqldb.Translate(err, "create contact "+contactLabel(&row))
 		}
-		if n > 0 {
-			return fmt.Sprintf("contact %s already exists at %s", email, p.Name), nil
+		res.Created++
+		return nil
+	}
+	up := map[string]any{}
+	for col, v := range map[string][2]string{"first_name": {cur.FirstName, row.FirstName},
+		"last_name": {cur.LastName, row.LastName}, "email": {cur.Email, row.Email}, "fax": {cur.Fax, row.Fax}} {
+		if v[1] != "" && v[1] != v[0] {
+			up[col] = v[1]
 		}
 	}
-	c := Contact{PartnerID: p.ID, FirstName: get("first_name"), LastName: get("last_name"), Email: email, Fax: get("fax")}
-	if err := tx.Omit("id").Create(&c).Error; err != nil {
-		return "", sqldb.Translate(err, "create contact")
+	if len(up) == 0 {
+		res.Unchanged++
+		return nil
 	}
-	res.Contacts++
-	return "", nil
+	up["updated_at"] = s.db.Now()
+	if err := tx.Model(&cur).Updates(up).Error; err != nil {
+		return sqldb.Translate(err, "update contact "+contactLabel(&cur))
+	}
+	res.Updated++
+	return nil
 }
