@@ -85,12 +85,26 @@ func (r *run) commitBatch(ctx context.Context, b *batch) (move bool, err error) 
 			return false, engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
 		}
 	}
+	r.res.Committed += committedIn(msgs)
 	if f := r.p.Deps.Fault; f != nil {
 		if err := f(FaultAfterCommit); err != nil {
 			return false, fmt.Errorf("mail configuration %s: aborted after commit, before move: %w", cfg.MatchCode, err)
 		}
 	}
 	return true, nil
+}
+
+// committedIn counts the messages of a committed batch whose outcome is
+// now stored.
+func committedIn(msgs []*msg) int {
+	n := 0
+	for _, m := range msgs {
+		switch m.out.Outcome {
+		case store.OutcomeImported, store.OutcomeDuplicate, store.OutcomeQuarantined, OutcomeSkipped:
+			n++
+		}
+	}
+	return n
 }
 
 // destForKnown is where a message recorded in the ledger goes.

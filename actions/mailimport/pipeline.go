@@ -241,6 +241,13 @@ type Result struct {
 	Recovered    int     `json:"recovered"`
 	Moved        int     `json:"moved"` // mails moved out of Folder
 	ActivityIDs  []int64 `json:"activity_ids"`
+
+	// Committed counts the mails whose outcome (activity, quarantine,
+	// duplicate or skip record) this run stored, as each batch's commit
+	// ends and before the batch is moved: when a run stops midway it says
+	// how many mails are safe and will not be imported again.
+	Committed int `json:"committed"`
+
 	// Mails lists what became of each mail: every mail of a dry run and
 	// every mail not imported; of the imported ones the first 1,000, so
 	// that a run over a large mailbox keeps its memory flat.
