@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/wfehq/wfe/actions/groupwaresync"
 	"github.com/wfehq/wfe/actions/mailconn"
 	"github.com/wfehq/wfe/mailbox"
 	"github.com/wfehq/wfe/store"
@@ -60,7 +61,7 @@ type mailConfigFlags struct {
 	user, groupwareSystem, imap, imapSecurity, smtp, smtpSecurity, caFile,
 	responsible, importFolder, errorFolder, groupwareHost, groupwarePort,
 	calendarSystem, displayName, importSince,
-	oauthTenant, oauthClientID, oauthAuthURL, oauthTokenURL, oauthScopes optString
+	oauthTenant, oauthClientID, oauthAuthURL, oauthTokenURL, oauthScopes, groupwareURL optString
 	smtpAuth, locked, autoImport      optBool
 	passwordStdin                     bool
 	passwordEnv, oauthClientSecretEnv string
@@ -85,7 +86,8 @@ func (f *mailConfigFlags) define(fs *flag.FlagSet) {
 	fs.Var(&f.errorFolder, "error-folder", "folder mails that cannot be imported are moved to (default "+store.DefaultErrorFolder+")")
 	fs.Var(&f.groupwareHost, "groupware-host", "groupware server host (GroupwareServer.MailConfig)")
 	fs.Var(&f.groupwarePort, "groupware-port", "groupware server port (Port.MailConfig)")
-	fs.Var(&f.calendarSystem, "calendar-system", "calendar system (NewsSystem.MailConfig)")
+	fs.Var(&f.calendarSystem, "calendar-system", "groupware system for sync (NewsSystem.MailConfig): none, graph or dav")
+	fs.Var(&f.groupwareURL, "groupware-url", "groupware `URL`: Graph's service root (default "+groupwaresync.DefaultGraphRoot+", wfe appends /v1.0) or the CardDAV server")
 	fs.Var(&f.displayName, "display-name", "sender name for mail sent over SMTP")
 	fs.Var(&f.importSince, "import-since", "import only mail received on or after `DATE` (YYYY-MM-DD or RFC 3339; empty clears)")
 	fs.Var(&f.oauthTenant, "oauth-tenant", "OAuth2 tenant id (Microsoft 365)")
@@ -122,6 +124,13 @@ func (f *mailConfigFlags) apply(ctx context.Context, env *Env, st *store.Store, 
 		}
 		str(optString{v: string(sec), set: true}, name, dst)
 		return nil
+	}
+	if f.calendarSystem.set {
+		system, err := groupwaresync.ParseSystem(f.calendarSystem.v)
+		if err != nil {
+			return nil, usagef("--calendar-system: %v", err)
+		}
+		f.calendarSystem.v = system
 	}
 	str(f.user, "user", &c.UserName)
 	str(f.groupwareSystem, "groupware-system", &c.GroupwareSystem)
@@ -354,12 +363,15 @@ func mailConfigSet(ctx context.Context, env *Env, st *store.Store, matchCode str
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "mail configuration %s created (id %d)\n", c.MatchCode, c.ID)
-		return nil
+		return setGroupwareURL(ctx, st, c, f)
 	}
 	c := &cfgs[0]
 	wasLocked, reason := c.AutoLocked, c.AutoLockedReason
 	changed, err := f.apply(ctx, env, st, c)
 	if err != nil {
+		return err
+	}
+	if err := setGroupwareURL(ctx, st, c, f); err != nil {
 		return err
 	}
 	if len(changed) == 0 {
