@@ -106,8 +106,8 @@ one failing account never stops the others. A run that would delete more than
 	})
 }
 
-// parseIDs reads positional numeric ids.
-func parseIDs(args []string) ([]int64, error) {
+// parseSyncIDs reads positional numeric ids (pending records, conflicts).
+func parseSyncIDs(args []string) ([]int64, error) {
 	ids := make([]int64, len(args))
 	for i, a := range args {
 		id, err := strconv.ParseInt(a, 10, 64)

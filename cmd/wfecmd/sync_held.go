@@ -108,7 +108,7 @@ groupware copies, by a run of the rule for the employee that starts at once.`,
 			if len(args) < 2 || partner == "" {
 				return usagef("adopt needs a rule NAME, --partner and at least one ID")
 			}
-			ids, err := parseIDs(args[1:])
+			ids, err := parseSyncIDs(args[1:])
 			if err != nil {
 				return err
 			}
@@ -182,7 +182,7 @@ employee at once, which writes the kept version to the other side.`,
 }
 
 func resolveConflict(ctx context.Context, env *Env, st *store.Store, arg, keep string) error {
-	ids, err := parseIDs([]string{arg})
+	ids, err := parseSyncIDs([]string{arg})
 	if err != nil {
 		return err
 	}
