@@ -134,11 +134,18 @@ func newCard(c *groupware.Contact, uid, crmID string) []byte {
 // replaced by c's and every other line kept as it was, streaming: a large
 // PHOTO passes through without being held in memory. The mapped
 // properties go right after VERSION, so that a kept second mobile number
-// stays second.
+// stays second. When c has no mobile number (or business address), the
+// card's next mobile (work address) is read as the mapped one afterwards.
 func mergeCard(dst io.Writer, src io.Reader, c *groupware.Contact) error {
 	sc := newLineScanner(src)
 	var cls classifier
 	version, written := "3.0", false
+	mapped := func() {
+		if !written {
+			writeMapped(dst, c, version)
+			written = true
+		}
+	}
 	for {
 		l, err := sc.Next()
 		if err == io.EOF {
@@ -148,25 +155,24 @@ func mergeCard(dst io.Writer, src io.Reader, c *groupware.Contact) error {
 			return err
 		}
 		switch kind := cls.kind(l); {
+		case l.Name == "BEGIN":
+			err = sc.CopyRaw(dst)
 		case l.Name == "VERSION":
-			v, _, err := sc.Value(64)
-			if err != nil {
-				return err
-			}
+			var v []byte
+			v, _, err = sc.Value(64)
 			version = strings.TrimSpace(string(v))
 			writeLine(dst, "VERSION", "", version)
-			writeMapped(dst, c, version)
-			written = true
+			mapped()
 		case l.Name == "END":
-			if !written {
-				writeMapped(dst, c, version)
-			}
+			mapped()
 			_, err := io.WriteString(dst, "END:VCARD\r\n")
 			return err
-		case kind == kindOther || kind == kindCRMID || l.Name == "BEGIN":
-			if err := sc.CopyRaw(dst); err != nil {
-				return err
-			}
+		case kind == kindOther || kind == kindCRMID:
+			mapped() // before the first kept line, also in a card without VERSION
+			err = sc.CopyRaw(dst)
+		}
+		if err != nil {
+			return err
 		}
 	}
 }

@@ -34,7 +34,7 @@ TEL;TYPE="work,voice";VALUE=uri:tel:+49-30-1
 TEL;TYPE=cell:+49 170 2
 ORG:Firma AG;Vertrieb\; Innendienst
 TITLE:Leiterin\, Vertrieb
-ADR;TYPE=work:;;Weg 1\nHaus B;Berlin;;10115;Deutschland
+ADR;TYPE=work;LABEL="Weg 1: Haus B":;;Weg 1\nHaus B;Berlin;;10115;Deutschland
 END:VCARD
 `)
 	c := mustRead(t, v4)

@@ -56,7 +56,11 @@ func (s *lineScanner) Next() (*contentLine, error) {
 		if len(bytes.TrimSpace(chunk)) == 0 && done {
 			continue // blank line between cards or at the end
 		}
-		colon := bytes.IndexByte(chunk, ':')
+		// A line that starts with a blank but follows no line (or a
+		// broken one) is read without it: written back, the blank would
+		// fold it into the line before.
+		chunk = bytes.TrimLeft(chunk, " \t")
+		colon := headerEnd(chunk)
 		if colon < 0 {
 			// A broken line (no "name:"): a property of no name, whose
 			// value is the whole line, so a merge keeps it as it was.
@@ -191,6 +195,21 @@ func (s *lineScanner) skipRest() error {
 	}
 	_, _, err := s.Value(-1)
 	return err
+}
+
+// headerEnd is the index of the ':' that ends a line's header: the first
+// one outside a double-quoted parameter value (LABEL="a:b"); -1 if none.
+func headerEnd(chunk []byte) int {
+	quoted := false
+	for i, b := range chunk {
+		switch {
+		case b == '"':
+			quoted = !quoted
+		case b == ':' && !quoted:
+			return i
+		}
+	}
+	return -1
 }
 
 // parseHeader splits "group.NAME;P=a,b;WORK" into its parts.
