@@ -7,7 +7,7 @@
 // URL and the token URL are configurable (national clouds, tests).
 //
 // Manners: at most 4 requests in flight per mailbox (shared by every
-// Connector of the process for the same base URL and mailbox);
+// Connector of the process for the same base URL and mailbox name);
 // Retry-After honoured on 429, 503 and 504 with a jittered, capped
 // backoff (see shouldRetry); writes go through $batch, 20 at most per
 // request.
@@ -41,8 +41,11 @@ type Config struct {
 	// BaseURL is the Graph root including the version; DefaultBaseURL
 	// when empty.
 	BaseURL string
-	// Mailbox is the user principal name to act for (application
-	// sign-in); empty means the signed-in user (/me, delegated sign-in).
+	// Mailbox is the user principal name to act for (/users/{upn}); empty
+	// means the signed-in user (/me). Give it for delegated sign-in too
+	// where it is known: the limit of 4 requests in flight is shared by
+	// every Connector of the process for the same mailbox, while a /me
+	// Connector without it keeps a limit of its own.
 	Mailbox string
 	// TokenSource signs every request in; required.
 	TokenSource oauth2.TokenSource
@@ -93,7 +96,7 @@ func New(cfg Config) (*Connector, error) {
 		userPath: userPath,
 		http:     &http.Client{Transport: transport, Timeout: hc.Timeout},
 		pacer:    p,
-		slots:    slotsFor(base + userPath),
+		slots:    slotsFor(base, cfg.Mailbox),
 	}, nil
 }
 

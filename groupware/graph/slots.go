@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 	"sync"
 )
 
@@ -20,13 +21,19 @@ var (
 	slotsByMB = map[string]*mailboxSlots{}
 )
 
-func slotsFor(mailbox string) *mailboxSlots {
+// slotsFor returns the shared slots of a mailbox, or slots of its own for
+// a Connector that does not name its mailbox.
+func slotsFor(base, mailbox string) *mailboxSlots {
+	if mailbox == "" {
+		return &mailboxSlots{free: MaxInFlight, wake: make(chan struct{})}
+	}
+	key := base + "\x00" + strings.ToLower(mailbox)
 	slotsMu.Lock()
 	defer slotsMu.Unlock()
-	s := slotsByMB[mailbox]
+	s := slotsByMB[key]
 	if s == nil {
 		s = &mailboxSlots{free: MaxInFlight, wake: make(chan struct{})}
-		slotsByMB[mailbox] = s
+		slotsByMB[key] = s
 	}
 	return s
 }
