@@ -75,7 +75,11 @@ func ParseWhen(s string) (When, error) {
 	if !hasZone {
 		return When{Time: t.UTC(), Zone: "UTC"}, nil
 	}
-	return inZone(s, t, strings.TrimSuffix(zone, "]"))
+	name, closed := strings.CutSuffix(zone, "]")
+	if !closed || name == "" {
+		return When{}, fmt.Errorf("calendar: time %q: zone name must be written as [Area/City]", s)
+	}
+	return inZone(s, t, name)
 }
 
 func inZone(s string, t time.Time, zone string) (When, error) {
