@@ -23,7 +23,7 @@ const (
 func Execute(ctx context.Context, root *Command, env *Env, args []string) int {
 	gfs, g := globalFlags(env)
 	if err := gfs.Parse(args); err != nil {
-		fmt.Fprintf(env.Stderr, "wfe: %v\n\n", err)
+		fmt.Fprintf(env.Stderr, "wfe: %s\n\n", flagMessage(gfs, err))
 		printHelp(env.Stderr, root, env.DB)
 		return exitUsage
 	}
@@ -94,7 +94,7 @@ func runCommand(ctx context.Context, env *Env, cmd *Command, args []string) int 
 		return exitOK
 	}
 	if err != nil {
-		return reportUsage(env, cmd, err)
+		return reportUsage(env, cmd, flagMessage(fs, err))
 	}
 	err = cmd.Run(ctx, env, rest)
 	if cerr := env.close(); err == nil && cerr != nil {

@@ -44,8 +44,12 @@ func TestEveryCommandHasAnExample(t *testing.T) {
 }
 
 // exampleCommand is the command path an example line runs: "wfe" and the
-// command words, global flags (--db X) skipped.
+// command words, global flags (--db X) skipped; a line may feed wfe
+// through a pipe.
 func exampleCommand(line string) string {
+	if i := strings.LastIndex(line, "| "); i >= 0 {
+		line = line[i+2:]
+	}
 	words := strings.Fields(line)
 	if len(words) == 0 || words[0] != "wfe" {
 		return ""

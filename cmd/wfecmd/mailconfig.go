@@ -125,6 +125,16 @@ func (f *mailConfigFlags) apply(ctx context.Context, env *Env, st *store.Store, 
 		str(optString{v: string(sec), set: true}, name, dst)
 		return nil
 	}
+	for _, a := range []struct {
+		name string
+		o    optString
+	}{{"imap", f.imap}, {"smtp", f.smtp}} {
+		if a.o.set && a.o.v != "" {
+			if err := checkHostPort(a.name, a.o.v, false); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if f.calendarSystem.set {
 		system, err := groupwaresync.ParseSystem(f.calendarSystem.v)
 		if err != nil {

@@ -126,7 +126,7 @@ func TestMailConfigSetRefusals(t *testing.T) {
 		{"unset env", []string{"--password-env", "NOPE"}, "", 1, "NOPE"},
 		{"unknown responsible", []string{"--responsible", "nobody"}, "", 1, "nobody"},
 		{"bad date", []string{"--import-since", "05.03.2024"}, "", 2, "not a date"},
-		{"password as flag value", []string{"--password", testPassword}, "", 2, "not defined"},
+		{"password as flag value", []string{"--password", testPassword}, "", 2, "there is no flag --password"},
 		{"missing CA file", []string{"--ca-file", "/nonexistent/ca.pem"}, "", 2, "--ca-file /nonexistent/ca.pem: CA file: open /nonexistent/ca.pem: no such file"},
 		{"CA file without certificate", []string{"--ca-file", notPEM}, "", 2, "no PEM certificate found"},
 	} {

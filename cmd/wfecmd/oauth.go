@@ -52,6 +52,9 @@ background jobs can refresh the token.`,
 			if len(args) == 0 && employee == "" {
 				return usagef("login needs a MATCHCODE or --employee LOGIN")
 			}
+			if err := checkHostPort("listen", listen, true); err != nil {
+				return err
+			}
 			st, err := env.Store(ctx)
 			if err != nil {
 				return err

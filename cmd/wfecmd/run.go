@@ -150,35 +150,43 @@ func resolveRunAs(ctx context.Context, st *store.Store, login string) (string, e
 
 func init() {
 	var (
-		as             string
-		dryRun, asJSON bool
+		as     string
+		dryRun optBool
+		asJSON bool
 	)
 	root.Add(&Command{
 		Name:    "run",
-		Args:    "WORKFLOWID",
-		Short:   "run an active workflow now, as a timer would",
+		Args:    "WORKFLOWID | FILE.xml",
+		Short:   "run an active workflow now, as a timer would, or a workflow file",
 		Example: "wfe run ImportMails --as anna --dry-run\nwfe run ./MyWorkflow.xml --as anna",
 		Long: `run fires TimerWFEvent into the active workflow WORKFLOWID, as the employee
 given with --as ("run as"; optional when exactly one employee exists), prints
 the run record (steps, actions, outcome, log lines, warnings) and stores it in
 the run history ('wfe runs list'). --dry-run makes the actions change nothing
 (no database writes, no mail moved) and stores no record. The exit status is 1
-when the run failed.`,
+when the run failed.
+
+Given a FILE.xml (a name ending in .xml or holding a path separator), run
+compiles the file and runs it without importing it: a dry run unless
+--dry-run=false is given.`,
 		Flags: func(fs *flag.FlagSet) {
+			dryRun = optBool{}
 			fs.StringVar(&as, "as", "", "run as the employee `LOGIN`")
-			fs.BoolVar(&dryRun, "dry-run", false, "change nothing; show what would be done")
+			fs.Var(&dryRun, "dry-run", "change nothing; show what would be done (default for a FILE.xml)")
 			fs.BoolVar(&asJSON, "json", false, "print the run record as JSON")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			st, err := storeWithArgs(ctx, env, args, 1, "run needs exactly one WORKFLOWID")
+			st, err := storeWithArgs(ctx, env, args, 1, "run needs exactly one WORKFLOWID or FILE.xml")
 			if err != nil {
 				return err
 			}
-			login, err := resolveRunAs(ctx, st, as)
-			if err != nil {
-				return err
+			var rec *engine.RunRecord
+			if isWorkflowFile(args[0]) {
+				opts := engine.RunOptions{DryRun: !dryRun.set || dryRun.v}
+				rec, err = runFile(ctx, env, st, args[0], as, opts)
+			} else {
+				rec, err = runInstalled(ctx, env, st, args[0], as, dryRun.v)
 			}
-			rec, err := runWorkflow(ctx, env, st, args[0], engine.RunOptions{RunAs: login, DryRun: dryRun, Trigger: "cli"})
 			if rec == nil {
 				return err
 			}
@@ -195,6 +203,19 @@ when the run failed.`,
 			return nil
 		},
 	})
+}
+
+// runInstalled is `wfe run WORKFLOWID`: whether the workflow is installed
+// is checked first, then who it runs as.
+func runInstalled(ctx context.Context, env *Env, st *store.Store, workflowID, as string, dryRun bool) (*engine.RunRecord, error) {
+	if err := checkInstalled(ctx, st, workflowID); err != nil {
+		return nil, err
+	}
+	login, err := resolveRunAs(ctx, st, as)
+	if err != nil {
+		return nil, err
+	}
+	return runWorkflow(ctx, env, st, workflowID, engine.RunOptions{RunAs: login, DryRun: dryRun, Trigger: "cli"})
 }
 
 // printRunRecord writes the human form of a run record.

@@ -99,7 +99,7 @@ func TestRunCommand(t *testing.T) {
 	}
 
 	// missing and inactive workflows
-	if _, errs, code := c.run("run", "Nope", "--as", "bob"); code != 1 || !strings.Contains(errs, `workflow "Nope" is not installed`) {
+	if _, errs, code := c.run("run", "Nope", "--as", "bob"); code != 1 || !strings.Contains(errs, `workflow Nope is not installed`) {
 		t.Fatalf("missing: exit %d %s", code, errs)
 	}
 	c.ok("workflow", "deactivate", "Hello")

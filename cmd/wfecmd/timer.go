@@ -217,7 +217,8 @@ in WFE_TZ or the local time zone); --start and --end bound it.`,
 			fs.StringVar(&typ, "type", store.TimerWorkflow, "task type: WORKFLOW or MAIL_AUTO_IMPORT")
 			fs.StringVar(&workflow, "workflow", "", "the WorkFlowID to fire (default: NAME)")
 			fs.StringVar(&as, "as", "", "run as the employee `LOGIN`")
-			fs.DurationVar(&every, "every", 0, "period `D`, e.g. 10m")
+			every = 0
+			fs.Var(periodFlag{&every}, "every", "period `D`, e.g. 10m (at least 1s)")
 			fs.StringVar(&cron, "cron", "", "cron expression `EXPR` (5 fields)")
 			fs.StringVar(&start, "start", "", "first time `T` the timer may fire")
 			fs.StringVar(&end, "end", "", "last time `T` the timer may fire")
@@ -511,3 +512,30 @@ func printStoredRun(w io.Writer, r *store.Run, asJSON bool) error {
 	}
 	return nil
 }
+
+// periodFlag is a timer period flag: a Go duration of at least a second.
+type periodFlag struct{ d *time.Duration }
+
+// periodFormat says what a period flag accepts.
+const periodFormat = "write a number with a unit, such as 90s, 10m or 1h30m (at least 1s)"
+
+func (p periodFlag) String() string {
+	if p.d == nil {
+		return "0s"
+	}
+	return p.d.String()
+}
+
+func (p periodFlag) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("not a period: %s", periodFormat)
+	}
+	if d < time.Second {
+		return fmt.Errorf("too short a period: %s", periodFormat)
+	}
+	*p.d = d
+	return nil
+}
+
+func (p periodFlag) Get() any { return *p.d }

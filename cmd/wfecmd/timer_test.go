@@ -62,7 +62,7 @@ func TestTimerCommands(t *testing.T) {
 	c.fails(1, `--as carl`, "timer", "add", "Hello", "--as", "carl", "--every", "10m")
 	c.fails(2, "either --every or --cron", "timer", "add", "Hello", "--as", "mm")
 	c.fails(2, "either --every or --cron", "timer", "add", "Hello", "--as", "mm", "--every", "1m", "--cron", "* * * * *")
-	c.fails(1, "shorter than 1s", "timer", "add", "Hello", "--as", "mm", "--every", "500ms")
+	c.fails(2, "--every 500ms: too short a period", "timer", "add", "Hello", "--as", "mm", "--every", "500ms")
 	c.fails(1, "want 5 fields", "timer", "add", "Hello", "--as", "mm", "--cron", "0 2 * *")
 	c.fails(2, "--start", "timer", "add", "Hello", "--as", "mm", "--every", "1m", "--start", "soon")
 	c.fails(2, "--type", "timer", "add", "Hello", "--type", "NIGHTLY", "--every", "1m")
@@ -97,7 +97,7 @@ func TestTimerCommands(t *testing.T) {
 		t.Errorf("disabled: %+v", h)
 	}
 	c.ok("timer", "enable", "Hello")
-	c.fails(1, "not found", "timer", "enable", "Nope")
+	c.fails(1, `timer "Nope" does not exist`, "timer", "enable", "Nope")
 
 	// a workflow deactivated later: list marks it, enable warns, run fails with a record
 	c.ok("workflow", "deactivate", "Hello")
@@ -152,7 +152,7 @@ func TestTimerCommands(t *testing.T) {
 	// remove
 	c.fails(1, "built in and cannot be removed; disable it", "timer", "remove", builtinAutoImport)
 	c.ok("timer", "remove", "Hello")
-	c.fails(1, "not found", "timer", "remove", "Hello")
+	c.fails(1, "does not exist", "timer", "remove", "Hello")
 	if _, ok := c.timers()["Hello"]; ok {
 		t.Error("Hello still listed")
 	}
