@@ -23,13 +23,19 @@ func EncodeICS(w io.Writer, stamp time.Time, series ...Series) error {
 
 // ToICal converts series into one VCALENDAR: for each, the master and its
 // overrides as VEVENT or VTODO components sharing the UID. Times keep
-// their zone as an IANA TZID (an unknown zone name is written back as it
-// was read); no VTIMEZONE is written. FieldProblems and FieldUnexpandable
-// are not written: they describe how the item was read.
+// their zone as an IANA TZID, described by a VTIMEZONE made from the zone
+// database for the years the series covers (an unknown zone name is
+// written back as it was read, without VTIMEZONE). FieldProblems and
+// FieldUnexpandable are not written: they describe how the item was read.
 func ToICal(stamp time.Time, series ...Series) (*ical.Calendar, error) {
 	cal := ical.NewCalendar()
 	cal.Props.SetText(ical.PropVersion, "2.0")
 	cal.Props.SetText(ical.PropProductID, productID)
+	vtzs, err := vtimezones(series)
+	if err != nil {
+		return nil, err
+	}
+	cal.Children = append(cal.Children, vtzs...)
 	for _, s := range series {
 		for _, it := range append([]Item{s.Master}, s.Overrides...) {
 			c, err := component(it, stamp)
