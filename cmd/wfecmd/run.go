@@ -69,6 +69,12 @@ func runWorkflowOn(ctx context.Context, env *Env, st *store.Store, workflowID st
 	if opts.Trigger == "" {
 		opts.Trigger = "cli"
 	}
+	return runAndRecord(ctx, prog, st, opts, site)
+}
+
+// runAndRecord fires TimerWFEvent into prog and saves the run record in
+// the run history, unless it is a dry run.
+func runAndRecord(ctx context.Context, prog *engine.Program, st *store.Store, opts engine.RunOptions, site runSite) (*engine.RunRecord, error) {
 	rec, runErr := prog.Run(ctx, engine.Event{Name: TimerEvent}, opts)
 	if rec == nil || opts.DryRun {
 		return rec, runErr

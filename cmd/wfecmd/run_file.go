@@ -77,12 +77,5 @@ func runFile(ctx context.Context, env *Env, st *store.Store, path, as string, op
 		return nil, err
 	}
 	opts.Trigger = "cli:" + path
-	rec, runErr := prog.Run(ctx, engine.Event{Name: TimerEvent}, opts)
-	if rec == nil || opts.DryRun {
-		return rec, runErr
-	}
-	if err := saveRunRecord(context.WithoutCancel(ctx), st, rec, site); err != nil {
-		return rec, errors.Join(runErr, fmt.Errorf("save run record %s: %w", rec.ID, err))
-	}
-	return rec, runErr
+	return runAndRecord(ctx, prog, st, opts, site)
 }
