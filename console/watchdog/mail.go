@@ -3,6 +3,7 @@ package watchdog
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -48,17 +49,27 @@ func mailSources(ctx context.Context, st *store.Store, cfg Config, timers []stor
 		history = append(history, rs...)
 	}
 	sortNewestFirst(history)
+	seen := map[string]int{}
+	for _, c := range cfgs {
+		seen[c.MatchCode]++
+	}
 	out := make([]Source, 0, len(cfgs))
 	for _, c := range cfgs {
 		s := Source{Name: c.MatchCode, Kind: KindMailConfig, Interval: Duration(interval)}
+		if seen[c.MatchCode] > 1 { // match codes need not be unique: tell them apart
+			s.Name = fmt.Sprintf("%s#%d", c.MatchCode, c.ID)
+		}
 		if c.AutoLocked || c.IsLocked {
 			s.State, s.Reason, s.LastError, s.LastErrorAt = StateLocked, "locked by hand", "", nil
 			if c.AutoLocked {
 				s.Reason, s.LastError, s.LastErrorAt = "locked after an authentication failure", c.AutoLockedReason, c.AutoLockedAt
 			}
 		}
-		readHistory(&s, history)
+		readHistory(&s, c.MatchCode, history)
 		s.judge(cfg, now, c.CreatedAt)
+		if s.State == StateOK && interval == 0 {
+			s.State, s.Reason = StateQuiet, "no active "+store.TimerMailAutoImport+" timer imports it"
+		}
 		out = append(out, s)
 	}
 	return out, nil
@@ -66,9 +77,9 @@ func mailSources(ctx context.Context, st *store.Store, cfg Config, timers []stor
 
 // readHistory walks the runs newest first until the configuration's last
 // success, noting its newest error and the start of its failures.
-func readHistory(s *Source, history []store.Run) {
+func readHistory(s *Source, matchCode string, history []store.Run) {
 	for _, r := range history {
-		switch outcomeOf(s.Name, r) {
+		switch outcomeOf(matchCode, r) {
 		case outcomeSucceeded:
 			at := r.StartedAt
 			s.LastSuccess = &at
@@ -76,7 +87,7 @@ func readHistory(s *Source, history []store.Run) {
 		case outcomeFailed:
 			at := r.StartedAt
 			if s.LastErrorAt == nil {
-				s.LastError, s.LastErrorAt = errorOf(s.Name, r.Error), &at
+				s.LastError, s.LastErrorAt = errorOf(matchCode, r.Error), &at
 			}
 			s.FailingSince = &at
 		}

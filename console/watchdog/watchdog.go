@@ -115,7 +115,7 @@ func (s *Source) judge(cfg Config, now, since time.Time) {
 	if s.State == StateLocked {
 		return
 	}
-	if s.FailingSince != nil && now.Sub(*s.FailingSince) >= cfg.FailingAfter {
+	if s.FailingSince != nil && (cfg.FailingAfter <= 0 || now.Sub(*s.FailingSince) >= cfg.FailingAfter) {
 		s.State, s.Reason = StateFailing, "failing since "+s.FailingSince.UTC().Format(time.RFC3339)
 		return
 	}

@@ -1,0 +1,86 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wfehq/wfe/store"
+)
+
+func (f *fixture) upload(c *http.Client, csrf, name string, data []byte) (*http.Response, string) {
+	f.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf_token", csrf)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	req := mustRequest(f.t, "POST", f.srv.URL+"/workflows", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return f.do(c, req)
+}
+
+// Uploading a broken workflow shows the diagnostic at its line, with the
+// line marked; a good upload leads to the workflow's page; activation is
+// audited under the user's name.
+func TestWorkflowPages(t *testing.T) {
+	f := newFixture(t)
+	admin, csrf := f.signIn("anna", adminPassword)
+	resp, body := f.upload(admin, csrf, "dangling.xml", readFile(t, brokenWorkflow))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-line="18"`) ||
+		!strings.Contains(body, "dangling.xml:18:1: step 1 lists following step 3") || !strings.Contains(body, `class="bad" id="L18"`) {
+		t.Fatalf("broken upload: %s\n%s", resp.Status, body)
+	}
+	resp, _ = f.upload(admin, csrf, "MailRuleLog.xml", readFile(t, "../testdata/workflows/MailRuleLog.xml"))
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/workflows/MailRuleLog") {
+		t.Fatalf("good upload: %s %q", resp.Status, resp.Header.Get("Location"))
+	}
+	if resp, _ := f.postForm(admin, "/workflows/MailRuleLog/activate", csrf, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("activate: %s", resp.Status)
+	}
+	_, body = f.get(admin, "/workflows/MailRuleLog")
+	if !strings.Contains(body, `<span id="active-state">active</span>`) || !strings.Contains(body, `<span class="ln">1</span>`) {
+		t.Fatalf("workflow page:\n%s", body)
+	}
+	resp, body = f.get(admin, "/workflows/MailRuleLog/export")
+	if resp.StatusCode != 200 || body != string(readFile(t, "../testdata/workflows/MailRuleLog.xml")) {
+		t.Fatalf("export differs from the upload: %s", resp.Status)
+	}
+	audit, _ := f.st.Console().ListAudit(context.Background(), 0, 0)
+	var actions []string
+	for _, e := range audit {
+		actions = append(actions, e.Actor+":"+e.Action)
+	}
+	if strings.Join(actions, ",") != "anna:workflow.activate,anna:workflow.import,anna:session.signin" {
+		t.Fatalf("audit: %v", actions)
+	}
+	viewer, _ := f.signIn("victor", viewerPassword)
+	_, body = f.get(viewer, "/workflows/MailRuleLog")
+	if strings.Contains(body, "/activate") || strings.Contains(body, "/deactivate") || strings.Contains(body, "/duplicate") {
+		t.Error("a viewer is offered forms that change things")
+	}
+}
+
+// Markup in data is shown as text: a run error holding an <img onerror>
+// is escaped, and the content security policy forbids scripts anyway.
+func TestMarkupInDataIsText(t *testing.T) {
+	f := newFixture(t)
+	const evil = `<img src=x onerror=alert(1)>`
+	if err := f.st.SaveRun(context.Background(), &store.Run{ID: "evil", WorkflowID: evil, Status: store.RunFailed, Error: evil}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := f.signIn("victor", viewerPassword)
+	for _, path := range []string{"/runs", "/runs/evil"} {
+		resp, body := f.get(c, path)
+		if strings.Contains(body, evil) || !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
+			t.Errorf("%s renders the markup", path)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+	}
+}
