@@ -52,6 +52,8 @@
 //	problems       notes on values read as something else (an unknown
 //	               zone, a VTIMEZONE that disagrees with the zone database),
 //	               one per line; informational, not a synced value
+//	zone_data      the VTIMEZONE components of zones the zone database does
+//	               not know, as iCalendar text, written back unchanged
 //	overrides      in Series.Fields only: JSON array of the override items
 //	               (moved or changed instances), sorted by recurrence_id
 //

@@ -35,6 +35,7 @@ const (
 	FieldUnexpandable = "unexpandable"  // "true": the recurrence rule could not be read; kept as text, never expanded
 	FieldOverrides    = "overrides"     // Series.Fields only: JSON array of the override Items, sorted by recurrence_id
 	FieldProblems     = "problems"      // notes on what was read as something else, one per line; not a synced value
+	FieldZoneData     = "zone_data"     // VTIMEZONEs of zones the zone database lacks, as iCalendar text, written back unchanged
 )
 
 // Kinds of items.

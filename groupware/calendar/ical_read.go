@@ -93,6 +93,7 @@ func (zr *zoneReader) item(c *ical.Component) (Item, error) {
 		return it, err
 	}
 	readTaskState(it, c.Props)
+	zr.keepZoneData(it)
 	return it, nil
 }
 

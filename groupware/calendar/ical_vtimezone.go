@@ -141,5 +141,26 @@ func vtimezones(series []Series) ([]*ical.Component, error) {
 		}
 		out = append(out, vtz)
 	}
+	return appendKept(out, series)
+}
+
+// appendKept adds the VTIMEZONEs kept for unknown zones, once per TZID.
+func appendKept(out []*ical.Component, series []Series) ([]*ical.Component, error) {
+	seen := map[string]bool{}
+	for _, s := range series {
+		for _, it := range append([]Item{s.Master}, s.Overrides...) {
+			kept, err := keptVTimezones(it)
+			if err != nil {
+				return nil, fmt.Errorf("calendar: UID %q: %w", it[FieldUID], err)
+			}
+			for _, c := range kept {
+				tzid, _ := c.Props.Text(ical.PropTimezoneID)
+				if c.Name == ical.CompTimezone && !seen[tzid] {
+					seen[tzid] = true
+					out = append(out, c)
+				}
+			}
+		}
+	}
 	return out, nil
 }

@@ -91,3 +91,35 @@ func TestUTCOffsetText(t *testing.T) {
 		t.Errorf("a zone without changes wants one observance: %v", err)
 	}
 }
+
+// TestUnknownZoneKeepsItsVTimezone: a zone the database lacks is written
+// back with the definition it came with, so other clients still place
+// the event where its organiser meant it.
+func TestUnknownZoneKeepsItsVTimezone(t *testing.T) {
+	series := decodeFile(t, "unknown-tzid.ics")
+	if series[0].Master[FieldZoneData] == "" {
+		t.Fatal("the VTIMEZONE of the unknown zone was not kept")
+	}
+	var buf bytes.Buffer
+	if err := EncodeICS(&buf, testStamp, series...); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ical.NewDecoder(&buf).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cal.Children {
+		if c.Name != ical.CompTimezone {
+			continue
+		}
+		n++
+		if c.Props.Get(ical.PropTimezoneID).Value != "Custom Office Zone" ||
+			c.Children[0].Props.Get(ical.PropTimezoneOffsetTo).Value != "+0300" {
+			t.Errorf("VTIMEZONE written back changed: %+v", c)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d VTIMEZONEs written, want 1", n)
+	}
+}

@@ -17,18 +17,21 @@ import (
 // compute times: where one disagrees with the zone database, the zone
 // database wins and a problem is noted.
 type zoneReader struct {
-	vtimezones map[string][]int // TZID → TZOFFSETTO values in seconds
-	noted      map[string]bool  // problems already noted on this item
+	vtimezones map[string][]int           // TZID → TZOFFSETTO values in seconds
+	components map[string]*ical.Component // TZID → its VTIMEZONE
+	unknown    []string                   // unknown TZIDs of the item being read
+	noted      map[string]bool            // problems already noted
 }
 
 func newZoneReader(cal *ical.Calendar) *zoneReader {
-	zr := &zoneReader{vtimezones: map[string][]int{}}
+	zr := &zoneReader{vtimezones: map[string][]int{}, components: map[string]*ical.Component{}}
 	for _, c := range cal.Children {
 		if c.Name != ical.CompTimezone {
 			continue
 		}
 		tzid, _ := c.Props.Text(ical.PropTimezoneID)
 		zr.vtimezones[tzid] = observanceOffsets(c)
+		zr.components[tzid] = c
 	}
 	return zr
 }
@@ -93,6 +96,7 @@ func (zr *zoneReader) zoned(it Item, prop *ical.Prop, tzid string) (When, error)
 	if loc == nil {
 		t, err := time.Parse("20060102T150405", prop.Value)
 		zr.noteOnce(it, "TZID %q is not a known time zone: its times are read as UTC", tzid)
+		zr.keepUnknown(tzid)
 		return When{Time: t, Zone: tzid, Unknown: true}, propErr(prop, err)
 	}
 	t, err := time.ParseInLocation("20060102T150405", prop.Value, loc)
@@ -149,4 +153,49 @@ func propErr(prop *ical.Prop, err error) error {
 		return fmt.Errorf("%s %q: %w", prop.Name, prop.Value, err)
 	}
 	return nil
+}
+
+func (zr *zoneReader) keepUnknown(tzid string) {
+	for _, z := range zr.unknown {
+		if z == tzid {
+			return
+		}
+	}
+	zr.unknown = append(zr.unknown, tzid)
+}
+
+// keepZoneData stores on the item the VTIMEZONEs of the unknown zones it
+// used, so that writing it back keeps their definitions.
+func (zr *zoneReader) keepZoneData(it Item) {
+	var comps []*ical.Component
+	for _, tzid := range zr.unknown {
+		if c := zr.components[tzid]; c != nil {
+			comps = append(comps, c)
+		}
+	}
+	zr.unknown = nil
+	if len(comps) == 0 {
+		return
+	}
+	cal := ical.NewCalendar()
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(ical.PropProductID, productID)
+	cal.Children = comps
+	var b strings.Builder
+	if err := ical.NewEncoder(&b).Encode(cal); err == nil {
+		it[FieldZoneData] = b.String()
+	}
+}
+
+// keptVTimezones reads FieldZoneData back into VTIMEZONE components.
+func keptVTimezones(it Item) ([]*ical.Component, error) {
+	raw := it[FieldZoneData]
+	if raw == "" {
+		return nil, nil
+	}
+	cal, err := ical.NewDecoder(strings.NewReader(raw)).Decode()
+	if err != nil {
+		return nil, fmt.Errorf("field %s: %w", FieldZoneData, err)
+	}
+	return cal.Children, nil
 }
