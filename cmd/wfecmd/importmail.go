@@ -71,10 +71,11 @@ is a terminal, or always with --progress.`,
 			if len(args) == 1 {
 				opts.MatchCode = args[0]
 			}
+			how := importRun{Kind: importRecordCLI, RunAs: login, Site: runSite{Node: nodeName()}}
 			if verbose {
-				opts.Logf = func(format string, a ...any) { fmt.Fprintf(env.Stderr, format+"\n", a...) }
+				how.Logf = func(format string, a ...any) { fmt.Fprintf(env.Stderr, format+"\n", a...) }
 			}
-			deps := mailimport.Deps{Store: st, Logger: envLogger(env)}
+			deps := mailimport.Deps{Store: st, Logger: envLogger(env), Node: how.Site.Node}
 			var pr *progressPrinter
 			if progress || isTerminal(env.Stderr) {
 				pr = &progressPrinter{w: env.Stderr, terminal: isTerminal(env.Stderr), start: time.Now()}
@@ -84,8 +85,10 @@ is a terminal, or always with --progress.`,
 			if err != nil {
 				return err
 			}
-			results, err := mailimport.ImportAll(ctx, deps, login, opts)
+			out, err := runMailImport(ctx, deps, opts, how)
 			pr.finish()
+			err = saveImportRun(ctx, env, st, out, err)
+			results := out.Results
 			if perr := stopProfile(); perr != nil {
 				fmt.Fprintf(env.Stderr, "warning: %v\n", perr)
 			}
@@ -102,6 +105,25 @@ is a terminal, or always with --progress.`,
 			return err
 		},
 	})
+}
+
+// saveImportRun stores the run of wfe import-mail in the run history,
+// unless it was a dry run or failed before it reached any configuration
+// (an unknown match code, a wrong secret key), and says so on stderr with
+// the outbox's work. It returns the import's error joined with a failure
+// to save.
+func saveImportRun(ctx context.Context, env *Env, st *store.Store, out *importOutcome, err error) error {
+	if o := out.Record.Outbox; o != nil && o.Attempted > 0 {
+		fmt.Fprintf(env.Stderr, "outbox: %d sent, %d waiting for a retry, %d failed for good ('wfe outbox list')\n", o.Sent, o.Pending, o.Failed)
+	}
+	if out.Record.DryRun || (err != nil && len(out.Results) == 0) {
+		return err
+	}
+	if serr := st.SaveRun(context.WithoutCancel(ctx), out.Run); serr != nil {
+		return errors.Join(err, fmt.Errorf("save run record: %w", serr))
+	}
+	fmt.Fprintf(env.Stderr, "run %s recorded ('wfe runs show %s')\n", out.Run.ID, out.Run.ID)
+	return err
 }
 
 // optionalRunAs is the run-as user of an import: the given login (it
@@ -145,6 +167,9 @@ func printImportResults(w io.Writer, results []mailimport.Result) {
 		}
 		fmt.Fprintf(w, "%s: %d unseen, %d imported, %d duplicates, %d quarantined, %d moved",
 			r.MatchCode, r.Unseen, r.Imported, r.Duplicates, r.Quarantined, r.Moved)
+		if r.Error != "" {
+			fmt.Fprintf(w, ", %d committed", r.Committed)
+		}
 		if r.Skipped > 0 {
 			fmt.Fprintf(w, ", %d skipped", r.Skipped)
 		}

@@ -289,7 +289,7 @@ func TestOAuthLoginRefreshImportSendAndSignInNeeded(t *testing.T) {
 	// configuration with "sign-in needed", and the listing shows it
 	cur, _, _ := e.tokens()
 	e.p.Revoke(fields(t, cur).RefreshToken)
-	out, errs, code := e.cmd("send", fmt.Sprint(a.ID), "--config", "SHARED")
+	out, errs, code := e.cmd("send", fmt.Sprint(a.ID), "--config", "SHARED", "--again")
 	if code != 1 || !strings.Contains(errs, "sign-in needed") {
 		t.Fatalf("send with revoked token: exit %d\n%s%s", code, out, errs)
 	}

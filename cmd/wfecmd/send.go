@@ -14,13 +14,13 @@ import (
 func init() {
 	var (
 		config, as, faxNumber string
-		dryRun, asJSON        bool
+		dryRun, asJSON, again bool
 	)
 	root.Add(&Command{
 		Name:    "send",
 		Args:    "ACTIVITY_ID",
 		Short:   "send an activity as mail (or fax) over SMTP",
-		Example: "wfe send 42 --as anna --dry-run",
+		Example: "wfe send 42 --as anna --dry-run\nwfe send 42 --again",
 		Long: `send sends the activity ACTIVITY_ID as mail over the SMTP server of a mail
 configuration, as SendMailAction does in a workflow, and prints its
 Message-ID.
@@ -34,13 +34,18 @@ neither has one. After sending, the Message-ID is recorded on the activity,
 and an external recipient write-protects it (GroupwareLock).
 
 Without --config the activity's own mail configuration is used. A rejected
-login locks the configuration (or the employee) like an import does.`,
+login locks the configuration (or the employee) like an import does.
+
+Every send is recorded (also those of SendMailAction): an activity that was
+sent before is refused with the time and Message-ID of that send, unless
+--again asks to send it once more.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&config, "config", "", "`MATCHCODE` of the mail configuration to send with")
 			fs.StringVar(&as, "as", "", "employee `LOGIN` the mail is sent for (sender address, groupware login)")
 			fs.StringVar(&faxNumber, "fax-number", "", "fax `NUMBER` to use for a fax activity")
 			fs.BoolVar(&dryRun, "dry-run", false, "show what would be sent; send and change nothing")
 			fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
+			fs.BoolVar(&again, "again", false, "send an activity that was sent before once more")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
@@ -59,8 +64,11 @@ login locks the configuration (or the employee) like an import does.`,
 				return err
 			}
 			res, err := sendmail.Send(ctx, sendmail.Deps{Store: st, Logger: envLogger(env)}, sendmail.Request{
-				ActivityID: id, MatchCode: config, RunAs: emp, FaxNumber: faxNumber, DryRun: dryRun,
+				ActivityID: id, MatchCode: config, RunAs: emp, FaxNumber: faxNumber, DryRun: dryRun, Again: again,
 			})
+			if errors.Is(err, sendmail.ErrAlreadySent) {
+				return fmt.Errorf("%w; it is not sent twice unless asked: give --again to send it once more", err)
+			}
 			if err != nil {
 				if errors.Is(err, sendmail.ErrNoFaxNumber) && faxNumber == "" {
 					return fmt.Errorf("%w (give the number with --fax-number NUMBER)", err)

@@ -2,7 +2,6 @@ package wfecmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -188,42 +187,15 @@ func (s *timerService) newRun(t timer.Task, tick timer.Tick, started time.Time, 
 	return r
 }
 
-// autoImport runs the MAIL_AUTO_IMPORT task: every configuration flagged
-// "import automatically" (docs/REQUIREMENTS.md R18, R19).
+// autoImport runs the MAIL_AUTO_IMPORT task: the outbox's due mail, then
+// every configuration flagged "import automatically" (SPEC R18, R19).
 func (s *timerService) autoImport(ctx context.Context, t timer.Task, tick timer.Tick, started time.Time) (*store.Run, error) {
-	var lines []string
+	sched := tick.ScheduledAt
 	deps := mailimport.Deps{Store: s.st, Logger: s.log, Node: s.node}
-	results, err := mailimport.ImportAll(ctx, deps, t.RunAs, mailimport.ImportOptions{
-		Logf: func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) },
-	})
-	status := store.RunSucceeded
-	if err != nil {
-		status = store.RunFailed
-		if ctx.Err() != nil {
-			status = store.RunCancelled
-		}
-	}
-	r := s.newRun(t, tick, started, status, err)
-	type summary struct {
-		MatchCode   string `json:"match_code"`
-		Unseen      int    `json:"unseen"`
-		Imported    int    `json:"imported"`
-		Duplicates  int    `json:"duplicates"`
-		Quarantined int    `json:"quarantined"`
-		Summary     string `json:"summary"`
-	}
-	sums := make([]summary, 0, len(results))
-	for _, res := range results {
-		sums = append(sums, summary{res.MatchCode, res.Unseen, res.Imported, res.Duplicates, res.Quarantined, res.Summary()})
-	}
-	data, jerr := json.Marshal(struct {
-		Type    string    `json:"type"`
-		Results []summary `json:"results"`
-		Log     []string  `json:"log,omitempty"`
-	}{string(t.Kind), sums, lines})
-	if jerr == nil {
-		r.Record = data
-	}
+	out, err := runMailImport(ctx, deps, mailimport.ImportOptions{},
+		importRun{Kind: string(t.Kind), Timer: t.Name, RunAs: t.RunAs, Site: runSite{Node: s.node, ScheduledAt: &sched}})
+	r := out.Run
+	r.WorkflowID, r.StartedAt = t.WorkflowID, started
 	if serr := s.st.SaveRun(context.WithoutCancel(ctx), r); serr != nil {
 		err = errors.Join(err, fmt.Errorf("save run record: %w", serr))
 	}
