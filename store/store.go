@@ -144,8 +144,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s := &Store{db: db, keeper: secrets.New(db, secrets.Config{Key: o.secretKey, KeyFile: o.keyFile, Getenv: o.getenv})}
 	s.settingsRepo = settings.New(db)
 	s.crmRepo = crm.New(db, s.keeper, s.settingsRepo)
-	s.ledgerRepo = ledger.New(db)
 	s.blobsRepo = blobs.New(db, blobs.Config{Dir: o.blobDir, Fault: o.blobFault, Refs: []string{crm.BlobRefs, ledger.BlobRefs}})
+	s.ledgerRepo = ledger.New(db, s.blobsRepo)
 	s.defsRepo, s.runsRepo, s.timersRepo = defs.New(db), runs.New(db), timers.New(db)
 	return s, nil
 }

@@ -46,7 +46,8 @@ func TestReopenIsIdempotent(t *testing.T) {
 func TestNewerSchemaRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "wfe.db")
 	s := storetest.OpenPath(t, path)
-	if err := s.DB(ctx).Exec("INSERT INTO schema_version (version, name, applied_at) VALUES (7, '0007_future.sql', 'x')").Error; err != nil {
+	future := store.SchemaVersion() + 1
+	if err := s.DB(ctx).Exec("INSERT INTO schema_version (version, name, applied_at) VALUES (?, 'future.sql', 'x')", future).Error; err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -54,7 +55,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !errors.Is(err, store.ErrSchemaTooNew) {
 		t.Fatalf("open: %v, want ErrSchemaTooNew", err)
 	}
-	want := fmt.Sprintf("database schema version 7 is newer than this wfe (knows up to %d): upgrade wfe", store.SchemaVersion())
+	want := fmt.Sprintf("database schema version %d is newer than this wfe (knows up to %d): upgrade wfe", future, store.SchemaVersion())
 	if !strings.Contains(err.Error(), want) {
 		t.Fatalf("message %q does not contain %q", err, want)
 	}

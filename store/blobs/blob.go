@@ -20,6 +20,35 @@ import (
 type blobDir struct {
 	dir   string
 	fault func() error // WithBlobWriteFault
+
+	// live holds the packs of this process's batches from their creation
+	// until the batch is discarded: garbage collection never removes them.
+	liveMu sync.Mutex
+	live   map[string]bool
+}
+
+// hold marks a pack as written by a live batch.
+func (d *blobDir) hold(name string) {
+	d.liveMu.Lock()
+	defer d.liveMu.Unlock()
+	if d.live == nil {
+		d.live = map[string]bool{}
+	}
+	d.live[name] = true
+}
+
+// release ends hold when the batch is discarded.
+func (d *blobDir) release(name string) {
+	d.liveMu.Lock()
+	defer d.liveMu.Unlock()
+	delete(d.live, name)
+}
+
+// isLive reports whether a live batch of this process writes the pack.
+func (d *blobDir) isLive(name string) bool {
+	d.liveMu.Lock()
+	defer d.liveMu.Unlock()
+	return d.live[name]
 }
 
 // BlobDir is the directory holding document contents.

@@ -368,6 +368,7 @@ func (b *BlobBatch) Discard() {
 	defer b.mu.Unlock()
 	for _, p := range b.packs() {
 		p.close()
+		b.s.blobs.release(p.name)
 	}
 	b.small, b.large = nil, nil
 	clear(b.packed)

@@ -83,7 +83,9 @@ func (d *blobDir) createPack(now time.Time) (*packFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob dir %s: %w", dir, err)
 	}
-	return &packFile{name: month + "/" + filepath.Base(f.Name()), path: f.Name(), f: f, newEntry: true, syncDirs: syncDirs}, nil
+	name := month + "/" + filepath.Base(f.Name())
+	d.hold(name)
+	return &packFile{name: name, path: f.Name(), f: f, newEntry: true, syncDirs: syncDirs}, nil
 }
 
 // packName is what blob_pack_entry may name: "YYYY-MM/NAME.pack".

@@ -184,6 +184,9 @@ func (s *Repo) CommitImport(ctx context.Context, items []ImportItem) ([]ImportIt
 	}
 	var results []ImportItemResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.blobs.RequireStored(tx, batchBlobs(items)); err != nil {
+			return fmt.Errorf("import batch: %w", err)
+		}
 		b, err := s.prefetchBatch(tx, items)
 		if err != nil {
 			return err
@@ -206,6 +209,20 @@ func (s *Repo) CommitImport(ctx context.Context, items []ImportItem) ([]ImportIt
 		return nil, err
 	}
 	return results, nil
+}
+
+// batchBlobs lists the blobs the rows of a batch refer to.
+func batchBlobs(items []ImportItem) []string {
+	var shas []string
+	for _, it := range items {
+		if it.RawBlob != "" {
+			shas = append(shas, it.RawBlob)
+		}
+		for _, d := range it.Documents {
+			shas = append(shas, d.SHA256)
+		}
+	}
+	return shas
 }
 
 // batchState is what one CommitImport knows about earlier imports: keys

@@ -4,14 +4,20 @@
 // the auto-replies sent, so a sender gets one per period.
 package ledger
 
-import "github.com/wfehq/wfe/store/internal/sqldb"
+import (
+	"github.com/wfehq/wfe/store/blobs"
+	"github.com/wfehq/wfe/store/internal/sqldb"
+)
 
 // BlobRefs selects the raw message blob of every quarantined mail (for
 // blob checks and garbage collection).
 const BlobRefs = "SELECT raw_blob FROM import_ledger WHERE raw_blob <> ''"
 
 // Repo is the mail ledger part of the store.
-type Repo struct{ db *sqldb.DB }
+type Repo struct {
+	db    *sqldb.DB
+	blobs *blobs.Repo // the batch's blobs must still be stored when it commits
+}
 
-// New returns the ledger of db.
-func New(db *sqldb.DB) *Repo { return &Repo{db: db} }
+// New returns the ledger of db, whose blobs bs keeps.
+func New(db *sqldb.DB, bs *blobs.Repo) *Repo { return &Repo{db: db, blobs: bs} }
