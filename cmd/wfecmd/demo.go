@@ -41,7 +41,7 @@ const (
 // them.
 type demo struct {
 	env      *Env // the demo's own environment (its database)
-	out      io.Writer
+	out      *stickyWriter
 	dir      string
 	st       *store.Store
 	imap     *mailserver.IMAPServer
@@ -79,17 +79,22 @@ activity list' and friends.`,
 				return err
 			}
 			defer d.close()
-			if err := d.runImport(ctx); err != nil {
-				return err
+			for _, part := range []func(context.Context) error{d.runImport, d.runBCC} {
+				if err := d.out.err; err != nil {
+					return fmt.Errorf("demo stopped: its output cannot be written: %w", err)
+				}
+				if err := part(ctx); err != nil {
+					return err
+				}
 			}
-			return d.runBCC(ctx)
+			return d.out.err
 		},
 	})
 }
 
 // newDemo prepares database, server and CRM data.
 func newDemo(ctx context.Context, env *Env, keep string) (_ *demo, err error) {
-	d := &demo{out: env.Stdout, password: store.GenerateSecretKey()}
+	d := &demo{out: &stickyWriter{w: env.Stdout}, password: store.GenerateSecretKey()}
 	if keep == "" {
 		if d.dir, err = os.MkdirTemp("", "wfe-demo-"); err != nil {
 			return nil, err
@@ -111,6 +116,9 @@ func newDemo(ctx context.Context, env *Env, keep string) (_ *demo, err error) {
 	for _, step := range []func(context.Context, *Env) error{d.openStore, d.startServer, d.loadMails, d.createCRM, d.createMailConfig} {
 		if err := step(ctx, env); err != nil {
 			return nil, err
+		}
+		if d.out.err != nil {
+			return nil, fmt.Errorf("demo stopped: its output cannot be written: %w", d.out.err)
 		}
 	}
 	return d, nil
@@ -306,4 +314,20 @@ func (d *demo) printFolders(ctx context.Context) error {
 		fmt.Fprintf(d.out, "  %-20s %3d mail(s)%s\n", f.Name, s.Messages, note)
 	}
 	return c.Logout(ctx)
+}
+
+// stickyWriter keeps the first write error (a closed pipe), so the demo
+// stops after the step that met it and still removes its directory.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }

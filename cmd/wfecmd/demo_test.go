@@ -1,9 +1,12 @@
 package wfecmd
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -56,5 +59,71 @@ func TestDemoKeep(t *testing.T) {
 	}
 	if _, errs, code := c.run("demo", "--keep", dir); code != 1 || !strings.Contains(errs, "already holds a wfe.db") {
 		t.Fatalf("second demo into the same directory: exit %d %s", code, errs)
+	}
+}
+
+// demoDirs lists the demo directories left in dir.
+func demoDirs(t *testing.T, dir string) []string {
+	t.Helper()
+	left, err := filepath.Glob(filepath.Join(dir, "wfe-demo-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return left
+}
+
+// A demo whose output pipe is closed stops with exit 1 and removes its
+// directory.
+func TestDemoClosedPipeLeavesNothing(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	var errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: w, Stderr: &errb, Getenv: func(string) string { return "" }}
+	if code := Execute(context.Background(), root, env, []string{"demo"}); code != 1 || !strings.Contains(errb.String(), "its output cannot be written") {
+		t.Fatalf("demo into a closed pipe: exit %d, stderr %q", code, errb.String())
+	}
+	if left := demoDirs(t, tmp); len(left) != 0 {
+		t.Fatalf("the demo left %v", left)
+	}
+}
+
+// `wfe demo | head -1`: the process reads one line and closes the pipe;
+// the binary must not die of SIGPIPE before it removes its directory.
+func TestDemoHeadLeavesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds the wfe binary")
+	}
+	bin := filepath.Join(t.TempDir(), "wfe")
+	if out, err := exec.Command(goTool(t), "build", "-o", bin, "github.com/wfehq/wfe/cmd/wfe").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	tmp := t.TempDir()
+	cmd := exec.Command(bin, "demo")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "database") {
+		t.Fatalf("first line %q: %v", line, err)
+	}
+	stdout.Close() // as head does after one line
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && !exit.Exited() {
+		t.Fatalf("wfe demo was killed by a signal: %v", err)
+	}
+	if left := demoDirs(t, tmp); len(left) != 0 {
+		t.Fatalf("wfe demo | head -1 left %v", left)
 	}
 }
