@@ -102,26 +102,57 @@ func (r *run) deleteInGroupware(ctx context.Context, op plan.Operation) error {
 
 // readOnlyBack turns values the CRM cannot take (display name, company)
 // into writes of the CRM's value to the groupware, so the pair settles
-// on the CRM's value instead of changing back and forth.
+// on the CRM's value instead of changing back and forth. The value is
+// the one the CRM derives once this operation's own columns are written;
+// a derived value this operation changes (a new last name changes the
+// display name) goes to the groupware in the same write, so the next run
+// does not find it changed.
 func (r *run) readOnlyBack(op *plan.Operation) {
-	c := r.crm[op.CRMID]
-	for f := range op.ToCRM {
-		if !readOnlyCRM[r.mapping.crmColumn(f)] || c == nil {
+	before, after := r.crm[op.CRMID], r.afterUpdate(op)
+	if after == nil {
+		return
+	}
+	for _, p := range r.mapping.Pairs {
+		if !readOnlyCRM[p.CRM] {
 			continue
 		}
-		v := strings.TrimSpace(c.Column(r.mapping.crmColumn(f)))
-		delete(op.ToCRM, f)
-		if op.ToGroupware == nil {
-			op.ToGroupware = plan.Fields{}
+		_, asked := op.ToCRM[p.Groupware]
+		v := strings.TrimSpace(after.Column(p.CRM))
+		if !asked && v == strings.TrimSpace(before.Column(p.CRM)) {
+			continue
 		}
-		op.ToGroupware[f] = v
-		if op.Synced != nil {
-			op.Synced[f] = plan.FieldHash(v)
-			if v == "" {
-				delete(op.Synced, f)
-			}
+		delete(op.ToCRM, p.Groupware)
+		r.sendBack(op, p.Groupware, v)
+	}
+}
+
+// sendBack adds a write of v to the groupware field f and records it as
+// synced.
+func (r *run) sendBack(op *plan.Operation, f, v string) {
+	if op.ToGroupware == nil {
+		op.ToGroupware = plan.Fields{}
+	}
+	op.ToGroupware[f] = v
+	if op.Synced != nil {
+		op.Synced[f] = plan.FieldHash(v)
+		if v == "" {
+			delete(op.Synced, f)
 		}
 	}
+}
+
+// afterUpdate is the CRM contact of op as it will be once op's writable
+// columns are written (nil if the run did not read it).
+func (r *run) afterUpdate(op *plan.Operation) *syncstate.Contact {
+	c := r.crm[op.CRMID]
+	if c == nil {
+		return nil
+	}
+	next := *c
+	for col, v := range r.crmColumns(op.ToCRM) {
+		next.SetColumn(col, v)
+	}
+	return &next
 }
 
 // update writes a linked pair's changes: the groupware item first (read

@@ -62,20 +62,14 @@ type Held struct {
 }
 
 // ReplaceHeld stores the records a run held: the conflicts replace the
-// open ones (decided ones that were not applied stay), the pending
-// imports replace the earlier list (adopted ones keep their partner).
+// open ones (decided ones that were not applied stay; one held again for
+// the same pair keeps its id, so a person can resolve it by the id listed
+// before a later run), the pending imports replace the earlier list
+// (adopted ones keep their partner).
 func (s *Repo) ReplaceHeld(ctx context.Context, a Account, conflicts []Conflict, pending []Pending) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := a.where(tx).Where("keep = ''").Delete(&Conflict{}).Error; err != nil {
-			return sqldb.Translate(err, "clear conflicts")
-		}
-		for i := range conflicts {
-			c := &conflicts[i]
-			c.ID, c.RuleID, c.EmployeeID, c.CreatedAt = 0, a.RuleID, a.EmployeeID, s.db.Now()
-			c.Fields, c.CRMVersion, c.GroupwareVersion = nonNil(c.Fields), nonNilMap(c.CRMVersion), nonNilMap(c.GroupwareVersion)
-			if err := tx.Create(c).Error; err != nil {
-				return sqldb.Translate(err, "queue conflict")
-			}
+		if err := s.replaceConflicts(tx, a, conflicts); err != nil {
+			return err
 		}
 		keep := make([]string, 0, len(pending))
 		for i := range pending {
@@ -97,6 +91,39 @@ func (s *Repo) ReplaceHeld(ctx context.Context, a Account, conflicts []Conflict,
 		}
 		return sqldb.Translate(q.Delete(&Pending{}).Error, "clear pending imports")
 	})
+}
+
+// replaceConflicts updates the open conflicts held again, queues the new
+// ones and drops the open ones no longer held.
+func (s *Repo) replaceConflicts(tx *gorm.DB, a Account, conflicts []Conflict) error {
+	var open []Conflict
+	if err := a.where(tx).Where("keep = ''").Find(&open).Error; err != nil {
+		return sqldb.Translate(err, "read conflicts")
+	}
+	idOf := map[[2]string]int64{}
+	for _, c := range open {
+		idOf[[2]string{c.CRMID, c.GroupwareID}] = c.ID
+	}
+	for i := range conflicts {
+		c := &conflicts[i]
+		key := [2]string{c.CRMID, c.GroupwareID}
+		c.ID, c.RuleID, c.EmployeeID, c.CreatedAt = idOf[key], a.RuleID, a.EmployeeID, s.db.Now()
+		delete(idOf, key)
+		c.Fields, c.CRMVersion, c.GroupwareVersion = nonNil(c.Fields), nonNilMap(c.CRMVersion), nonNilMap(c.GroupwareVersion)
+		save := tx.Create(c)
+		if c.ID != 0 {
+			save = tx.Select("fields", "crm_version", "groupware_version", "reason").Updates(c)
+		}
+		if save.Error != nil {
+			return sqldb.Translate(save.Error, "queue conflict")
+		}
+	}
+	for _, id := range idOf {
+		if err := tx.Delete(&Conflict{}, id).Error; err != nil {
+			return sqldb.Translate(err, "clear conflicts")
+		}
+	}
+	return nil
 }
 
 // LoadHeld reads the conflicts and pending imports of a rule and employee.
