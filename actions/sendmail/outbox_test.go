@@ -2,6 +2,7 @@ package sendmail_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/wfehq/wfe/actions/sendmail"
 	"github.com/wfehq/wfe/actions/sendmail/sendmailtest"
 	"github.com/wfehq/wfe/errclass"
+	"github.com/wfehq/wfe/mailbox/mailtest"
 	"github.com/wfehq/wfe/store"
 	"github.com/wfehq/wfe/store/outbox"
 	"github.com/wfehq/wfe/store/storetest"
@@ -207,4 +209,31 @@ func TestSendTwiceNeedsAgain(t *testing.T) {
 			t.Fatalf("sends recorded %+v", sent)
 		}
 	})
+}
+
+// The outbox keeps no credential: neither the stored mail nor the error
+// of a refused login holds the password; the refused login is permanent.
+func TestOutboxKeepsNoSecret(t *testing.T) {
+	f := newFixture(t, mailtest.SMTPOptions{})
+	f.cfg.Password = "wrong-" + smtpPass
+	must(t, f.st.UpdateMailConfig(f.ctx, f.cfg))
+	q := sendmail.Queued{Kind: outbox.KindForward, Config: f.cfg, RunAs: f.emp, Message: outbox.Message{
+		From: smtpUser, To: []string{colleague}, Subject: "Fwd: Angebot", Text: "siehe unten"}}
+	a, err := sendmail.SendQueued(f.ctx, f.deps, q)
+	must(t, err)
+	if a.State != outbox.StateFailed || !errclass.Is(a.Err, errclass.Permanent) {
+		t.Fatalf("attempt with a wrong password: %+v", a)
+	}
+	e, err := f.st.Outbox().Get(f.ctx, a.EntryID)
+	must(t, err)
+	stored, err := json.Marshal(e)
+	must(t, err)
+	for _, text := range []string{string(stored), string(e.Message), e.LastError, f.logs.String()} {
+		if strings.Contains(text, smtpPass) {
+			t.Fatalf("the password reached the outbox or its log: %s", text)
+		}
+	}
+	if e.LastError == "" || e.ErrorClass != "permanent" {
+		t.Fatalf("entry %+v", e)
+	}
 }
