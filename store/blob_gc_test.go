@@ -40,41 +40,13 @@ func TestCollectGarbage(t *testing.T) {
 		if _, err := s.CommitImport(ctx, []store.ImportItem{kept}); err != nil {
 			t.Fatal(err)
 		}
-		// a batch recorded its blobs and died before its commit
-		recorded := s.NewBlobBatch()
-		orphanSHA, _, err := recorded.PutFresh(ctx, strings.NewReader("never committed\r\n"))
-		if err != nil || recorded.Sync() != nil {
-			t.Fatalf("recorded batch: %v", err)
-		}
-		recorded.Discard()
-		// a batch died before it recorded anything (its pack file is on
-		// disk, its entries are not: made here by forgetting them)
-		unrecorded := s.NewBlobBatch()
-		unrecordedSHA, _, err := unrecorded.PutFresh(ctx, strings.NewReader("never recorded\r\n"))
-		if err != nil || unrecorded.Sync() != nil {
-			t.Fatalf("unrecorded batch: %v", err)
-		}
-		unrecordedPack := packOf(t, s, unrecordedSHA)
-		unrecorded.Discard()
-		if err := s.DB(ctx).Exec("DELETE FROM blob_pack_entry WHERE pack = ?", unrecordedPack).Error; err != nil {
-			t.Fatal(err)
-		}
+		orphanSHA, orphanPacks, orphanBytes := abandonedBatches(t, s)
 		// a live batch is writing now
 		live := s.NewBlobBatch()
 		defer live.Discard()
 		liveSHA, _, err := live.PutFresh(ctx, strings.NewReader("being imported\r\n"))
 		if err != nil {
 			t.Fatal(err)
-		}
-		orphanPacks := []string{packOf(t, s, orphanSHA), unrecordedPack}
-		slices.Sort(orphanPacks)
-		var orphanBytes int64
-		for _, p := range orphanPacks {
-			fi, err := os.Stat(filepath.Join(s.BlobDir(), "packs", p))
-			if err != nil {
-				t.Fatal(err)
-			}
-			orphanBytes += fi.Size()
 		}
 
 		young, err := s.CollectGarbage(ctx, blobs.GCOptions{})
@@ -139,6 +111,41 @@ func TestCommitRefusesCollectedBlob(t *testing.T) {
 			t.Fatalf("commit of a collected blob: %v", err)
 		}
 	})
+}
+
+// abandonedBatches leaves what two batches killed before their commits
+// leave: one recorded its blob, one did not; it returns the recorded
+// orphan blob, both packs and their bytes.
+func abandonedBatches(t *testing.T, s *store.Store) (orphanSHA string, packs []string, bytes int64) {
+	t.Helper()
+	recorded := s.NewBlobBatch()
+	orphanSHA, _, err := recorded.PutFresh(ctx, strings.NewReader("never committed\r\n"))
+	if err != nil || recorded.Sync() != nil {
+		t.Fatalf("recorded batch: %v", err)
+	}
+	recorded.Discard()
+	// the pack file of the second is on disk, its entries are not (made
+	// here by forgetting them)
+	unrecorded := s.NewBlobBatch()
+	unrecordedSHA, _, err := unrecorded.PutFresh(ctx, strings.NewReader("never recorded\r\n"))
+	if err != nil || unrecorded.Sync() != nil {
+		t.Fatalf("unrecorded batch: %v", err)
+	}
+	unrecordedPack := packOf(t, s, unrecordedSHA)
+	unrecorded.Discard()
+	if err := s.DB(ctx).Exec("DELETE FROM blob_pack_entry WHERE pack = ?", unrecordedPack).Error; err != nil {
+		t.Fatal(err)
+	}
+	packs = []string{packOf(t, s, orphanSHA), unrecordedPack}
+	slices.Sort(packs)
+	for _, p := range packs {
+		fi, err := os.Stat(filepath.Join(s.BlobDir(), "packs", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bytes += fi.Size()
+	}
+	return orphanSHA, packs, bytes
 }
 
 func readBack(t *testing.T, s *store.Store, sha, want string) {
