@@ -151,3 +151,18 @@ func retryOutboxForImport(ctx context.Context, deps mailimport.Deps, matchCode s
 	}
 	return sendmail.RetryDue(ctx, sd, opts)
 }
+
+// runSubject is what a run of the run history ran, for listings: its
+// workflow, else "(import-mail)" for wfe import-mail ("" otherwise).
+func runSubject(r store.Run) string {
+	if r.WorkflowID != "" {
+		return r.WorkflowID
+	}
+	var rec struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(r.Record, &rec) == nil && rec.Type == importRecordCLI {
+		return "(" + rec.Type + ")"
+	}
+	return ""
+}

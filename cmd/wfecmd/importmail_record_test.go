@@ -72,6 +72,9 @@ func TestImportMailRunRecord(t *testing.T) {
 				t.Errorf("quarantined mail without reason: %+v", q)
 			}
 		}
+		if list := c.ok("runs", "list"); !regexp.MustCompile(run.ID + `\s+\(import-mail\)\s+-\s`).MatchString(list) {
+			t.Errorf("runs list does not show the import:\n%s", list)
+		}
 		show := c.ok("runs", "show", run.ID)
 		for _, want := range []string{run.ID, `"match_code": "123"`, `"imported": ` + fmt.Sprint(r.Imported), `"duplicates": 1`, `"moved": 4`, `"committed": 4`} {
 			if !strings.Contains(show, want) {

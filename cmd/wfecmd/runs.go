@@ -79,7 +79,7 @@ func init() {
 				if r.FinishedAt != nil {
 					dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, dash(r.WorkflowID), dash(r.Timer), dash(r.RunAs),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, dash(runSubject(r)), dash(r.Timer), dash(r.RunAs),
 					localTime(r.ScheduledAt), r.StartedAt.Local().Format("2006-01-02 15:04:05"), dur, r.Status, dash(r.Node), clip(r.Error, 60))
 			}
 			return tw.Flush()
