@@ -39,9 +39,14 @@ func (it Item) SetAttendees(list []Attendee) {
 	}
 	sorted := make([]Attendee, len(list))
 	for i, a := range list {
-		a.Email = strings.ToLower(strings.TrimSpace(a.Email))
+		a.Email = strings.ToLower(strings.TrimSpace(validText(a.Email)))
+		a.Name, a.Role, a.Status = validText(a.Name), validText(a.Role), validText(a.Status)
 		sorted[i] = a
 	}
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Email < sorted[j].Email })
 	it[FieldAttendees] = marshalCanonical(sorted)
 }
+
+// validText replaces bytes that are not UTF-8 with U+FFFD, which JSON
+// would otherwise write as an escape that reads back differently.
+func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

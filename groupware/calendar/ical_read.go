@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
 	"github.com/teambition/rrule-go"
@@ -17,11 +18,26 @@ var ErrNoItems = errors.New("calendar: no VEVENT or VTODO")
 
 // DecodeICS reads one iCalendar stream (a CalDAV resource or an .ics file).
 func DecodeICS(r io.Reader) ([]Series, error) {
-	cal, err := ical.NewDecoder(r).Decode()
+	cal, err := decodeCalendar(r)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: reading iCalendar: %w", err)
 	}
 	return FromICal(cal)
+}
+
+// ErrMalformed is returned for input the iCalendar parser cannot read.
+var ErrMalformed = errors.New("malformed iCalendar")
+
+// decodeCalendar runs go-ical's decoder, which panics on some malformed
+// lines (a parameter without value at the end of a line); a server's
+// answer must not stop the sync, so the panic becomes an error.
+func decodeCalendar(r io.Reader) (cal *ical.Calendar, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			cal, err = nil, fmt.Errorf("%w: %v", ErrMalformed, p)
+		}
+	}()
+	return ical.NewDecoder(r).Decode()
 }
 
 // FromICal converts the VEVENT and VTODO components of a calendar into
@@ -94,7 +110,19 @@ func (zr *zoneReader) item(c *ical.Component) (Item, error) {
 	}
 	readTaskState(it, c.Props)
 	zr.keepZoneData(it)
+	validUTF8(it)
 	return it, nil
+}
+
+// validUTF8 replaces bytes that are not UTF-8 with U+FFFD, as writing the
+// item would, so that a record reads the same before and after a write.
+func validUTF8(it Item) {
+	for k, v := range it {
+		if !utf8.ValidString(v) {
+			it[k] = validText(v)
+			it.Note("field %s held bytes that are not UTF-8: replaced by U+FFFD", k)
+		}
+	}
 }
 
 func readTexts(it Item, props ical.Props) {
@@ -200,7 +228,7 @@ func roleFromICal(role string) string {
 }
 
 func (zr *zoneReader) readRecurrence(it Item, props ical.Props) error {
-	if p := props.Get(ical.PropRecurrenceRule); p != nil {
+	if p := props.Get(ical.PropRecurrenceRule); p != nil && p.Value != "" { // an empty RRULE says nothing
 		it[FieldRecurrence] = p.Value
 		if _, err := rrule.StrToROption(p.Value); err != nil {
 			it.SetBool(FieldUnexpandable, true)
@@ -233,6 +261,8 @@ func readTaskState(it Item, props ical.Props) {
 		done = true
 		if t, err := time.Parse("20060102T150405Z", p.Value); err == nil {
 			it[FieldCompleted] = t.Format(time.RFC3339)
+		} else {
+			it.Note("COMPLETED %q is not a UTC date-time: the task is done, its completion time unknown", p.Value)
 		}
 	}
 	if p := props.Get(ical.PropPercentComplete); p != nil {
@@ -241,4 +271,7 @@ func readTaskState(it Item, props ical.Props) {
 		}
 	}
 	it.SetBool(FieldDone, done)
+	if done && it[FieldStatus] == "" {
+		it[FieldStatus] = "completed"
+	}
 }

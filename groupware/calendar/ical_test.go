@@ -131,10 +131,11 @@ func TestToICalKeepsKinds(t *testing.T) {
 
 func TestFromICalErrors(t *testing.T) {
 	tests := map[string]string{
-		"no items":   "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nEND:VCALENDAR\n",
-		"bad date":   "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:u1\nDTSTART:2026-10-01\nEND:VEVENT\nEND:VCALENDAR\n",
-		"not ical":   "hello",
-		"bad EXDATE": "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:u2\nDTSTART:20261001T100000Z\nEXDATE:yesterday\nEND:VEVENT\nEND:VCALENDAR\n",
+		"no items":                "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nEND:VCALENDAR\n",
+		"bad date":                "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:u1\nDTSTART:2026-10-01\nEND:VEVENT\nEND:VCALENDAR\n",
+		"not ical":                "hello",
+		"parameter without value": "BEGIN:VCALENDAR\nDTSTART;TZID=\nEND:VCALENDAR\n",
+		"bad EXDATE":              "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:u2\nDTSTART:20261001T100000Z\nEXDATE:yesterday\nEND:VEVENT\nEND:VCALENDAR\n",
 	}
 	for name, src := range tests {
 		_, err := DecodeICS(strings.NewReader(src))

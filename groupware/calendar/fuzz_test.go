@@ -1,0 +1,56 @@
+package calendar
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// FuzzDecodeICS: whatever a server sends, reading never panics, and what
+// was read can be written and read again to the same records.
+func FuzzDecodeICS(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.ics"))
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		first, err := DecodeICS(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := EncodeICS(&buf, testStamp, first...); err != nil {
+			return // a value go-ical cannot write (such as a bare CR) is refused, not mangled
+		}
+		again, err := DecodeICS(&buf)
+		if err != nil {
+			t.Fatalf("reading what was written: %v\n%s", err, buf.String())
+		}
+		sameRecords(t, "fuzz", again, first)
+	})
+}
+
+// FuzzParseWhen: a value that parses formats back to itself.
+func FuzzParseWhen(f *testing.F) {
+	for _, s := range []string{"2026-10-25", "2026-10-25T10:00:00", "2026-10-25T09:00:00Z",
+		"2026-10-25T10:00:00+01:00[Europe/Berlin]", "2026-10-25T10:00:00Z[Custom Zone]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := ParseWhen(s)
+		if err != nil || w.IsZero() {
+			return
+		}
+		back, err := ParseWhen(w.String())
+		if err != nil || !back.Time.Equal(w.Time) || back.String() != w.String() {
+			t.Fatalf("%q → %q → %+v, %v", s, w.String(), back, err)
+		}
+		_ = back.In(time.UTC)
+	})
+}
