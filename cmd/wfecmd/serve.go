@@ -27,6 +27,7 @@ type serveOptions struct {
 	reload    time.Duration
 	tz        string
 	dbConns   int
+	console   consoleOptions
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
@@ -36,6 +37,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.reload, "reload", timer.DefaultReloadInterval, "how often the timer tasks are read again")
 	fs.IntVar(&o.dbConns, "db-conns", defaultDBConns, "at most `N` open PostgreSQL connections of this node")
 	fs.StringVar(&o.tz, "tz", "", "time `ZONE` of cron expressions, e.g. Europe/Berlin (default WFE_TZ, else local); the same on every node")
+	o.console.flags(fs)
 }
 
 var serveOpts serveOptions
@@ -55,7 +57,12 @@ finish for up to --grace (then cancels them) and exits 0.
 Several nodes may serve one PostgreSQL database: each scheduled time of a timer
 runs on exactly one node, and imports of one mail configuration never overlap
 (a lease per configuration in the database, which expires when its node dies).
-On SQLite only one serve may run per database file.`,
+On SQLite only one serve may run per database file.
+
+serve also offers the admin console on --http (default 127.0.0.1:8080; --http
+off for none), over HTTPS with --tls-cert and --tls-key. Sign in with a user
+of 'wfe console user add'; see 'wfe status' for --quiet-factor and
+--failing-after.`,
 		Flags: serveOpts.flags,
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 0 {
@@ -120,6 +127,11 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		sched.Shutdown(context.WithoutCancel(ctx))
 		return fmt.Errorf("start the timers: %w", err)
 	}
+	cons, err := startConsole(ctx, env, st, sched, o.console, log)
+	if err != nil {
+		sched.Shutdown(context.WithoutCancel(ctx))
+		return err
+	}
 	log.Info("serve started", "db", string(st.Dialect()), "timers", len(sched.NextRuns()), "reload", o.reload.String(),
 		"grace", o.grace.String(), "tz", loc.String())
 	if env.watch.serveReady != nil {
@@ -142,6 +154,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 
 	log.Info("serve stopping: no new ticks; waiting for running timers", "grace", o.grace.String())
+	if err := cons.stop(context.WithoutCancel(ctx), o.grace); err != nil {
+		log.Warn("console stopped with requests still open", "err", err)
+	}
 	// Shutdown cancels the running timers after the grace period and then
 	// waits for them to return; the extra minute bounds a run that ignores
 	// its cancelled context.

@@ -111,7 +111,7 @@ func TestServeNodesOnPostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n.cmd = exec.Command(bin, "serve", "--node", n.name, "--reload", "1s", "--grace", "5s")
+		n.cmd = exec.Command(bin, "serve", "--http", "off", "--node", n.name, "--reload", "1s", "--grace", "5s")
 		n.cmd.Env, n.cmd.Stderr = environ, f
 		if err := n.cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -195,7 +195,7 @@ func (c *storeCLI) startServe(args ...string) *served {
 		Getenv: func(k string) string { return c.env[k] },
 		watch:  watchers{serveReady: func(string) { close(ready) }, timerStart: c.timerStart}}
 	go func() {
-		s.done <- Execute(ctx, root, env, append([]string{"--db", c.db, "serve"}, args...))
+		s.done <- Execute(ctx, root, env, append([]string{"--db", c.db, "serve", "--http", "off"}, args...))
 	}()
 	select {
 	case <-ready:

@@ -1,0 +1,117 @@
+package wfecmd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/wfehq/wfe/console"
+	"github.com/wfehq/wfe/store"
+)
+
+// consoleOptions are serve's flags for the admin console.
+type consoleOptions struct {
+	addr     string
+	tlsCert  string
+	tlsKey   string
+	watchdog watchdogOptions
+}
+
+// defaultConsoleAddr is where serve offers the console unless told
+// otherwise: loopback only, so it is reached through a reverse proxy or
+// an SSH tunnel until an admin chooses an address.
+const defaultConsoleAddr = "127.0.0.1:8080"
+
+func (o *consoleOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.addr, "http", defaultConsoleAddr, "serve the admin console on `ADDR` (host:port); off: no console")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve the console over HTTPS with this certificate `FILE` (PEM; with --tls-key)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "private key `FILE` of --tls-cert (PEM)")
+	o.watchdog.flags(fs)
+}
+
+// runningConsole is the console's HTTP server while serve runs.
+type runningConsole struct {
+	srv     *http.Server
+	done    chan error
+	stopped atomic.Bool // the scheduler is shutting down: /readyz says so
+}
+
+// startConsole listens on o.addr and serves the console beside the
+// timers; it returns nil with --http off.
+func startConsole(ctx context.Context, env *Env, st *store.Store, sched console.Scheduler, o consoleOptions, log *slog.Logger) (*runningConsole, error) {
+	if o.addr == "off" || o.addr == "" {
+		return nil, nil
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return nil, usagef("--tls-cert and --tls-key go together")
+	}
+	loc, err := cronLocation(env, "")
+	if err != nil {
+		return nil, err
+	}
+	wd, err := o.watchdog.config(loc)
+	if err != nil {
+		return nil, err
+	}
+	rc := &runningConsole{done: make(chan error, 1)}
+	h, err := console.New(console.Options{Store: st, Validate: env.storeValidator(st), Scheduler: sched, TLS: o.tlsCert != "",
+		Watchdog: wd, Logger: log.With("component", "console"), Ready: rc.ready})
+	if err != nil {
+		return nil, err
+	}
+	rc.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("console certificate: %w", err)
+		}
+		rc.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w (choose another address with --http ADDR, or --http off)", err)
+	}
+	go func() {
+		if rc.srv.TLSConfig != nil {
+			rc.done <- rc.srv.ServeTLS(ln, "", "")
+		} else {
+			rc.done <- rc.srv.Serve(ln)
+		}
+	}()
+	scheme := map[bool]string{true: "https", false: "http"}[o.tlsCert != ""]
+	log.Info("console listening", "url", scheme+"://"+ln.Addr().String()+"/")
+	if users, err := st.Console().ListUsers(ctx); err == nil && len(users) == 0 {
+		log.Warn("console: no console user yet; add one with: wfe console user add NAME --role admin --password-stdin")
+	}
+	return rc, nil
+}
+
+func (rc *runningConsole) ready() error {
+	if rc.stopped.Load() {
+		return errors.New("the scheduler is stopping")
+	}
+	return nil
+}
+
+// stop ends the console: no new requests, running ones may finish within
+// the grace period.
+func (rc *runningConsole) stop(ctx context.Context, grace time.Duration) error {
+	if rc == nil {
+		return nil
+	}
+	rc.stopped.Store(true)
+	ctx, cancel := context.WithTimeout(ctx, grace+5*time.Second)
+	defer cancel()
+	err := rc.srv.Shutdown(ctx)
+	if serr := <-rc.done; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
