@@ -79,6 +79,12 @@ func graphTimes(it Item, e GraphEvent) error {
 	if err != nil {
 		return fmt.Errorf("end: %w", err)
 	}
+	if end.IsZero() && !start.IsZero() { // as iCalendar reads an event without end
+		end = start
+		if start.DateOnly {
+			end = start.with(start.Time.AddDate(0, 0, 1))
+		}
+	}
 	it.SetWhen(FieldStart, start)
 	it.SetWhen(FieldEnd, end)
 	it.SetBool(FieldAllDay, e.IsAllDay)

@@ -70,6 +70,9 @@ func rangePart(r GraphRange, start When) (string, error) {
 	case "noEnd", "":
 		return "", nil
 	case "numbered":
+		if r.NumberOfOccurrences < 1 {
+			return "", fmt.Errorf("calendar: Graph recurrence range numbered needs numberOfOccurrences of 1 or more, not %d", r.NumberOfOccurrences)
+		}
 		return "COUNT=" + strconv.Itoa(r.NumberOfOccurrences), nil
 	case "endDate":
 		d, err := time.Parse(dateLayout, r.EndDate)
