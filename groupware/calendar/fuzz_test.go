@@ -12,14 +12,7 @@ import (
 // FuzzDecodeICS: whatever a server sends, reading never panics, and what
 // was read can be written and read again to the same records.
 func FuzzDecodeICS(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.ics"))
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	addSeedFiles(f, filepath.Join("testdata", "*.ics"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		first, err := DecodeICS(bytes.NewReader(data))
 		if err != nil {
@@ -59,14 +52,7 @@ func FuzzParseWhen(f *testing.F) {
 // FuzzFromGraphEvent: whatever Graph sends, reading never panics, and a
 // series written back to Graph reads again to the same record.
 func FuzzFromGraphEvent(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "graph", "*.json"))
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	addSeedFiles(f, filepath.Join("testdata", "graph", "*.json"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var gs GraphSeries
 		if json.Unmarshal(data, &gs) != nil {
@@ -86,4 +72,19 @@ func FuzzFromGraphEvent(f *testing.F) {
 		}
 		sameRecords(t, "fuzz", []Series{again}, []Series{first})
 	})
+}
+
+// addSeedFiles seeds a fuzz target with the files matching pattern.
+func addSeedFiles(f *testing.F, pattern string) {
+	files, _ := filepath.Glob(pattern)
+	if len(files) == 0 {
+		f.Fatalf("no seed files match %s", pattern)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 }
