@@ -13,8 +13,19 @@
 // as it is on a CalDAV server. The CRM side builds the same fields from an
 // activity (BESPRECHUNG, TERMIN or task). To write, the applier turns the
 // planned fields back into a Series with SeriesFromFields and writes it
-// with EncodeICS or ToGraphEvent. Occurrences lists the instances of a
-// series in a time range, for the CRM's views and for matching.
+// with EncodeICS or ToGraphEvent (ToTodoTask and FromTodoTask for
+// Microsoft To Do). Occurrences lists the instances of a series in a time
+// range, for the CRM's views and for matching.
+//
+// Nothing read is dropped. What cannot be read exactly is kept and noted
+// in the problems field, which the engine shows in its preview and run
+// records and leaves out of comparisons: a zone the zone database lacks,
+// a VTIMEZONE that disagrees with it, bytes that are not UTF-8. A rule the
+// RRULE library rejects is kept as text and marked unexpandable;
+// Occurrences then returns ErrUnexpandable with the first instance only.
+// A rule Graph's patterns cannot express gives ErrNotRepresentable from
+// ToGraphEvent: the engine keeps that series where it is and reports it
+// rather than writing it without its rule.
 //
 // # Fields
 //
