@@ -82,8 +82,11 @@ func SendQueued(ctx context.Context, d Deps, q Queued) (Attempt, error) {
 	if q.Message.MessageID == "" {
 		q.Message.MessageID = newMessageID(q.Message.From)
 	}
+	// stored as held by this process, so that no retry elsewhere sends it
+	// while its first attempt is under way
 	now := d.now()
-	e := &outbox.Entry{Kind: q.Kind, MailConfigID: q.Config.ID, QueuedAt: now, NextAttemptAt: &now}
+	until := now.Add(claimFor)
+	e := &outbox.Entry{Kind: q.Kind, MailConfigID: q.Config.ID, QueuedAt: now, NextAttemptAt: &now, ClaimedBy: d.node(), ClaimedUntil: &until}
 	if q.RunAs != nil {
 		e.EmployeeID = &q.RunAs.ID
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,5 +236,28 @@ func TestOutboxKeepsNoSecret(t *testing.T) {
 	}
 	if e.LastError == "" || e.ErrorClass != "permanent" {
 		t.Fatalf("entry %+v", e)
+	}
+}
+
+// A mail being sent for the first time is held by its sender: a retry
+// elsewhere while the server has not yet answered does not send it too.
+func TestFirstAttemptIsHeld(t *testing.T) {
+	f := newQueueFixture(t, storetest.Open(t), 0, 0)
+	other := sendmail.Deps{Store: f.st, Now: func() time.Time { return f.now.Add(time.Minute) }, Node: "other", Logger: slog.New(slog.DiscardHandler)}
+	var (
+		first atomic.Bool
+		rep   sendmail.RetryReport
+		err   error
+	)
+	f.srv.OnData = func() {
+		if first.CompareAndSwap(false, true) {
+			rep, err = sendmail.RetryDue(f.ctx, other, sendmail.RetryOptions{})
+		}
+	}
+	a, serr := sendmail.SendQueued(f.ctx, f.d, f.forward())
+	must(t, serr)
+	must(t, err)
+	if a.State != outbox.StateSent || rep.Attempted != 0 || len(f.srv.Received()) != 1 {
+		t.Fatalf("attempt %+v, other process %+v, %d received", a, rep, len(f.srv.Received()))
 	}
 }

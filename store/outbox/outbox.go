@@ -106,8 +106,9 @@ type Repo struct{ db *sqldb.DB }
 func New(db *sqldb.DB) *Repo { return &Repo{db: db} }
 
 // Add stores a new entry: pending unless e.State says otherwise, queued
-// at e.QueuedAt and due at e.NextAttemptAt (both default to now). The
-// message, recipients and subject come from msg.
+// at e.QueuedAt and due at e.NextAttemptAt (both default to now), held
+// by e.ClaimedBy until e.ClaimedUntil when set (a sender that attempts it
+// at once). The message, recipients and subject come from msg.
 func (r *Repo) Add(ctx context.Context, e *Entry, msg Message) error {
 	if e.Kind == "" || e.MailConfigID == 0 {
 		return fmt.Errorf("add outbox entry: kind and mail configuration are required: %w", sqldb.ErrInvalid)
@@ -129,7 +130,7 @@ func (r *Repo) Add(ctx context.Context, e *Entry, msg Message) error {
 		e.NextAttemptAt = &e.QueuedAt
 	}
 	e.QueuedAt, e.CreatedAt, e.UpdatedAt = e.QueuedAt.UTC(), now, now
-	e.NextAttemptAt, e.SentAt = utc(e.NextAttemptAt), utc(e.SentAt)
+	e.NextAttemptAt, e.SentAt, e.ClaimedUntil = utc(e.NextAttemptAt), utc(e.SentAt), utc(e.ClaimedUntil)
 	return sqldb.Translate(r.db.WithContext(ctx).Omit("id").Create(e).Error, "add outbox entry")
 }
 

@@ -20,6 +20,9 @@ import (
 // message.
 type FlakySMTP struct {
 	Addr string // 127.0.0.1:port
+	// OnData, when set, is called as each message arrives, before the
+	// server answers it (to act while a client waits for the answer).
+	OnData func()
 
 	mu       sync.Mutex
 	failLeft int
@@ -92,6 +95,9 @@ func (ss *session) Data(r io.Reader) error {
 		return err
 	}
 	s := ss.srv
+	if s.OnData != nil {
+		s.OnData()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.attempts++
