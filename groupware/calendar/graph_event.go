@@ -16,9 +16,10 @@ func FromGraphEvent(gs GraphSeries) (Series, error) {
 	}
 	s := Series{Master: master}
 	start, _ := master.When(FieldStart)
+	days := graphDayZone(gs.Master.Start)
 	var exdates []When
 	for _, inst := range gs.Instances {
-		rid, err := recurrenceIDFromGraph(inst.OriginalStart, start)
+		rid, err := recurrenceIDFromGraph(inst.OriginalStart, start, days)
 		if err != nil {
 			return Series{}, fmt.Errorf("calendar: Graph event %q instance %q: %w", gs.Master.ID, inst.ID, err)
 		}
@@ -92,8 +93,10 @@ func graphTimes(it Item, e GraphEvent) error {
 }
 
 // recurrenceIDFromGraph places Graph's originalStart (an instant) in the
-// kind and zone of the series' start.
-func recurrenceIDFromGraph(original string, start When) (When, error) {
+// kind and zone of the series' start. The instances of an all-day series
+// start at midnight in the zone the series was given (days), so their
+// date is taken there.
+func recurrenceIDFromGraph(original string, start When, days *time.Location) (When, error) {
 	t, err := time.Parse(time.RFC3339, original)
 	if err != nil {
 		return When{}, fmt.Errorf("originalStart %q: %w", original, err)
@@ -101,7 +104,19 @@ func recurrenceIDFromGraph(original string, start When) (When, error) {
 	if start.Zone != "" && !start.Unknown {
 		return When{Time: t.In(start.Time.Location()), Zone: start.Zone}, nil
 	}
-	return start.with(t.UTC()), nil
+	return start.with(t.In(days)), nil
+}
+
+// graphDayZone is the zone of a series' start as Graph gave it, UTC when
+// it names none the zone database knows.
+func graphDayZone(gdt *GraphDateTime) *time.Location {
+	if gdt == nil || isGraphUTC(gdt.TimeZone) {
+		return time.UTC
+	}
+	if _, loc := resolveZone(gdt.TimeZone); loc != nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // recurrenceIDToGraph gives the instant of an instance's original start;

@@ -49,6 +49,8 @@ func TestFromGraphEvent(t *testing.T) {
 		{"daily-across-dst.json", map[string]string{
 			FieldRecurrence: "FREQ=DAILY;UNTIL=20261026T225959Z", FieldStart: "2026-10-24T09:00:00+02:00[Europe/Berlin]"}},
 		{"all-day.json", map[string]string{FieldStart: "2026-10-24", FieldEnd: "2026-10-27", FieldAllDay: "true"}},
+		{"all-day-weekly-exceptions.json", map[string]string{FieldStart: "2026-10-23", FieldAllDay: "true",
+			FieldRecurrence: "FREQ=WEEKLY;BYDAY=FR;UNTIL=20261127", FieldExdates: "2026-11-06"}},
 		{"cancelled-series.json", map[string]string{
 			FieldStatus: "cancelled", FieldStart: "2026-11-05T15:00:00Z", FieldRecurrence: "FREQ=MONTHLY;BYDAY=TH;BYSETPOS=1"}},
 		{"unknown-zone.json", map[string]string{FieldStart: "2026-11-02T09:00:00Z[Customized Time Zone]"}},
@@ -133,6 +135,26 @@ func TestICalToGraphAndBack(t *testing.T) {
 			t.Fatalf("%s: %v", file, err)
 		}
 		sameRecords(t, file, []Series{back}, []Series{first})
+	}
+}
+
+// TestAllDayGraphSeries: Graph gives the original start of an all-day
+// instance as local midnight in UTC; its date is taken in the series' zone.
+func TestAllDayGraphSeries(t *testing.T) {
+	s, err := FromGraphEvent(readGraphFile(t, "all-day-weekly-exceptions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Overrides) != 1 || s.Overrides[0][FieldRecurrenceID] != "2026-10-30" || s.Overrides[0][FieldStart] != "2026-10-29" {
+		t.Fatalf("override %v", s.Overrides)
+	}
+	got, err := Occurrences(s, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "2026-10-23/2026-10-24 2026-10-29/2026-10-30 2026-11-13/2026-11-14 2026-11-20/2026-11-21 2026-11-27/2026-11-28"
+	if starts(got) != want {
+		t.Errorf("occurrences\n got %s\nwant %s", starts(got), want)
 	}
 }
 
