@@ -52,6 +52,15 @@ func TestFromICal(t *testing.T) {
 				FieldRecurrence: "FREQ=SOMETIMES;BYDAY=XX", FieldUnexpandable: "true", FieldSubject: "Odd rule"})
 			wantProblem(t, s[0].Master, "not expanded")
 		}},
+		{"instances-only.ics", func(t *testing.T, s []Series) {
+			wantProblem(t, s[0].Master, "only instances of this series were given")
+			wantFields(t, "instance", s[0].Overrides[0], map[string]string{
+				FieldRecurrenceID: "2026-11-09T10:00:00+01:00[Europe/Berlin]", FieldStart: "2026-11-09T11:00:00+01:00[Europe/Berlin]"})
+			var buf bytes.Buffer
+			if err := EncodeICS(&buf, testStamp, s...); err != nil || strings.Count(buf.String(), "BEGIN:VEVENT") != 1 {
+				t.Errorf("written back as %v:\n%s", err, buf.String())
+			}
+		}},
 		{"task.ics", func(t *testing.T, s []Series) {
 			wantFields(t, "done task", s[0].Master, map[string]string{
 				FieldKind: KindTask, FieldSubject: "Angebot schicken", FieldBody: "an Müller GmbH",

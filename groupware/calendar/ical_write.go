@@ -37,7 +37,7 @@ func ToICal(stamp time.Time, series ...Series) (*ical.Calendar, error) {
 	}
 	cal.Children = append(cal.Children, vtzs...)
 	for _, s := range series {
-		for _, it := range append([]Item{s.Master}, s.Overrides...) {
+		for _, it := range writtenItems(s) {
 			c, err := component(it, stamp)
 			if err != nil {
 				return nil, fmt.Errorf("calendar: UID %q recurrence %q: %w", it[FieldUID], it[FieldRecurrenceID], err)
@@ -180,4 +180,14 @@ func writeRecurrence(props ical.Props, it Item) error {
 		props.Add(whenProp(ical.PropExceptionDates, w))
 	}
 	return nil
+}
+
+// writtenItems are the components a series is written as: its master and
+// overrides, less a master that has no start because only instances were
+// read (see FromICal).
+func writtenItems(s Series) []Item {
+	if s.Master[FieldStart] == "" && len(s.Overrides) > 0 {
+		return s.Overrides
+	}
+	return append([]Item{s.Master}, s.Overrides...)
 }

@@ -50,6 +50,9 @@ func Occurrences(s Series, from, to time.Time) (Expansion, error) {
 	if m[FieldStatus] == "cancelled" {
 		return Expansion{}, nil
 	}
+	if m[FieldStart] == "" && len(s.Overrides) > 0 { // only instances were given
+		return instancesOnly(s, from, to)
+	}
 	start, end, err := span(m)
 	if err != nil {
 		return Expansion{}, err
@@ -67,9 +70,7 @@ func Occurrences(s Series, from, to time.Time) (Expansion, error) {
 	}
 	ex.walk(rule.Iterator())
 	ex.addMovedIn()
-	sort.SliceStable(ex.out.Occurrences, func(i, j int) bool {
-		return ex.out.Occurrences[i].Start.In(nil).Before(ex.out.Occurrences[j].Start.In(nil))
-	})
+	sortByStart(ex.out.Occurrences)
 	return ex.out, nil
 }
 
@@ -119,4 +120,18 @@ func newRule(m Item, start When) (*rrule.RRule, error) {
 		}
 	}
 	return nil, fmt.Errorf("UID %q RRULE %q: %v: %w", m[FieldUID], m[FieldRecurrence], err, ErrUnexpandable)
+}
+
+func instancesOnly(s Series, from, to time.Time) (Expansion, error) {
+	ex := &expander{from: from, to: to, master: s.Master}
+	if err := ex.index(s); err != nil {
+		return Expansion{}, err
+	}
+	ex.addMovedIn()
+	sortByStart(ex.out.Occurrences)
+	return ex.out, nil
+}
+
+func sortByStart(list []Occurrence) {
+	sort.SliceStable(list, func(i, j int) bool { return list[i].Start.In(nil).Before(list[j].Start.In(nil)) })
 }

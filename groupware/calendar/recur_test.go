@@ -56,6 +56,9 @@ func TestOccurrences(t *testing.T) {
 		{"single event", series(map[string]string{FieldUID: "one", FieldStart: "2026-11-01T08:00:00", FieldEnd: "2026-11-01T09:00:00"}),
 			time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC),
 			"2026-11-01T08:00:00/2026-11-01T09:00:00"},
+		{"only an instance was given", decodeFile(t, "instances-only.ics")[0],
+			time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+			"2026-11-09T11:00:00+01:00[Europe/Berlin]/2026-11-09T12:00:00+01:00[Europe/Berlin]"},
 		{"cancelled series", decodeFile(t, "cancelled-series.ics")[0],
 			time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), ""},
 	}
