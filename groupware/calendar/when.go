@@ -3,6 +3,7 @@ package calendar
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -105,13 +106,25 @@ func wrapWhen(s string, err error) error {
 	return nil
 }
 
+// zoneCache holds the zones loaded so far: time.LoadLocation reads and
+// parses the zone file on every call.
+var zoneCache sync.Map // name → *time.Location
+
 // LoadZone loads an IANA zone. Empty names and names that are not IANA
 // names (a Windows name must go through wintz first) fail.
 func LoadZone(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
 		return nil, fmt.Errorf("calendar: %q is not a time zone name", name)
 	}
-	return time.LoadLocation(name)
+	if loc, ok := zoneCache.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zoneCache.Store(name, loc)
+	return loc, nil
 }
 
 // In gives the wall-clock time of w as a time.Time: dates and floating
