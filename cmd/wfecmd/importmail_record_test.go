@@ -88,7 +88,10 @@ func TestImportMailRunRecord(t *testing.T) {
 // records the failed run with how many mails were committed: exactly the
 // activities stored, which the next run does not import again.
 func TestImportMailStoppedMidwayRecordsCommitted(t *testing.T) {
-	c := newStoreCLI(t)
+	eachStoreCLI(t, testImportStoppedMidway)
+}
+
+func testImportStoppedMidway(t *testing.T, c *storeCLI, st *store.Store) {
 	srv := mailtest.StartIMAP(t, mailtest.IMAPOptions{Users: map[string]string{"info": testPassword}})
 	const total = 6
 	for i := 0; i < total; i++ {
@@ -102,7 +105,7 @@ func TestImportMailStoppedMidwayRecordsCommitted(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	run, rec := importRunOf(t, c, errs)
-	acts, err := c.store().ListActivities(context.Background(), store.ActivityFilter{})
+	acts, err := st.ListActivities(context.Background(), store.ActivityFilter{})
 	must(t, err)
 	r := rec.Results[0]
 	if run.Status != store.RunFailed || r.Error == "" || rec.ErrorClass == "" {
