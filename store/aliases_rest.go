@@ -34,6 +34,7 @@ type (
 const (
 	TimerWorkflow       = timers.TimerWorkflow
 	TimerMailAutoImport = timers.TimerMailAutoImport
+	TimerGroupwareSync  = timers.TimerGroupwareSync
 )
 
 // Workflow definitions (store/defs).

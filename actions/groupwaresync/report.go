@@ -1,6 +1,10 @@
 package groupwaresync
 
-import "github.com/wfehq/wfe/actions/groupwaresync/plan"
+import (
+	"fmt"
+
+	"github.com/wfehq/wfe/actions/groupwaresync/plan"
+)
 
 // Report is what a run (or preview) of one rule did, per employee; the
 // preview's JSON shape (R58).
@@ -8,6 +12,9 @@ type Report struct {
 	Rule      string           `json:"rule"`
 	Preview   bool             `json:"preview,omitempty"`
 	Employees []EmployeeReport `json:"employees"`
+	// Error says why the rule could not run at all (unknown rule, bad
+	// filter or mapping); set by RunActive only.
+	Error string `json:"error,omitempty"`
 }
 
 // EmployeeReport counts one employee's part of a run.
@@ -34,12 +41,22 @@ func (r *EmployeeReport) count(s plan.Summary) {
 	r.OnlyInGroupware, r.Conflicts, r.Linked, r.Refused = s.OnlyInGroupware, s.Conflicts, s.Linked, s.Refused
 }
 
+// Summary is one line of counts.
+func (r *EmployeeReport) Summary() string {
+	return fmt.Sprintf("%s: to groupware %d new, %d changed, %d deleted; to crm %d new, %d changed, %d deleted; %d only in groupware, %d conflicts, %d linked, %d failed",
+		r.Login, r.ToGroupware.New, r.ToGroupware.Changed, r.ToGroupware.Deleted, r.ToCRM.New, r.ToCRM.Changed,
+		r.ToCRM.Deleted, r.OnlyInGroupware, r.Conflicts, r.Linked, r.Failed)
+}
+
 func (r *EmployeeReport) fail(err error) {
 	r.Errors = append(r.Errors, err.Error())
 }
 
-// Failed reports whether any employee had an error.
+// Failed reports whether the rule or any employee had an error.
 func (r *Report) Failed() bool {
+	if r.Error != "" {
+		return true
+	}
 	for _, e := range r.Employees {
 		if len(e.Errors) > 0 {
 			return true

@@ -36,6 +36,9 @@ type Options struct {
 	Preview bool
 	// AllowMassDelete lifts the mass-delete guard for this run.
 	AllowMassDelete bool
+	// NoRecord leaves out the run record (the caller records the run:
+	// a workflow's step, the built-in timer).
+	NoRecord bool
 }
 
 // run is one rule's sync for one employee.
@@ -100,7 +103,7 @@ func (r *Runner) Run(ctx context.Context, ruleName string, opts Options) (*Repor
 		one.sync(ctx, opts)
 		rep.Employees = append(rep.Employees, *one.rep)
 	}
-	if !opts.Preview {
+	if !opts.Preview && !opts.NoRecord {
 		if err := r.record(ctx, rep, started); err != nil {
 			return rep, err
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wfehq/wfe/actions/basic"
 	"github.com/wfehq/wfe/actions/bccimport"
+	"github.com/wfehq/wfe/actions/groupwaresync"
 	"github.com/wfehq/wfe/actions/mailimport"
 	"github.com/wfehq/wfe/actions/rules"
 	"github.com/wfehq/wfe/actions/sendmail"
@@ -60,5 +61,6 @@ func builtinRegistry(d Deps) *engine.Registry {
 	sendmail.Register(reg, sendmail.Deps{Store: d.Store, Logger: d.Logger})
 	bccimport.Register(reg, mdeps)
 	rules.Register(reg, mdeps)
+	groupwaresync.Register(reg, groupwaresync.Deps{Store: d.Store})
 	return reg
 }

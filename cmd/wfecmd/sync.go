@@ -21,9 +21,7 @@ func printSyncReport(env *Env, rep *groupwaresync.Report, asJSON bool) error {
 		}
 	} else {
 		for _, e := range rep.Employees {
-			fmt.Fprintf(env.Stdout, "%s: to groupware %d new, %d changed, %d deleted; to crm %d new, %d changed, %d deleted; %d only in groupware, %d conflicts, %d linked, %d failed\n",
-				e.Login, e.ToGroupware.New, e.ToGroupware.Changed, e.ToGroupware.Deleted, e.ToCRM.New, e.ToCRM.Changed,
-				e.ToCRM.Deleted, e.OnlyInGroupware, e.Conflicts, e.Linked, e.Failed)
+			fmt.Fprintln(env.Stdout, e.Summary())
 			printEmployeeNotes(env, e)
 		}
 	}

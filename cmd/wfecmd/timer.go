@@ -59,7 +59,7 @@ func timerStore(ctx context.Context, env *Env) (*store.Store, error) {
 		return nil, err
 	}
 	if err := ensureBuiltinTimers(ctx, st); err != nil {
-		return nil, fmt.Errorf("create the built-in timer %s: %w", builtinAutoImport, err)
+		return nil, fmt.Errorf("create the built-in timers: %w", err)
 	}
 	return st, nil
 }
@@ -385,8 +385,8 @@ missing run-as employee).`,
 			if len(args) != 1 {
 				return usagef("remove needs exactly one NAME")
 			}
-			if args[0] == builtinAutoImport {
-				return fmt.Errorf("timer %s is built in and cannot be removed; disable it with 'wfe timer disable %s'", builtinAutoImport, builtinAutoImport)
+			if isBuiltinTimer(args[0]) {
+				return fmt.Errorf("timer %s is built in and cannot be removed; disable it with 'wfe timer disable %s'", args[0], args[0])
 			}
 			st, err := timerStore(ctx, env)
 			if err != nil {

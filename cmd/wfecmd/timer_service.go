@@ -20,21 +20,35 @@ const (
 	builtinAutoImportEvery = 10 * time.Minute
 )
 
-// ensureBuiltinTimers creates the built-in MAIL_AUTO_IMPORT timer when it is
-// missing (first start of serve, first use of `wfe timer`). It imports the
-// configurations flagged "import automatically"; with none flagged it does
+// ensureBuiltinTimers creates the built-in timers when they are missing
+// (first start of serve, first use of `wfe timer`): MAIL_AUTO_IMPORT
+// imports the configurations flagged "import automatically",
+// GROUPWARE_SYNC runs the active sync rules; with nothing to do they do
 // nothing.
 func ensureBuiltinTimers(ctx context.Context, st *store.Store) error {
-	_, err := st.GetTimer(ctx, builtinAutoImport)
-	if !errors.Is(err, store.ErrNotFound) {
-		return err
+	for _, t := range []store.TimerTask{
+		{Name: builtinAutoImport, Type: store.TimerMailAutoImport, Every: builtinAutoImportEvery, Active: true},
+		{Name: builtinGroupwareSync, Type: store.TimerGroupwareSync, Every: builtinGroupwareSyncEvery, Active: true},
+	} {
+		_, err := st.GetTimer(ctx, t.Name)
+		if !errors.Is(err, store.ErrNotFound) {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		err = st.CreateTimer(ctx, &t)
+		if err != nil && !errors.Is(err, store.ErrConflict) { // ErrConflict: another process created it meanwhile
+			return err
+		}
 	}
-	err = st.CreateTimer(ctx, &store.TimerTask{Name: builtinAutoImport, Type: store.TimerMailAutoImport,
-		Every: builtinAutoImportEvery, Active: true})
-	if errors.Is(err, store.ErrConflict) { // another process created it meanwhile
-		return nil
-	}
-	return err
+	return nil
+}
+
+// isBuiltinTimer tells the timers wfe creates itself, which can be
+// disabled but not removed.
+func isBuiltinTimer(name string) bool {
+	return name == builtinAutoImport || name == builtinGroupwareSync
 }
 
 // taskOf converts a stored timer task for the scheduler. UpdatedAt is left
@@ -150,6 +164,8 @@ func (s *timerService) execute(ctx context.Context, t timer.Task, tick timer.Tic
 		}
 	case timer.KindMailAutoImport:
 		r, err = s.autoImport(ctx, t, tick, started)
+	case timer.KindGroupwareSync:
+		r, err = s.groupwareSync(ctx, t, tick, started)
 	default:
 		err = fmt.Errorf("timer %q: unknown type %q", t.Name, t.Kind)
 		r = s.newRun(t, tick, started, store.RunFailed, err)

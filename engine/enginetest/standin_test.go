@@ -7,6 +7,7 @@ import (
 
 	"github.com/wfehq/wfe/actions/basic"
 	"github.com/wfehq/wfe/actions/bccimport"
+	"github.com/wfehq/wfe/actions/groupwaresync"
 	"github.com/wfehq/wfe/actions/mailimport"
 	"github.com/wfehq/wfe/actions/rules"
 	"github.com/wfehq/wfe/actions/sendmail"
@@ -23,6 +24,7 @@ func realRegistry() *engine.Registry {
 	sendmail.Register(reg, sendmail.Deps{})
 	bccimport.Register(reg, mailimport.Deps{})
 	rules.Register(reg, mailimport.Deps{})
+	groupwaresync.Register(reg, groupwaresync.Deps{})
 	return reg
 }
 

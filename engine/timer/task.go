@@ -19,6 +19,9 @@ const (
 	// KindMailAutoImport imports every mail configuration flagged
 	// "import automatically" (docs/REQUIREMENTS.md R18).
 	KindMailAutoImport Kind = "MAIL_AUTO_IMPORT"
+	// KindGroupwareSync runs every active groupware sync rule as
+	// CRM_SERVICE (docs/REQUIREMENTS.md R56).
+	KindGroupwareSync Kind = "GROUPWARE_SYNC"
 )
 
 // MinEvery is the shortest period a task may have.
@@ -86,9 +89,9 @@ func (t Task) schedule(loc *time.Location) (schedule, error) {
 		if t.WorkflowID == "" {
 			return nil, t.invalid("kind %s needs a workflow id", t.Kind)
 		}
-	case KindMailAutoImport:
+	case KindMailAutoImport, KindGroupwareSync:
 	default:
-		return nil, t.invalid("unknown kind %q (want %s or %s)", t.Kind, KindWorkflow, KindMailAutoImport)
+		return nil, t.invalid("unknown kind %q (want %s, %s or %s)", t.Kind, KindWorkflow, KindMailAutoImport, KindGroupwareSync)
 	}
 	if !t.Start.IsZero() && !t.End.IsZero() && t.End.Before(t.Start) {
 		return nil, t.invalid("end %s is before start %s", t.End.Format(time.RFC3339), t.Start.Format(time.RFC3339))

@@ -16,6 +16,7 @@ import (
 const (
 	TimerWorkflow       = "WORKFLOW"
 	TimerMailAutoImport = "MAIL_AUTO_IMPORT"
+	TimerGroupwareSync  = "GROUPWARE_SYNC"
 )
 
 // TimerTask is a scheduled job: either a workflow run (name = WorkFlowID
@@ -64,9 +65,9 @@ func validateTimer(t *TimerTask) error {
 		if t.WorkflowID == "" {
 			t.WorkflowID = t.Name
 		}
-	case TimerMailAutoImport:
+	case TimerMailAutoImport, TimerGroupwareSync:
 	default:
-		return fmt.Errorf("timer %s: type %q is not %s or %s: %w", t.Name, t.Type, TimerWorkflow, TimerMailAutoImport, sqldb.ErrInvalid)
+		return fmt.Errorf("timer %s: type %q is not %s, %s or %s: %w", t.Name, t.Type, TimerWorkflow, TimerMailAutoImport, TimerGroupwareSync, sqldb.ErrInvalid)
 	}
 	if (t.Every > 0) == (t.Cron != "") {
 		return fmt.Errorf("timer %s: give either a period or a cron expression: %w", t.Name, sqldb.ErrInvalid)
