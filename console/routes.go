@@ -66,6 +66,11 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/runs", Read, s.runsPage},
 		{"GET", "/runs/{id}", Read, s.runPage},
 		{"GET", "/audit", Read, s.auditPage},
+		{"GET", "/mailconfigs", Read, s.mailConfigsPage},
+		{"POST", "/mailconfigs", Change, s.saveMailConfig},
+		{"GET", "/mailconfigs/{id}", Read, s.mailConfigPage},
+		{"POST", "/mailconfigs/{id}", Change, s.saveMailConfig},
+		{"POST", "/mailconfigs/{id}/test", Change, s.testMailConfig},
 	}
 }
 

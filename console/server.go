@@ -43,6 +43,9 @@ type Options struct {
 	Validate store.ValidateFunc
 	// Scheduler runs timers on demand; nil disables "run now".
 	Scheduler Scheduler
+	// TestMailConfig checks a configuration's accounts ("test account");
+	// nil hides the button.
+	TestMailConfig TestMailConfigFunc
 	// Ready tells /readyz whether the scheduler is running (nil: it is
 	// not checked).
 	Ready func() error

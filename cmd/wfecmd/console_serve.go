@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,7 +63,10 @@ func startConsole(ctx context.Context, env *Env, st *store.Store, sched console.
 	}
 	rc := &runningConsole{done: make(chan error, 1)}
 	h, err := console.New(console.Options{Store: st, Validate: env.storeValidator(st), Scheduler: sched, TLS: o.tlsCert != "",
-		Watchdog: wd, Logger: log.With("component", "console"), Ready: rc.ready})
+		Watchdog: wd, Logger: log.With("component", "console"), Ready: rc.ready,
+		TestMailConfig: func(ctx context.Context, matchCode string, w io.Writer) error {
+			return mailConfigTest(ctx, &Env{Stdout: w, Stderr: w, Getenv: env.Getenv, Extensions: env.Extensions}, st, matchCode, "")
+		}})
 	if err != nil {
 		return nil, err
 	}

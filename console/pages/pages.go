@@ -30,7 +30,7 @@ func Static() fs.FS {
 // Parse parses every page with the layout; the map is keyed by page name
 // (the file name without .html).
 func Parse() (map[string]*template.Template, error) {
-	layout, err := template.New("layout").Funcs(funcs).ParseFS(templates, "templates/layout.html")
+	layout, err := template.New("layout").Funcs(funcs).ParseFS(templates, "templates/layout.html", "templates/mailfields.html")
 	if err != nil {
 		return nil, fmt.Errorf("page layout: %w", err)
 	}
@@ -41,7 +41,7 @@ func Parse() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		page := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if page == "layout" {
+		if page == "layout" || page == "mailfields" {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templates, n)
