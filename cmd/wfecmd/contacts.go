@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/syncstate"
 )
 
 func init() {
@@ -55,9 +56,38 @@ reported as FILE:LINE: reason on stderr and the command exits with status
 			}
 			return nil
 		},
-	}, listCommand("list contacts with their business partners", (*store.Store).ListContacts,
-		"ID\tNAME\tEMAIL\tPARTNER\tROLES", func(c store.ContactMatch) string {
-			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", c.Contact.ID, strings.TrimSpace(c.Contact.FirstName+" "+c.Contact.LastName),
-				c.Contact.Email, c.Partner.Name, strings.Join(c.Partner.Roles, ", "))
+	}, listCommand("list contacts with their business partners", listContactRows,
+		"ID\tNAME\tEMAIL\tPARTNER\tROLES", func(c contactRow) string {
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", c.ID, strings.TrimSpace(c.FirstName+" "+c.LastName),
+				c.Email, c.Partner, strings.Join(c.PartnerRoles, ", "))
 		}))
+}
+
+// contactRow is a contact as `contacts list` shows it: its fields, and
+// its business partner by name and roles.
+type contactRow struct {
+	syncstate.Contact
+	PartnerRoles []string `json:"partner_roles"`
+}
+
+// listContactRows reads the contacts with every mapped column and their
+// partners' roles.
+func listContactRows(st *store.Store, ctx context.Context) ([]contactRow, error) {
+	matches, err := st.ListContacts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	roles := map[int64][]string{}
+	for _, m := range matches {
+		roles[m.Contact.ID] = m.Partner.Roles
+	}
+	cs, err := st.Sync().ListContacts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]contactRow, len(cs))
+	for i, c := range cs {
+		rows[i] = contactRow{Contact: c, PartnerRoles: nonNil(roles[c.ID])}
+	}
+	return rows, nil
 }

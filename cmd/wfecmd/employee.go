@@ -56,8 +56,8 @@ encrypted.`,
 			fmt.Fprintf(env.Stdout, "employee %s added (id %d)\n", e.Login, e.ID)
 			return nil
 		},
-	}, listCommand("list employees", (*store.Store).ListEmployees,
-		"ID\tLOGIN\tNAME\tEMAIL\tGROUPWARE LOGIN\tLOCKED", func(e store.Employee) string {
+	}, listCommand("list employees", listEmployeeRows,
+		"ID\tLOGIN\tNAME\tEMAIL\tGROUPWARE LOGIN\tLOCKED", func(e employeeRow) string {
 			locked := yesNo(e.Locked)
 			if e.Locked && e.LockedReason != "" {
 				locked += " (" + e.LockedReason + ")"

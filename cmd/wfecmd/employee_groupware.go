@@ -96,3 +96,42 @@ func setEmployeeGroupware(ctx context.Context, st *store.Store, e *store.Employe
 	}
 	return nil
 }
+
+// employeeRow is an employee as `employee list` shows it: the stored
+// fields and the groupware account's state for sync.
+type employeeRow struct {
+	store.Employee
+	// GroupwareLocked is the lock (AutoImpPwEx) a refused groupware
+	// sign-in set: sync and import skip the employee until the
+	// credentials change.
+	GroupwareLocked bool `json:"groupware_locked"`
+	// GroupwareConfig is the mail configuration whose groupware the sync
+	// uses ("" = none).
+	GroupwareConfig string `json:"groupware_config"`
+}
+
+// listEmployeeRows reads the employees with their groupware state.
+func listEmployeeRows(st *store.Store, ctx context.Context) ([]employeeRow, error) {
+	emps, err := st.ListEmployees(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfgs, err := st.Sync().GroupwareConfigs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	rows := make([]employeeRow, len(emps))
+	for i, e := range emps {
+		rows[i] = employeeRow{Employee: e, GroupwareLocked: e.Locked}
+		if id, ok := cfgs[e.ID]; ok {
+			if _, seen := names[id]; !seen {
+				if c, err := st.GetMailConfig(ctx, id); err == nil {
+					names[id] = c.MatchCode
+				}
+			}
+			rows[i].GroupwareConfig = names[id]
+		}
+	}
+	return rows, nil
+}

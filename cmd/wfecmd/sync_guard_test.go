@@ -244,7 +244,13 @@ func TestSyncDAVLock(t *testing.T) {
 	if got := d.srv.Proxy.RefusedLogins(); got != refused || code != 0 || !strings.Contains(anna.Skipped, "locked") || len(bob.Errors) != 0 {
 		t.Fatalf("second run: exit %d, %+v, refused logins %d → %d", code, rep, refused, got)
 	}
+	if locked := d.groupwareLocked(); !locked["anna"] || locked["bob"] {
+		t.Fatalf("employee list --json groupware_locked: %v", locked)
+	}
 	d.okIn(d.srv.Password, "employee", "set", "anna", "--groupware-password-stdin")
+	if locked := d.groupwareLocked(); locked["anna"] {
+		t.Fatalf("new credentials left the lock: %v", locked)
+	}
 	rep, _ = d.syncRun("sync", "run", "customers")
 	if anna = byLogin(t, rep, "anna"); len(anna.Errors) != 0 || anna.Skipped != "" || anna.Linked != 2 || len(d.cards()) != 2 {
 		t.Fatalf("run after new credentials: %+v, %d cards", anna, len(d.cards()))
@@ -287,4 +293,24 @@ func TestSyncGraphConflictAndLock(t *testing.T) {
 	if fake.SignIns() != before || len(rep.Employees[0].Errors) == 0 || !strings.Contains(rep.Employees[0].Errors[0], "locked") {
 		t.Fatalf("run while locked: %+v, sign-ins %d → %d", rep, before, fake.SignIns())
 	}
+}
+
+// groupwareLocked reads groupware_locked from `employee list --json`.
+func (c *storeCLI) groupwareLocked() map[string]bool {
+	c.t.Helper()
+	var rows []struct {
+		Login  string `json:"login"`
+		Locked *bool  `json:"groupware_locked"`
+	}
+	if err := json.Unmarshal([]byte(c.ok("employee", "list", "--json")), &rows); err != nil {
+		c.t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, r := range rows {
+		if r.Locked == nil {
+			c.t.Fatalf("employee %s: no groupware_locked in employee list --json", r.Login)
+		}
+		out[r.Login] = *r.Locked
+	}
+	return out
 }

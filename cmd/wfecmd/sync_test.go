@@ -124,6 +124,14 @@ func TestSyncGraphEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(c.ok("contacts", "list", "--json")), &contacts); err != nil {
 		t.Fatal(err)
 	}
+	for _, key := range []string{"id", "first_name", "last_name", "email", "phone", "partner", "updated_at"} {
+		if _, ok := contacts[0][key]; !ok {
+			t.Errorf("contacts list --json lacks %q: %v", key, contacts[0])
+		}
+	}
+	if contacts[0]["phone"] != "+49 30 1234" || contacts[0]["partner"] != "ACME" {
+		t.Errorf("contacts list --json: %v", contacts[0])
+	}
 	st := c.store()
 	defer st.Close()
 	jon, err := st.Sync().GetContact(context.Background(), 2)
