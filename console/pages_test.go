@@ -5,6 +5,7 @@ import (
 	"context"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -82,5 +83,38 @@ func TestMarkupInDataIsText(t *testing.T) {
 		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
+	}
+}
+
+// The quarantine lists quarantined mails with their reason; the raw
+// message downloads byte for byte.
+func TestQuarantinePage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	cfg := &store.MailConfig{MatchCode: "info"}
+	if err := f.st.CreateMailConfig(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	raw := "From: a@b.example\r\nSubject: <img src=x onerror=alert(1)>\r\n\r\nbody\r\n"
+	sha, _, err := f.st.PutBlob(ctx, strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &store.LedgerEntry{MailConfigID: cfg.ID, Mailbox: "INBOX", UIDValidity: 1, UID: 7, Outcome: store.OutcomeQuarantined,
+		Error: "part walk: missing closing boundary", RawBlob: sha}
+	if err := f.st.RecordLedger(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := f.signIn("victor", viewerPassword)
+	_, body := f.get(c, "/quarantine")
+	if !strings.Contains(body, "part walk: missing closing boundary") || !strings.Contains(body, "/quarantine/"+strconv.FormatInt(e.ID, 10)+"/raw") {
+		t.Fatalf("quarantine page:\n%s", body)
+	}
+	resp, got := f.get(c, "/quarantine/"+strconv.FormatInt(e.ID, 10)+"/raw")
+	if resp.StatusCode != 200 || got != raw || resp.Header.Get("Content-Type") != "message/rfc822" {
+		t.Fatalf("raw download: %s %q", resp.Status, got)
+	}
+	if resp, _ := f.get(c, "/quarantine/999/raw"); resp.StatusCode != 404 {
+		t.Fatalf("missing entry: %s", resp.Status)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wfehq/wfe/store/internal/sqldb"
+	"github.com/wfehq/wfe/store/ledger"
 	"github.com/wfehq/wfe/store/runs"
 )
 
@@ -156,4 +157,14 @@ func (r *Repo) lateness(ctx context.Context, timer string, h *TimerHealth) error
 		h.Lateness = max(0, out[0].StartedAt.Sub(*out[0].ScheduledAt))
 	}
 	return nil
+}
+
+// LedgerEntry loads one row of the import ledger by its id (the
+// quarantine page's download of a raw message).
+func (r *Repo) LedgerEntry(ctx context.Context, id int64) (*ledger.LedgerEntry, error) {
+	var e ledger.LedgerEntry
+	if err := r.db.WithContext(ctx).Where("id = ?", id).Take(&e).Error; err != nil {
+		return nil, sqldb.Translate(err, fmt.Sprintf("import ledger entry %d", id))
+	}
+	return &e, nil
 }

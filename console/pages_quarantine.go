@@ -1,0 +1,68 @@
+package console
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/wfehq/wfe/store"
+)
+
+// quarantineRow is a quarantined mail with its configuration's name.
+type quarantineRow struct {
+	store.LedgerEntry
+	MatchCode string
+}
+
+// quarantinePage lists the newest quarantined mails with their reason;
+// each raw message can be downloaded.
+func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request) {
+	entries, err := s.opts.Store.ListLedger(r.Context(), 0, store.OutcomeQuarantined, 500)
+	if err != nil {
+		s.internal(w, r, "list the quarantine", err)
+		return
+	}
+	cfgs, err := s.opts.Store.ListMailConfigs(r.Context())
+	if err != nil {
+		s.internal(w, r, "list mail configurations", err)
+		return
+	}
+	names := map[int64]string{}
+	for _, c := range cfgs {
+		names[c.ID] = c.MatchCode
+	}
+	rows := make([]quarantineRow, len(entries))
+	for i, e := range entries {
+		rows[i] = quarantineRow{LedgerEntry: e, MatchCode: names[e.MailConfigID]}
+	}
+	s.render(w, r, http.StatusOK, "quarantine", rows)
+}
+
+// quarantinedRaw sends the raw message of a quarantined mail as a .eml
+// download.
+func (s *Server) quarantinedRaw(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, http.StatusNotFound, "no quarantined mail "+r.PathValue("id"))
+		return
+	}
+	e, err := s.opts.Store.Console().LedgerEntry(r.Context(), id)
+	if err != nil {
+		s.storeFailure(w, r, "quarantined mail "+r.PathValue("id"), err)
+		return
+	}
+	if e.Outcome == store.OutcomeQuarantined && e.RawBlob != "" {
+		raw, err := s.opts.Store.OpenBlob(e.RawBlob)
+		if err != nil {
+			s.internal(w, r, "open the raw message", err)
+			return
+		}
+		defer raw.Close()
+		w.Header().Set("Content-Type", "message/rfc822")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="quarantined-%d.eml"`, e.ID))
+		io.Copy(w, raw)
+		return
+	}
+	s.fail(w, r, http.StatusNotFound, "no raw message of quarantined mail "+r.PathValue("id"))
+}
