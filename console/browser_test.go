@@ -75,8 +75,8 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 
 // An admin signs in, sees the failing mail configuration with its last
 // error, uploads a broken workflow and sees the diagnostic at its line,
-// uploads a good one and activates it; markup in a run's error stays text
-// and opens no dialog.
+// uploads a good one and activates it; markup in a run's error and in a
+// mail's subject stays text and opens no dialog.
 func TestBrowserAdmin(t *testing.T) {
 	f := newFixture(t)
 	failingMailConfig(t, f.st)
@@ -128,6 +128,12 @@ func TestBrowserAdmin(t *testing.T) {
 	if e := text(t, ctx, "#run-error"); e != evilMarkup {
 		t.Fatalf("run error shown as %q", e)
 	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/activities"), chromedp.WaitVisible(css("#activities"))); err != nil {
+		t.Fatal(err)
+	}
+	if subj := text(t, ctx, "#activities a.subject"); subj != evilMarkup {
+		t.Fatalf("the mail's subject is shown as %q", subj)
+	}
 	if n := dialogs.Load(); n != 0 {
 		t.Fatalf("%d JavaScript dialogs opened", n)
 	}
@@ -169,6 +175,9 @@ func failingMailConfig(t *testing.T, st *store.Store) {
 	rec := []byte(`{"type":"MAIL_AUTO_IMPORT","results":[{"match_code":"info"}]}`)
 	if err := st.SaveRun(ctx, &store.Run{Timer: "mail-auto-import", Status: store.RunFailed, Record: rec,
 		Error: "mail configuration info: dial tcp imap.firma.example:993: connection refused"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateActivity(ctx, &store.Activity{Type: "MAIL", Subject: evilMarkup, Sender: "x@y.example"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.SaveRun(ctx, &store.Run{ID: "evil", WorkflowID: "MailRuleLog", Status: store.RunFailed, Error: evilMarkup}); err != nil {

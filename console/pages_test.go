@@ -5,11 +5,13 @@ import (
 	"context"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/wfehq/wfe/store"
+	sc "github.com/wfehq/wfe/store/console"
 )
 
 func (f *fixture) upload(c *http.Client, csrf, name string, data []byte) (*http.Response, string) {
@@ -116,5 +118,40 @@ func TestQuarantinePage(t *testing.T) {
 	}
 	if resp, _ := f.get(c, "/quarantine/999/raw"); resp.StatusCode != 404 {
 		t.Fatalf("missing entry: %s", resp.Status)
+	}
+}
+
+// The activity search finds by subject (LIKE wildcards in the text are
+// literal); an activity's page shows its GroupwareLock and its subject as
+// text.
+func TestActivityPages(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, subj := range []string{"Angebot 100% Rabatt", "Rechnung", evilMarkup} {
+		if err := f.st.CreateActivity(ctx, &store.Activity{Type: "MAIL", Status: "S_ACTSTATUS-O", Subject: subj, Sender: "kunde@firma.example",
+			GroupwareLock: subj == "Rechnung", Text: "Hallo\n" + subj}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _ := f.signIn("victor", viewerPassword)
+	_, body := f.get(c, "/activities?subject="+url.QueryEscape("100%"))
+	if !strings.Contains(body, "Angebot 100% Rabatt") || strings.Contains(body, ">Rechnung<") {
+		t.Fatalf("search for 100%%:\n%s", body)
+	}
+	_, body = f.get(c, "/activities?subject=xyz_")
+	if !strings.Contains(body, "No activities match") {
+		t.Fatal("'_' matched as a wildcard")
+	}
+	list, _ := f.st.Console().ActivitiesPage(ctx, sc.ActivityQuery{Subject: "rechnung"})
+	if len(list) != 1 {
+		t.Fatalf("case-insensitive search: %d", len(list))
+	}
+	_, body = f.get(c, "/activities/"+strconv.FormatInt(list[0].ID, 10))
+	if !strings.Contains(body, "yes: the activity is write-protected") {
+		t.Fatalf("activity page:\n%s", body)
+	}
+	_, body = f.get(c, "/activities")
+	if strings.Contains(body, evilMarkup) || !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
+		t.Fatal("a subject's markup is rendered")
 	}
 }

@@ -66,6 +66,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/runs", Read, s.runsPage},
 		{"GET", "/runs/{id}", Read, s.runPage},
 		{"GET", "/audit", Read, s.auditPage},
+		{"GET", "/activities", Read, s.activitiesPage},
+		{"GET", "/activities/{id}", Read, s.activityPage},
 		{"GET", "/quarantine", Read, s.quarantinePage},
 		{"GET", "/quarantine/{id}/raw", Read, s.quarantinedRaw},
 		{"GET", "/mailconfigs", Read, s.mailConfigsPage},

@@ -1,0 +1,57 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/wfehq/wfe/store"
+	sc "github.com/wfehq/wfe/store/console"
+)
+
+type activitiesData struct {
+	Activities []store.Activity
+	Query      sc.ActivityQuery
+	Next       string
+}
+
+// activitiesPage searches activities by subject, sender, Message-ID and
+// configuration, newest first, a page at a time.
+func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	q := sc.ActivityQuery{Subject: v.Get("subject"), Sender: v.Get("sender"), MessageID: v.Get("message_id")}
+	q.MailConfigID, _ = strconv.ParseInt(v.Get("config"), 10, 64)
+	q.BeforeID, _ = strconv.ParseInt(v.Get("before"), 10, 64)
+	list, err := s.opts.Store.Console().ActivitiesPage(r.Context(), q)
+	if err != nil {
+		s.internal(w, r, "search activities", err)
+		return
+	}
+	d := activitiesData{Activities: list, Query: q}
+	if len(list) == 50 {
+		next := url.Values{}
+		for k := range v {
+			next.Set(k, v.Get(k))
+		}
+		next.Set("before", strconv.FormatInt(list[len(list)-1].ID, 10))
+		d.Next = next.Encode()
+	}
+	s.render(w, r, http.StatusOK, "activities", d)
+}
+
+// activityPage shows an activity with its documents, linked contacts,
+// the explanation of the links and its GroupwareLock, read-only. An HTML
+// body is never rendered: the text body is shown as text.
+func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, http.StatusNotFound, "no activity "+r.PathValue("id"))
+		return
+	}
+	a, err := s.opts.Store.GetActivity(r.Context(), id)
+	if err != nil {
+		s.storeFailure(w, r, "activity "+r.PathValue("id"), err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "activity", a)
+}
