@@ -20,7 +20,7 @@ func init() {
 	var (
 		as                                string
 		dryRun, asJSON, progress, verbose bool
-		batch                             int
+		batch, parallel                   int
 		folder                            string
 		cpuProfile, memProfile            string
 	)
@@ -37,6 +37,10 @@ configuration's responsible employee, else to the employee given with --as
 configuration's import folder, mail that cannot be imported to its error
 folder; nothing leaves the inbox before its activity is stored.
 
+Configurations are imported concurrently: at most --parallel at a time
+(default twice the CPUs, at least 4) and at most 4 per IMAP server; a
+slow or unreachable mailbox holds only its own slot.
+
 It prints one summary per configuration (unseen, imported, duplicates,
 quarantined, moved). --dry-run lists what would be imported and changes
 nothing. Progress (done/total, mails per second) goes to stderr when stderr
@@ -46,6 +50,7 @@ is a terminal, or always with --progress.`,
 			fs.BoolVar(&dryRun, "dry-run", false, "list what would be imported; change nothing")
 			fs.IntVar(&batch, "batch", mailimport.DefaultBatchSize, "mails committed and moved together (`N`)")
 			fs.StringVar(&folder, "folder", "INBOX", "folder to import from")
+			fs.IntVar(&parallel, "parallel", mailimport.DefaultParallel(), "import at most `N` configurations at the same time")
 			fs.BoolVar(&progress, "progress", false, "print progress to stderr also when it is not a terminal")
 			fs.BoolVar(&verbose, "verbose", false, "print the importer's log lines to stderr")
 			fs.BoolVar(&asJSON, "json", false, "print the results as JSON")
@@ -59,6 +64,9 @@ is a terminal, or always with --progress.`,
 			if batch < 1 {
 				return usagef("--batch must be at least 1")
 			}
+			if parallel < 1 {
+				return usagef("--parallel must be at least 1")
+			}
 			st, err := env.Store(ctx)
 			if err != nil {
 				return err
@@ -67,7 +75,7 @@ is a terminal, or always with --progress.`,
 			if err != nil {
 				return err
 			}
-			opts := mailimport.ImportOptions{DryRun: dryRun, BatchSize: batch, Folder: folder}
+			opts := mailimport.ImportOptions{DryRun: dryRun, BatchSize: batch, Folder: folder, Parallel: parallel}
 			if len(args) == 1 {
 				opts.MatchCode = args[0]
 			}
