@@ -36,6 +36,9 @@ type IMAP struct {
 	timeout time.Duration
 	noMove  bool
 	delim   string // hierarchy delimiter, "" until asked
+	// updates is signalled when the server reports new messages
+	// (WithUpdates; nil otherwise)
+	updates chan struct{}
 
 	mu       sync.Mutex
 	abortErr error
@@ -130,7 +133,7 @@ func DialIMAP(ctx context.Context, ep Endpoint, auth Auth, opts ...IMAPOption) (
 		return nil, m.wrap("connect", err)
 	}
 	defer w.end()
-	options := &imapclient.Options{TLSConfig: tlsCfg, WordDecoder: wordDecoder}
+	options := &imapclient.Options{TLSConfig: tlsCfg, WordDecoder: wordDecoder, UnilateralDataHandler: m.unilateral()}
 	if ep.Security == SecuritySTARTTLS {
 		m.c, err = imapclient.NewStartTLS(conn, options)
 		if err != nil {
