@@ -78,6 +78,17 @@ func TestCommitImportBatchOutcomes(t *testing.T) {
 // by item, that item is a duplicate without an activity of its own, the
 // others are imported once.
 func TestCommitImportKeyRecordedAfterPrefetch(t *testing.T) {
+	var raced store.LedgerKey // the key the hook records, set before each commit
+	recordRaced := store.WithBeforeBulkInsert(func(tx *gorm.DB) {
+		if raced == (store.LedgerKey{}) {
+			return
+		}
+		e := store.LedgerEntry{MailConfigID: raced.MailConfigID, Mailbox: raced.Mailbox, UIDValidity: int64(raced.UIDValidity),
+			UID: int64(raced.UID), Outcome: store.OutcomeQuarantined, Error: "recorded by another writer"}
+		if err := tx.Omit("id").Create(&e).Error; err != nil {
+			t.Errorf("recording the key: %v", err)
+		}
+	})
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := crmFixture(t, s)
 		items := []store.ImportItem{
@@ -85,14 +96,7 @@ func TestCommitImportKeyRecordedAfterPrefetch(t *testing.T) {
 			mailItem(t, s, f, 2, "<2@x>", "mail 2"),
 			mailItem(t, s, f, 3, "<3@x>", "mail 3"),
 		}
-		raced := items[1].Key
-		defer store.SetBeforeBulkInsert(func(tx *gorm.DB) {
-			e := store.LedgerEntry{MailConfigID: raced.MailConfigID, Mailbox: raced.Mailbox, UIDValidity: int64(raced.UIDValidity),
-				UID: int64(raced.UID), Outcome: store.OutcomeQuarantined, Error: "recorded by another writer"}
-			if err := tx.Omit("id").Create(&e).Error; err != nil {
-				t.Errorf("recording the key: %v", err)
-			}
-		})()
+		raced = items[1].Key
 		res, err := s.CommitImport(ctx, items)
 		if err != nil {
 			t.Fatal(err)
@@ -115,7 +119,7 @@ func TestCommitImportKeyRecordedAfterPrefetch(t *testing.T) {
 		if err != nil || row.Error != "recorded by another writer" {
 			t.Fatalf("raced ledger row: %+v %v", row, err)
 		}
-	})
+	}, recordRaced)
 }
 
 // A batch larger than one INSERT statement takes (SQLite splits the rows

@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/wfehq/wfe/store/blobs"
 	"github.com/wfehq/wfe/store/crm"
 	"github.com/wfehq/wfe/store/defs"
@@ -101,6 +103,9 @@ type options struct {
 	getenv    func(string) string
 	now       func() time.Time
 	blobFault func() error
+	// beforeBulkInsert runs in each import batch's transaction before its
+	// multi-row inserts (nil: nothing)
+	beforeBulkInsert func(tx *gorm.DB)
 }
 
 // Option configures Open.
@@ -122,6 +127,13 @@ func WithBlobDir(dir string) Option { return func(o *options) { o.blobDir = dir 
 // asked before every write of blob content, and an error it returns fails
 // that write as the file system would (syscall.ENOSPC for a full disk).
 func WithBlobWriteFault(f func() error) Option { return func(o *options) { o.blobFault = f } }
+
+// WithBeforeBulkInsert is for tests of the batch commit's fallback: f
+// runs in every CommitImport transaction between the prefetch and the
+// multi-row inserts, where a test can write as a concurrent writer would.
+func WithBeforeBulkInsert(f func(tx *gorm.DB)) Option {
+	return func(o *options) { o.beforeBulkInsert = f }
+}
 
 // WithGetenv replaces os.Getenv for WFE_SECRET_KEY and WFE_BLOB_DIR.
 func WithGetenv(f func(string) string) Option { return func(o *options) { o.getenv = f } }
@@ -145,7 +157,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s.settingsRepo = settings.New(db)
 	s.crmRepo = crm.New(db, s.keeper, s.settingsRepo)
 	s.blobsRepo = blobs.New(db, blobs.Config{Dir: o.blobDir, Fault: o.blobFault, Refs: []string{crm.BlobRefs, ledger.BlobRefs}})
-	s.ledgerRepo = ledger.New(db, s.blobsRepo)
+	s.ledgerRepo = ledger.New(db, s.blobsRepo, o.beforeBulkInsert)
 	s.defsRepo, s.runsRepo, s.timersRepo = defs.New(db), runs.New(db), timers.New(db)
 	return s, nil
 }

@@ -336,16 +336,23 @@ func (r *run) account(m *msg) {
 	if m.out.Folder != "" {
 		res.Moved++
 	}
-	if m.out.Outcome == store.OutcomeImported && res.Imported > maxImportedListed {
+	if m.out.Outcome == store.OutcomeImported && res.Imported > r.maxImportedListed() {
 		res.ImportedNotListed++
 		return
 	}
 	res.Mails = append(res.Mails, m.out)
 }
 
-// maxImportedListed is how many imported mails a Result lists one by one
-// (a variable for tests).
-var maxImportedListed = 1000
+// DefaultMaxImportedListed is how many imported mails a Result lists one
+// by one unless Deps.MaxImportedListed says otherwise.
+const DefaultMaxImportedListed = 1000
+
+func (r *run) maxImportedListed() int {
+	if n := r.p.Deps.MaxImportedListed; n > 0 {
+		return n
+	}
+	return DefaultMaxImportedListed
+}
 
 func contactLabels(a *store.Activity) []string {
 	return append([]string(nil), a.MatchExplanation...)

@@ -72,6 +72,9 @@ type Deps struct {
 	// Node names this process as the holder of import leases (lease.go;
 	// "" = hostname:pid).
 	Node string
+	// MaxImportedListed is how many imported mails a Result lists one by
+	// one; further ones are only counted (0 = DefaultMaxImportedListed).
+	MaxImportedListed int
 }
 
 func (d Deps) now() time.Time {

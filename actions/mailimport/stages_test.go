@@ -148,16 +148,18 @@ func TestContactLookupsRememberedForTheRun(t *testing.T) {
 // rest, so its result does not grow with the mailbox; the counts and the
 // activity ids stay complete, and mails not imported are always listed.
 func TestResultListsImportedMailsUpToALimit(t *testing.T) {
-	defer mailimport.SetMaxImportedListed(3)()
 	st := storetest.Open(t)
 	e := newEnv(t, st, mailtest.IMAPOptions{})
 	raws := numberedMails(7)
 	raws = append(raws, []byte("not a mail at all"))
 	e.appendRaw(raws...)
-	res, err := e.importOnce(false, 3)
-	if err != nil {
-		t.Fatal(err)
+	deps := e.deps()
+	deps.MaxImportedListed = 3
+	rs, err := mailimport.ImportAll(e.ctx, deps, runAsLogin, mailimport.ImportOptions{MatchCode: matchCode, BatchSize: 3})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("%d results: %v", len(rs), err)
 	}
+	res := &rs[0]
 	if res.Imported != 7 || len(res.ActivityIDs) != 7 || res.Quarantined != 1 || res.Moved != 8 {
 		t.Fatalf("%s; %d activity ids, %d moved", res.Summary(), len(res.ActivityIDs), res.Moved)
 	}

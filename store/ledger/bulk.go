@@ -16,18 +16,6 @@ import (
 // CommitImport transaction.
 const bulkSavepoint = "wfe_import_bulk"
 
-// beforeBulkInsert, when set by a test, runs in the transaction right
-// before the multi-row inserts (to record a key as another writer would).
-var beforeBulkInsert func(tx *gorm.DB)
-
-// SetBeforeBulkInsert is for tests of the commit's fallback: f runs in the
-// CommitImport transaction between the prefetch and the multi-row inserts;
-// the returned function removes it.
-func SetBeforeBulkInsert(f func(tx *gorm.DB)) (restore func()) {
-	beforeBulkInsert = f
-	return func() { beforeBulkInsert = nil }
-}
-
 // bulkPlan is what commitBulk decided before it inserts: the results, the
 // rows to insert, and where the IDs known only after the inserts go.
 type bulkPlan struct {
@@ -59,8 +47,8 @@ func (s *Repo) commitBulk(tx *gorm.DB, b *batchState, items []ImportItem) ([]Imp
 			return nil, false, nil
 		}
 	}
-	if beforeBulkInsert != nil {
-		beforeBulkInsert(tx)
+	if s.beforeBulkInsert != nil {
+		s.beforeBulkInsert(tx)
 	}
 	if tx.SavePoint(bulkSavepoint).Error != nil {
 		return nil, false, nil

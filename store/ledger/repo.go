@@ -5,6 +5,8 @@
 package ledger
 
 import (
+	"gorm.io/gorm"
+
 	"github.com/wfehq/wfe/store/blobs"
 	"github.com/wfehq/wfe/store/internal/sqldb"
 )
@@ -17,7 +19,14 @@ const BlobRefs = "SELECT raw_blob FROM import_ledger WHERE raw_blob <> ''"
 type Repo struct {
 	db    *sqldb.DB
 	blobs *blobs.Repo // the batch's blobs must still be stored when it commits
+	// beforeBulkInsert, when not nil, runs in a batch's transaction right
+	// before its multi-row inserts (a test records a key there as another
+	// writer would).
+	beforeBulkInsert func(tx *gorm.DB)
 }
 
-// New returns the ledger of db, whose blobs bs keeps.
-func New(db *sqldb.DB, bs *blobs.Repo) *Repo { return &Repo{db: db, blobs: bs} }
+// New returns the ledger of db, whose blobs bs keeps; beforeBulkInsert
+// may be nil (see Repo).
+func New(db *sqldb.DB, bs *blobs.Repo, beforeBulkInsert func(tx *gorm.DB)) *Repo {
+	return &Repo{db: db, blobs: bs, beforeBulkInsert: beforeBulkInsert}
+}

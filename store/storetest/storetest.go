@@ -103,9 +103,10 @@ func OpenPostgres(t testing.TB, opts ...store.Option) *store.Store {
 }
 
 // Each runs f on a fresh SQLite store and, when WFE_TEST_POSTGRES is set,
-// on a fresh PostgreSQL schema, as subtests "sqlite" and "postgres".
-func Each(t *testing.T, f func(t *testing.T, s *store.Store)) {
+// on a fresh PostgreSQL schema, as subtests "sqlite" and "postgres"; both
+// stores are opened with opts.
+func Each(t *testing.T, f func(t *testing.T, s *store.Store), opts ...store.Option) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { f(t, Open(t)) })
-	t.Run("postgres", func(t *testing.T) { f(t, OpenPostgres(t)) })
+	t.Run("sqlite", func(t *testing.T) { f(t, Open(t, opts...)) })
+	t.Run("postgres", func(t *testing.T) { f(t, OpenPostgres(t, opts...)) })
 }
