@@ -95,23 +95,32 @@ func connectGraph(ctx context.Context, st *store.Store, cfg *store.MailConfig, e
 		root = DefaultGraphRoot
 	}
 	base := strings.TrimRight(root, "/") + "/v1.0"
-	if cfg.OAuthClientSecret != "" {
-		app := graph.AppSignIn{TenantID: cfg.OAuthTenantID, ClientID: cfg.OAuthClientID,
-			ClientSecret: cfg.OAuthClientSecret, TokenURL: cfg.OAuthTokenURL}
-		ts, err := app.TokenSource(context.WithoutCancel(ctx), hc)
-		if err != nil {
-			return nil, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
-		}
-		mailbox := firstNonEmpty(emp.GroupwareLogin, emp.Email)
-		conn, err := graph.New(graph.Config{BaseURL: base, Mailbox: mailbox, TokenSource: ts, HTTPClient: hc})
-		return &session{conn: conn, system: SystemGraph, owner: ownerConfig}, err
-	}
-	ts, owner, err := delegatedSource(ctx, st, cfg, emp)
+	ts, owner, err := graphTokenSource(ctx, st, cfg, emp, hc)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := graph.New(graph.Config{BaseURL: base, TokenSource: ts, HTTPClient: hc})
+	mailbox := ""
+	if owner == ownerConfig && cfg.OAuthClientSecret != "" {
+		mailbox = firstNonEmpty(emp.GroupwareLogin, emp.Email)
+	}
+	conn, err := graph.New(graph.Config{BaseURL: base, Mailbox: mailbox, TokenSource: ts, HTTPClient: hc})
 	return &session{conn: conn, system: SystemGraph, owner: owner}, err
+}
+
+// graphTokenSource is the Graph sign-in of a configuration: the app
+// registration's client credentials when it holds a client secret, else
+// the stored delegated sign-in; owner says whose credentials they are.
+func graphTokenSource(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee, hc *http.Client) (oauth2.TokenSource, string, error) {
+	if cfg.OAuthClientSecret == "" {
+		return delegatedSource(ctx, st, cfg, emp)
+	}
+	app := graph.AppSignIn{TenantID: cfg.OAuthTenantID, ClientID: cfg.OAuthClientID,
+		ClientSecret: cfg.OAuthClientSecret, TokenURL: cfg.OAuthTokenURL}
+	ts, err := app.TokenSource(context.WithoutCancel(ctx), hc)
+	if err != nil {
+		return nil, "", fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
+	}
+	return ts, ownerConfig, nil
 }
 
 // delegatedSource is the stored OAuth sign-in; every refreshed (rotated)

@@ -333,7 +333,7 @@ clears the automatic lock an authentication failure set.`,
 	}, &Command{
 		Name:    "test",
 		Args:    "MATCHCODE",
-		Short:   "log in over IMAP and check SMTP",
+		Short:   "log in over IMAP, check SMTP and test the groupware",
 		Example: "wfe mailconfig test 123",
 		Long: `test logs in to the IMAP server of MATCHCODE, lists its folders and the
 unseen mail of INBOX, and checks the SMTP server (connect, TLS, login) without
@@ -342,7 +342,15 @@ exit status is 1 when a check failed.
 
 When the configuration has no user name or password, the groupware login of
 the employee given with --as is used. A failed login here does not lock the
-configuration: the test is an administrator's deliberate attempt.`,
+configuration: the test is an administrator's deliberate attempt.
+
+With a calendar system (graph or dav) it also tests the groupware as the
+employee given with --as: signs in, lists the contact folders, finds the
+folders of every active sync rule and, for Microsoft Graph, checks each
+permission the rules need by name (Contacts.ReadWrite; User.Read and
+offline_access for a delegated sign-in). It changes nothing on the server. A
+configuration with a groupware and no IMAP or SMTP server tests only the
+groupware.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&testAs, "as", "", "employee `LOGIN` whose groupware login stands in for missing credentials")
 		},
@@ -516,11 +524,14 @@ func mailConfigTest(ctx context.Context, env *Env, st *store.Store, matchCode, a
 		fmt.Fprintf(env.Stdout, "note automatic lock: %s\n", s)
 	}
 	lines := &checkLines{w: env.Stdout}
-	if cfg.HasOAuth() {
-		testOAuth(ctx, st, cfg, emp, lines)
+	hasGroupware := testGroupware(ctx, st, cfg, emp, lines)
+	if !hasGroupware || cfg.IMAPAddr != "" || cfg.SMTPAddr != "" {
+		if cfg.HasOAuth() {
+			testOAuth(ctx, st, cfg, emp, lines)
+		}
+		testIMAP(ctx, st, cfg, emp, lines)
+		testSMTP(ctx, st, cfg, emp, lines)
 	}
-	testIMAP(ctx, st, cfg, emp, lines)
-	testSMTP(ctx, st, cfg, emp, lines)
 	if lines.failed {
 		return silentError{errors.New("mail configuration test failed")}
 	}

@@ -2,8 +2,10 @@ package wfecmd
 
 import (
 	"context"
+	"errors"
 	"net/url"
 
+	"github.com/wfehq/wfe/actions/groupwaresync"
 	"github.com/wfehq/wfe/store"
 )
 
@@ -23,4 +25,18 @@ func setGroupwareURL(ctx context.Context, st *store.Store, c *store.MailConfig, 
 		return err
 	}
 	return nil
+}
+
+// testGroupware prints the groupware checks of `mailconfig test`; it
+// reports whether the configuration has a groupware system.
+func testGroupware(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee, lines *checkLines) bool {
+	checks := groupwaresync.TestAccount(ctx, st, cfg, emp, nil)
+	for _, c := range checks {
+		if c.OK {
+			lines.ok("%s: %s", c.What, c.Detail)
+		} else {
+			lines.fail(c.What, errors.New(c.Detail))
+		}
+	}
+	return len(checks) > 0
 }
