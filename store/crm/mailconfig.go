@@ -39,6 +39,9 @@ type MailConfig struct {
 	// IsLocked is the manual "is locked" flag: kept but not used.
 	IsLocked   bool `json:"is_locked"`
 	AutoImport bool `json:"auto_import"`
+	// Push: under wfe serve, watch the inbox with IMAP IDLE and import new
+	// mail at once (the timer still polls as the fallback).
+	Push bool `json:"push"`
 	// ResponsibleID: employee imported activities are delegated to.
 	ResponsibleID  *int64     `json:"responsible_id,omitempty"`
 	ImportFolder   string     `json:"import_folder"`
