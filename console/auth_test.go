@@ -16,6 +16,7 @@ func concrete(path string) string {
 	path = strings.ReplaceAll(path, "{$}", "")
 	path = strings.ReplaceAll(path, "{id}", "SomeWorkflow")
 	path = strings.ReplaceAll(path, "{name}", "some-timer")
+	path = strings.ReplaceAll(path, "{rule}", "some-rule")
 	if path == "/static/" {
 		path = "/static/console.css"
 	}

@@ -33,6 +33,8 @@ var (
 	descSourcesLocked = prometheus.NewDesc("wfe_sources_locked", "Sources locked after an authentication failure or by hand.", nil, nil)
 	descLateness      = prometheus.NewDesc("wfe_timer_lateness_seconds", "How late the newest scheduled run of a timer started.",
 		[]string{"timer"}, nil)
+	descConflicts = prometheus.NewDesc("wfe_sync_conflicts_open", "Groupware sync conflicts held for a decision, by rule.",
+		[]string{"rule"}, nil)
 )
 
 // collector reads the figures from the database at every scrape, so they
@@ -44,7 +46,7 @@ func newCollector(s *Server) prometheus.Collector { return collector{s} }
 
 // Describe implements prometheus.Collector.
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRuns, descRunDuration, descMails, descLastSuccess, descSourceState, descSourcesLocked, descLateness} {
+	for _, d := range []*prometheus.Desc{descRuns, descRunDuration, descMails, descLastSuccess, descSourceState, descSourcesLocked, descLateness, descConflicts} {
 		ch <- d
 	}
 }
@@ -53,7 +55,7 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, f := range []func(context.Context, chan<- prometheus.Metric) error{c.runs, c.mails, c.sources} {
+	for _, f := range []func(context.Context, chan<- prometheus.Metric) error{c.runs, c.mails, c.sources, c.conflicts} {
 		if err := f(ctx, ch); err != nil {
 			c.s.opts.Logger.Error("console: metrics", "err", err)
 			ch <- prometheus.NewInvalidMetric(descRuns, fmt.Errorf("read the database: %w", err))
@@ -133,5 +135,26 @@ func (c collector) sources(ctx context.Context, ch chan<- prometheus.Metric) err
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descSourcesLocked, prometheus.GaugeValue, float64(locked))
+	return nil
+}
+
+func (c collector) conflicts(ctx context.Context, ch chan<- prometheus.Metric) error {
+	rules, err := c.s.opts.Store.Sync().ListRules(ctx)
+	if err != nil {
+		return err
+	}
+	held, err := c.s.opts.Store.Sync().ListConflicts(ctx)
+	if err != nil {
+		return err
+	}
+	open := map[int64]int{}
+	for _, h := range held {
+		if h.Keep == "" {
+			open[h.RuleID]++
+		}
+	}
+	for _, r := range rules {
+		ch <- prometheus.MustNewConstMetric(descConflicts, prometheus.GaugeValue, float64(open[r.ID]), r.Name)
+	}
 	return nil
 }

@@ -46,6 +46,9 @@ type Options struct {
 	// TestMailConfig checks a configuration's accounts ("test account");
 	// nil hides the button.
 	TestMailConfig TestMailConfigFunc
+	// Sync runs and previews groupware sync rules (nil: a
+	// groupwaresync.Runner on Store).
+	Sync SyncRunner
 	// Ready tells /readyz whether the scheduler is running (nil: it is
 	// not checked).
 	Ready func() error
