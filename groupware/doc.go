@@ -39,21 +39,23 @@
 // ErrInvalidData (the server refused a property value). Per-record errors
 // are *RecordError values that wrap one of these.
 //
+// # Appointments and tasks
+//
+// A connector that serves calendars implements Calendars too: Events(w)
+// is the appointments table bound to a Window, Tasks() the tasks table.
+// Both carry an Event (Task is the same type): the calendar object as
+// canonical fields of package groupware/calendar (one record per series,
+// moved and cancelled instances inside it), with the CRM id and, on
+// Graph, the Teams join URL. CalDAV selects by time range and follows
+// sync-collection; Graph follows calendarView/delta bound to the window
+// and To Do's tasks/delta. Tokens carry the window they were made for: a
+// token used with another window is ErrTokenExpired, and the caller lists
+// again. The contract suite groupwaretest.RunCalendarContract is what
+// every calendar source passes.
+//
 // # Adding a table or a protocol
 //
-// Contacts are implemented now. Appointments, tasks and mail folders plug
-// in the same way: define the item type here (an Event with the fields of
-// the default mapping, like Contact), add a method to Connector that
-// returns a Source[Event] (Events), and implement it per protocol. A CalDAV
-// events source lives in groupware/dav beside the CardDAV one and reuses its
-// pieces: discovery (principal, then calendar-home-set instead of
-// addressbook-home-set), the sync-collection REPORT with its ctag/ETag
-// fallback (collection.go; CalDAV's client in go-webdav has no
-// SyncCollection, the REPORT there is already written by hand), conditional
-// PUT and DELETE, and resource names derived from the CRM id; only the
-// iCalendar mapping is new. Under Graph, events have delta only through
-// calendarView/delta with a time window, so the events source keeps the
-// window in its token. The contract suite in groupware/groupwaretest gains a
-// RunEventContract that every events source must pass, as every contacts
-// source passes RunContactContract.
+// Mail folders plug in the same way: define the item type here, add a
+// method that returns a Source of it, implement it per protocol and give
+// groupwaretest a contract suite for it.
 package groupware

@@ -38,6 +38,19 @@ type Connector interface {
 	Contacts() Source[Contact]
 }
 
+// Calendars is the appointments and tasks tables of a Connector.
+type Calendars interface {
+	// Events is the appointments table bound to a window: a full listing
+	// holds the events that overlap it, and a token made for another
+	// window is refused with ErrTokenExpired (list again). Get, Write and
+	// FindByCRMID work on any event of the folder, inside the window or
+	// not.
+	Events(w Window) Source[Event]
+	// Tasks is the tasks table (VTODO, Microsoft To Do); tasks have no
+	// window.
+	Tasks() Source[Task]
+}
+
 // Source reads and writes the items of one table.
 type Source[T any] interface {
 	Changes(ctx context.Context, folder Folder, token string) (*ChangeSet[T], error)

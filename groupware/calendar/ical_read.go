@@ -28,6 +28,11 @@ func DecodeICS(r io.Reader) ([]Series, error) {
 // ErrMalformed is returned for input the iCalendar parser cannot read.
 var ErrMalformed = errors.New("malformed iCalendar")
 
+// DecodeCalendar parses an iCalendar stream without converting it, for a
+// connector that reads properties of its own beside FromICal; malformed
+// input is ErrMalformed, never a panic.
+func DecodeCalendar(r io.Reader) (*ical.Calendar, error) { return decodeCalendar(r) }
+
 // decodeCalendar runs go-ical's decoder, which panics on some malformed
 // lines (a parameter without value at the end of a line); a server's
 // answer must not stop the sync, so the panic becomes an error.

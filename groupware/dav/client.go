@@ -1,4 +1,4 @@
-// Package dav is the CardDAV connector (CalDAV comes later beside it).
+// Package dav is the CardDAV and CalDAV connector.
 //
 // Discovery goes through github.com/emersion/go-webdav: the
 // current-user-principal, its addressbook-home-set, and the address books
@@ -16,6 +16,19 @@
 // (wfe-<escaped id>.vcf), written with If-None-Match: *, so a create
 // repeated after a crash finds the first one (ErrExists) instead of making
 // a second card, and FindByCRMID is one GET.
+//
+// Calendars (appointments: VEVENT, tasks: VTODO) are found through the
+// principal's calendar-home-set. An events source is bound to a window:
+// its first listing is a calendar-query REPORT with a time-range (the
+// server expands series to decide), later ones are the calendar's
+// sync-collection (go-webdav's CalDAV client has none, the REPORT is
+// written here), and its tokens carry the window, so a token of another
+// window is refused as expired. Objects wfe creates are named and given a
+// UID from the CRM id (wfe-<escaped id>.ics) unless the series has a UID
+// of its own, and every component carries X-WFE-CRM-ID. An update reads
+// the stored object and keeps every property the calendar mapping does
+// not write (alarms, categories, X- properties of other clients); the
+// iCalendar mapping itself is package groupware/calendar.
 package dav
 
 import (

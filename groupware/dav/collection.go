@@ -23,33 +23,50 @@ const syncCollectionBody = `<?xml version="1.0" encoding="utf-8"?>
 const listingBody = `<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:prop><d:getetag/><cs:getctag/><d:sync-token/></d:prop></d:propfind>`
 
-// changeSet is a contacts change set.
-type changeSet = groupware.ChangeSet[groupware.Contact]
+// member is one resource of a collection with its ETag.
+type member struct{ path, etag string }
 
-// Changes lists what changed since token. An empty token lists every
-// member (one sync-collection REPORT); a sync token asks for the changes
-// since (one REPORT, also when nothing changed). A server that refuses
-// sync-collection is listed by PROPFIND instead, and its CTag is the
-// token: unchanged costs one PROPFIND, changed a second one that lists
-// every member's ETag (Full).
-func (s *contacts) Changes(ctx context.Context, folder groupware.Folder, token string) (*changeSet, error) {
-	var set *changeSet
+// rawChanges is a change set before it is typed for a table.
+type rawChanges struct {
+	changed []member
+	deleted []string
+	token   string
+	full    bool
+}
+
+func changeSetOf[T any](r *rawChanges) *groupware.ChangeSet[T] {
+	set := &groupware.ChangeSet[T]{Deleted: r.deleted, Token: r.token, Full: r.full}
+	for _, m := range r.changed {
+		set.Changed = append(set.Changed, groupware.Change[T]{ID: m.path, ETag: m.etag})
+	}
+	return set
+}
+
+// lister lists every member of a collection that is in scope: for address
+// books all cards, for calendars the objects of one component in the
+// window.
+type lister func(ctx context.Context, folder groupware.Folder) ([]member, error)
+
+// changes is Changes for any table. A sync token asks for the changes
+// since (one sync-collection REPORT, also when nothing changed); a CTag
+// token is compared with the collection's (one PROPFIND) and, when it
+// differs, every member in scope is listed (Full). An empty token is
+// answered by initial.
+func (c *Connector) changes(ctx context.Context, folder groupware.Folder, token string, initial func() (*rawChanges, error), all lister) (*rawChanges, error) {
+	var set *rawChanges
 	var err error
 	switch {
 	case token == "":
-		set, err = s.syncCollection(ctx, folder, "")
-		if err != nil && syncUnsupported(err) {
-			set, err = s.listing(ctx, folder, "")
-		}
+		set, err = initial()
 	case strings.HasPrefix(token, syncPrefix):
-		set, err = s.syncCollection(ctx, folder, strings.TrimPrefix(token, syncPrefix))
+		set, err = c.syncCollection(ctx, folder, strings.TrimPrefix(token, syncPrefix))
 		if err != nil && !errors.Is(err, groupware.ErrNotFound) && !errors.Is(err, groupware.ErrAuth) && statusOf(err) != 0 {
 			// Radicale answers 403 valid-sync-token, Xandikos 500: either
 			// way the token is no longer usable and a full listing follows.
 			err = fmt.Errorf("%w (%w)", groupware.ErrTokenExpired, err)
 		}
 	case strings.HasPrefix(token, ctagPrefix):
-		set, err = s.listing(ctx, folder, strings.TrimPrefix(token, ctagPrefix))
+		set, err = c.listing(ctx, folder, strings.TrimPrefix(token, ctagPrefix), all)
 	default:
 		return nil, fmt.Errorf("dav: change token of %q is not one wfe made: %w", folder.Path, groupware.ErrTokenExpired)
 	}
@@ -72,26 +89,34 @@ func syncUnsupported(err error) bool {
 // folderError names the folder and turns "not found" on a folder-level
 // request into ErrFolderNotFound.
 func folderError(folder groupware.Folder, err error) error {
-	if errors.Is(err, groupware.ErrNotFound) || statusOf(err) == http.StatusConflict {
-		return fmt.Errorf("address book %q: %w (%w)", folder.Path, groupware.ErrFolderNotFound, err)
+	what := "address book"
+	if folder.Table != groupware.TableContacts && folder.Table != "" {
+		what = "calendar"
 	}
-	return fmt.Errorf("address book %q: %w", folder.Path, err)
+	if errors.Is(err, groupware.ErrNotFound) || statusOf(err) == http.StatusConflict {
+		return fmt.Errorf("%s %q: %w (%w)", what, folder.Path, groupware.ErrFolderNotFound, err)
+	}
+	return fmt.Errorf("%s %q: %w", what, folder.Path, err)
 }
 
-func (s *contacts) syncCollection(ctx context.Context, folder groupware.Folder, since string) (*changeSet, error) {
+func isCollection(folder groupware.Folder, path string) bool {
+	return path == folder.ID || path+"/" == folder.ID
+}
+
+func (c *Connector) syncCollection(ctx context.Context, folder groupware.Folder, since string) (*rawChanges, error) {
 	body := fmt.Sprintf(syncCollectionBody, xmlEscape(since))
-	set := &changeSet{Full: since == ""}
-	token, err := s.c.multistatus(ctx, "REPORT", folder.ID, body, "", func(e msEntry) error {
-		if e.Path == folder.ID || e.Path+"/" == folder.ID {
+	set := &rawChanges{full: since == ""}
+	token, err := c.multistatus(ctx, "REPORT", folder.ID, body, "", func(e msEntry) error {
+		if isCollection(folder, e.Path) {
 			return nil
 		}
 		switch {
 		case e.Status == http.StatusNotFound || e.Status == http.StatusGone:
 			if since != "" { // an initial listing also names members deleted earlier
-				set.Deleted = append(set.Deleted, e.Path)
+				set.deleted = append(set.deleted, e.Path)
 			}
 		case e.Status/100 == 2:
-			set.Changed = append(set.Changed, groupware.Change[groupware.Contact]{ID: e.Path, ETag: quoteETag(e.ETag)})
+			set.changed = append(set.changed, member{path: e.Path, etag: quoteETag(e.ETag)})
 		}
 		return nil
 	})
@@ -101,31 +126,46 @@ func (s *contacts) syncCollection(ctx context.Context, folder groupware.Folder, 
 	if token == "" {
 		return nil, fmt.Errorf("dav: sync-collection of %s returned no sync-token", folder.ID)
 	}
-	set.Token = syncPrefix + token
+	set.token = syncPrefix + token
 	return set, nil
 }
 
-// listing compares the collection's CTag with ctag and, when it differs
-// (or ctag is empty), lists every member with its ETag.
-func (s *contacts) listing(ctx context.Context, folder groupware.Folder, ctag string) (*changeSet, error) {
-	var current string
-	if _, err := s.c.multistatus(ctx, "PROPFIND", folder.ID, listingBody, "0", func(e msEntry) error {
-		current = pick(e.CTag, e.Token)
+// collectionState reads the collection's CTag and sync-token (one
+// PROPFIND of depth 0).
+func (c *Connector) collectionState(ctx context.Context, folder groupware.Folder) (ctag, syncToken string, err error) {
+	_, err = c.multistatus(ctx, "PROPFIND", folder.ID, listingBody, "0", func(e msEntry) error {
+		ctag, syncToken = pick(ctag, e.CTag), pick(syncToken, e.Token)
 		return nil
-	}); err != nil {
+	})
+	return ctag, syncToken, err
+}
+
+// listing compares the collection's CTag with ctag and, when it differs
+// (or ctag is empty), lists every member in scope with its ETag.
+func (c *Connector) listing(ctx context.Context, folder groupware.Folder, ctag string, all lister) (*rawChanges, error) {
+	current, token, err := c.collectionState(ctx, folder)
+	if err != nil {
 		return nil, err
 	}
+	current = pick(current, token)
 	if ctag != "" && current == ctag {
-		return &changeSet{Token: ctagPrefix + ctag}, nil
+		return &rawChanges{token: ctagPrefix + ctag}, nil
 	}
-	set := &changeSet{Full: true, Token: ctagPrefix + current}
-	_, err := s.c.multistatus(ctx, "PROPFIND", folder.ID, listingBody, "1", func(e msEntry) error {
-		if e.Path != folder.ID && e.Path+"/" != folder.ID && e.Status/100 == 2 && !strings.HasSuffix(e.Path, "/") {
-			set.Changed = append(set.Changed, groupware.Change[groupware.Contact]{ID: e.Path, ETag: quoteETag(e.ETag)})
+	members, err := all(ctx, folder)
+	return &rawChanges{full: true, token: ctagPrefix + current, changed: members}, err
+}
+
+// propfindMembers lists every member of a collection with its ETag (one
+// PROPFIND of depth 1).
+func (c *Connector) propfindMembers(ctx context.Context, folder groupware.Folder) ([]member, error) {
+	var out []member
+	_, err := c.multistatus(ctx, "PROPFIND", folder.ID, listingBody, "1", func(e msEntry) error {
+		if !isCollection(folder, e.Path) && e.Status/100 == 2 && !strings.HasSuffix(e.Path, "/") {
+			out = append(out, member{path: e.Path, etag: quoteETag(e.ETag)})
 		}
 		return nil
 	})
-	return set, err
+	return out, err
 }
 
 // multistatus sends a REPORT or PROPFIND and reads its answer one

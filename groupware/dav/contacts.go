@@ -29,12 +29,20 @@ type result = groupware.Result[groupware.Contact]
 // whole (a server that cannot render one of the cards), its cards are read
 // one by one, so only the broken one reports an error.
 func (s *contacts) Get(ctx context.Context, folder groupware.Folder, ids []string) ([]result, error) {
-	out := make([]result, 0, len(ids))
+	return getInChunks(folder, ids, func(chunk []string) ([]result, error) {
+		return s.multiget(ctx, folder, chunk)
+	}, func(chunk []string) []result { return s.getEach(ctx, chunk) })
+}
+
+// getInChunks reads ids with multiget, multigetSize per request, and
+// reads a chunk whose multiget failed as a whole with getEach.
+func getInChunks[T any](folder groupware.Folder, ids []string, multiget func([]string) ([]groupware.Result[T], error), getEach func([]string) []groupware.Result[T]) ([]groupware.Result[T], error) {
+	out := make([]groupware.Result[T], 0, len(ids))
 	for start := 0; start < len(ids); start += multigetSize {
 		chunk := ids[start:min(start+multigetSize, len(ids))]
-		got, err := s.multiget(ctx, folder, chunk)
+		got, err := multiget(chunk)
 		if errors.Is(err, groupware.ErrServer) {
-			got = s.getEach(ctx, chunk)
+			got = getEach(chunk)
 		} else if err != nil {
 			return nil, folderError(folder, err)
 		}
@@ -44,25 +52,15 @@ func (s *contacts) Get(ctx context.Context, folder groupware.Folder, ids []strin
 }
 
 func (s *contacts) multiget(ctx context.Context, folder groupware.Folder, ids []string) ([]result, error) {
-	var body strings.Builder
-	body.WriteString(multigetHead)
-	for _, id := range ids {
-		body.WriteString("<d:href>" + xmlEscape(s.c.hrefOf(id)) + "</d:href>")
-	}
-	body.WriteString("</c:addressbook-multiget>")
-	byPath := map[string]result{}
-	_, err := s.c.multistatus(ctx, "REPORT", folder.ID, body.String(), "1", func(e msEntry) error {
-		byPath[e.Path] = entryResult(e)
-		return nil
-	})
+	byPath, err := s.c.multigetEntries(ctx, folder, multigetHead, "</c:addressbook-multiget>", ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]result, len(ids))
 	for i, id := range ids {
-		r, ok := byPath[id]
-		if !ok {
-			r = result{Err: fmt.Errorf("not in the multiget answer: %w", groupware.ErrNotFound)}
+		r := result{Err: fmt.Errorf("not in the multiget answer: %w", groupware.ErrNotFound)}
+		if e, ok := byPath[id]; ok {
+			r = entryResult(e)
 		}
 		r.ID = id
 		if r.Err != nil {
@@ -71,6 +69,23 @@ func (s *contacts) multiget(ctx context.Context, folder groupware.Folder, ids []
 		out[i] = r
 	}
 	return out, nil
+}
+
+// multigetEntries sends one addressbook- or calendar-multiget REPORT for
+// ids and returns its responses by path.
+func (c *Connector) multigetEntries(ctx context.Context, folder groupware.Folder, head, tail string, ids []string) (map[string]msEntry, error) {
+	var body strings.Builder
+	body.WriteString(head)
+	for _, id := range ids {
+		body.WriteString("<d:href>" + xmlEscape(c.hrefOf(id)) + "</d:href>")
+	}
+	body.WriteString(tail)
+	byPath := map[string]msEntry{}
+	_, err := c.multistatus(ctx, "REPORT", folder.ID, body.String(), "1", func(e msEntry) error {
+		byPath[e.Path] = e
+		return nil
+	})
+	return byPath, err
 }
 
 // entryResult reads one multiget response.

@@ -15,7 +15,7 @@ type msEntry struct {
 	Path   string
 	Status int // the response's own status, or 200 when its propstat is 2xx
 	ETag   string
-	Data   string // address-data
+	Data   string // address-data or calendar-data
 	CTag   string
 	Token  string // sync-token as a property
 }
@@ -28,6 +28,7 @@ type xmlResponse struct {
 		Prop   struct {
 			ETag      string `xml:"DAV: getetag"`
 			Data      string `xml:"urn:ietf:params:xml:ns:carddav address-data"`
+			CalData   string `xml:"urn:ietf:params:xml:ns:caldav calendar-data"`
 			CTag      string `xml:"http://calendarserver.org/ns/ getctag"`
 			SyncToken string `xml:"DAV: sync-token"`
 		} `xml:"DAV: prop"`
@@ -84,7 +85,7 @@ func (r *xmlResponse) entry() msEntry {
 			e.Status = code
 		}
 		p := ps.Prop
-		e.ETag, e.Data, e.CTag, e.Token = pick(e.ETag, p.ETag), pick(e.Data, p.Data), pick(e.CTag, p.CTag), pick(e.Token, p.SyncToken)
+		e.ETag, e.Data, e.CTag, e.Token = pick(e.ETag, p.ETag), pick(pick(e.Data, p.Data), p.CalData), pick(e.CTag, p.CTag), pick(e.Token, p.SyncToken)
 	}
 	if e.Status == 0 && len(r.Propstats) > 0 {
 		e.Status = statusCode(r.Propstats[0].Status)

@@ -14,9 +14,38 @@ type contactWrite = groupware.Write[groupware.Contact]
 
 // Write runs the writes, inFlight at once, each with its own result.
 func (s *contacts) Write(ctx context.Context, folder groupware.Folder, writes []contactWrite) ([]groupware.WriteResult, error) {
+	return writeAll(ctx, s.c, writes, func(w contactWrite) (groupware.WriteResult, error) { return s.create(ctx, folder, w) },
+		func(w contactWrite) (groupware.WriteResult, error) { return s.update(ctx, w) })
+}
+
+// writeAll runs the writes, inFlight at once: creates and updates through
+// the table's functions, deletes with If-Match when an ETag is given. A
+// failed write gets a *RecordError in its result, and an authentication
+// failure fails the whole call (the caller locks the account).
+func writeAll[T any](ctx context.Context, c *Connector, writes []groupware.Write[T], create, update func(groupware.Write[T]) (groupware.WriteResult, error)) ([]groupware.WriteResult, error) {
 	out := make([]groupware.WriteResult, len(writes))
-	s.c.each(len(writes), func(i int) {
-		out[i] = s.writeOne(ctx, folder, writes[i])
+	c.each(len(writes), func(i int) {
+		w := writes[i]
+		var res groupware.WriteResult
+		var err error
+		switch w.Op {
+		case groupware.OpCreate:
+			res, err = create(w)
+		case groupware.OpUpdate:
+			res, err = update(w)
+		case groupware.OpDelete:
+			res, err = groupware.WriteResult{ID: w.ID}, c.deleteResource(ctx, w.ID, w.ETag)
+		default:
+			err = fmt.Errorf("unknown write %v", w.Op)
+		}
+		if err != nil {
+			id := w.ID
+			if w.Op == groupware.OpCreate {
+				id = w.CRMID
+			}
+			res.Err = &groupware.RecordError{ID: id, Op: w.Op.String(), Err: err}
+		}
+		out[i] = res
 	})
 	for _, r := range out {
 		if errors.Is(r.Err, groupware.ErrAuth) {
@@ -24,29 +53,6 @@ func (s *contacts) Write(ctx context.Context, folder groupware.Folder, writes []
 		}
 	}
 	return out, nil
-}
-
-func (s *contacts) writeOne(ctx context.Context, folder groupware.Folder, w contactWrite) groupware.WriteResult {
-	var res groupware.WriteResult
-	var err error
-	switch w.Op {
-	case groupware.OpCreate:
-		res, err = s.create(ctx, folder, w)
-	case groupware.OpUpdate:
-		res, err = s.update(ctx, w)
-	case groupware.OpDelete:
-		res, err = groupware.WriteResult{ID: w.ID}, s.delete(ctx, w)
-	default:
-		err = fmt.Errorf("unknown write %v", w.Op)
-	}
-	if err != nil {
-		id := w.ID
-		if w.Op == groupware.OpCreate {
-			id = w.CRMID
-		}
-		res.Err = &groupware.RecordError{ID: id, Op: w.Op.String(), Err: err}
-	}
-	return res
 }
 
 // create PUTs a new card named after the CRM id, refusing to replace one
@@ -61,13 +67,7 @@ func (s *contacts) create(ctx context.Context, folder groupware.Folder, w contac
 	defer card.Close()
 	_, _ = card.Write(newCard(w.Item, uidOf(w.CRMID), w.CRMID)) // a new card is small: it stays in memory
 	etag, err := s.c.putSpool(ctx, path, &card, "If-None-Match", "*")
-	switch code := statusOf(err); {
-	case code == http.StatusPreconditionFailed:
-		err = fmt.Errorf("%s: %w", path, groupware.ErrExists)
-	case code == http.StatusNotFound || code == http.StatusConflict:
-		err = folderError(folder, err)
-	}
-	return groupware.WriteResult{ID: path, ETag: etag}, err
+	return groupware.WriteResult{ID: path, ETag: etag}, createError(folder, path, err)
 }
 
 // update reads the current card, checks it is still the version the
@@ -103,16 +103,30 @@ func (s *contacts) update(ctx context.Context, w contactWrite) (groupware.WriteR
 	return groupware.WriteResult{ID: w.ID, ETag: etag}, err
 }
 
-func (s *contacts) delete(ctx context.Context, w contactWrite) error {
-	headers := []string{}
-	if w.ETag != "" {
-		headers = append(headers, "If-Match", w.ETag)
+// createError classifies the failure of a PUT with If-None-Match: *: a
+// resource already there is ErrExists, a missing collection
+// ErrFolderNotFound.
+func createError(folder groupware.Folder, path string, err error) error {
+	switch code := statusOf(err); {
+	case code == http.StatusPreconditionFailed:
+		return fmt.Errorf("%s: %w", path, groupware.ErrExists)
+	case code == http.StatusNotFound || code == http.StatusConflict:
+		return folderError(folder, err)
 	}
-	req, err := s.c.request(ctx, http.MethodDelete, w.ID, nil, headers...)
+	return err
+}
+
+// deleteResource deletes a resource, If-Match etag when one is given.
+func (c *Connector) deleteResource(ctx context.Context, id, etag string) error {
+	headers := []string{}
+	if etag != "" {
+		headers = append(headers, "If-Match", etag)
+	}
+	req, err := c.request(ctx, http.MethodDelete, id, nil, headers...)
 	if err != nil {
 		return err
 	}
-	resp, err := s.c.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}
@@ -122,7 +136,11 @@ func (s *contacts) delete(ctx context.Context, w contactWrite) error {
 // putSpool PUTs a spooled card with a Content-Length and returns the new
 // ETag (asked for with HEAD when the server does not send it).
 func (c *Connector) putSpool(ctx context.Context, path string, body *spool, headers ...string) (string, error) {
-	headers = append(headers, "Content-Type", "text/vcard; charset=utf-8")
+	return c.put(ctx, path, body, append(headers, "Content-Type", "text/vcard; charset=utf-8")...)
+}
+
+// put PUTs a spooled body with a Content-Length and returns the new ETag.
+func (c *Connector) put(ctx context.Context, path string, body *spool, headers ...string) (string, error) {
 	req, err := c.request(ctx, http.MethodPut, path, body.reader(), headers...)
 	if err != nil {
 		return "", err

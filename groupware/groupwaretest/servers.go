@@ -183,3 +183,33 @@ func (s *DAVServer) MakeAddressBook(t *testing.T, name string) string {
 	}
 	return path
 }
+
+// mkcalendarBody creates a calendar for one component with a display
+// name (extended MKCOL, RFC 5689), which both servers take.
+const mkcalendarBody = `<?xml version="1.0" encoding="utf-8"?>
+<d:mkcol xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>%s</d:displayname><c:supported-calendar-component-set><c:comp name="%s"/></c:supported-calendar-component-set></d:prop></d:set></d:mkcol>`
+
+// CalendarHome is the user's calendar home: /alice/ on Radicale,
+// /alice/calendars/ on Xandikos.
+func (s *DAVServer) CalendarHome() string {
+	if s.Kind == "xandikos" {
+		return "/alice/calendars/"
+	}
+	return s.HomePath
+}
+
+// MakeCalendar creates a calendar named name for component (VEVENT or
+// VTODO) in the user's calendar home and returns its path.
+func (s *DAVServer) MakeCalendar(t *testing.T, name, component string) string {
+	t.Helper()
+	if s.Kind == "radicale" { // Radicale makes the principal on first use
+		s.Do(t, "PROPFIND", s.HomePath, "", "Depth", "0").Body.Close()
+	}
+	path := s.CalendarHome() + name + "/"
+	resp := s.Do(t, "MKCOL", path, fmt.Sprintf(mkcalendarBody, name, component), "Content-Type", "application/xml; charset=utf-8")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("MKCOL %s on %s: %s", path, s.Kind, resp.Status)
+	}
+	return path
+}
