@@ -3,6 +3,7 @@ package wfecmd
 import (
 	"context"
 	"embed"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -76,18 +78,18 @@ activity list' and friends.`,
 			}
 			d, err := newDemo(ctx, env, keep)
 			if err != nil {
-				return err
+				return quietWhenReaderGone(err)
 			}
 			defer d.close()
-			for _, part := range []func(context.Context) error{d.runImport, d.runBCC} {
-				if err := d.out.err; err != nil {
-					return fmt.Errorf("demo stopped: its output cannot be written: %w", err)
+			for _, part := range []func(context.Context) error{d.runImport, d.runBCC, d.runSync} {
+				if err := d.out.stopErr(); err != nil {
+					return quietWhenReaderGone(err)
 				}
 				if err := part(ctx); err != nil {
 					return err
 				}
 			}
-			return d.out.err
+			return quietWhenReaderGone(d.out.stopErr())
 		},
 	})
 }
@@ -117,8 +119,8 @@ func newDemo(ctx context.Context, env *Env, keep string) (_ *demo, err error) {
 		if err := step(ctx, env); err != nil {
 			return nil, err
 		}
-		if d.out.err != nil {
-			return nil, fmt.Errorf("demo stopped: its output cannot be written: %w", d.out.err)
+		if err := d.out.stopErr(); err != nil {
+			return nil, err
 		}
 	}
 	return d, nil
@@ -321,6 +323,26 @@ func (d *demo) printFolders(ctx context.Context) error {
 type stickyWriter struct {
 	w   io.Writer
 	err error
+}
+
+// stopErr is nil while every write succeeded, else an error saying the
+// demo stopped because its output cannot be written.
+func (s *stickyWriter) stopErr() error {
+	if s.err == nil {
+		return nil
+	}
+	return fmt.Errorf("demo stopped: its output cannot be written: %w", s.err)
+}
+
+// quietWhenReaderGone drops err when the output is a pipe whose reader has
+// gone (`wfe demo | head -1`): the reader asked for no more, so the demo
+// cleans up and ends with status 0 and nothing on stderr, as a shell tool
+// ignoring SIGPIPE would.
+func quietWhenReaderGone(err error) error {
+	if errors.Is(err, syscall.EPIPE) {
+		return nil
+	}
+	return err
 }
 
 func (s *stickyWriter) Write(p []byte) (int, error) {

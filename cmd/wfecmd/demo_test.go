@@ -72,8 +72,9 @@ func demoDirs(t *testing.T, dir string) []string {
 	return left
 }
 
-// A demo whose output pipe is closed stops with exit 1 and removes its
-// directory.
+// A demo whose output pipe has no reader stops quietly (exit 0, nothing on
+// stderr: the reader wanted no more) and removes its directory; any other
+// write error stops it with exit 1 and says so.
 func TestDemoClosedPipeLeavesNothing(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
@@ -85,13 +86,26 @@ func TestDemoClosedPipeLeavesNothing(t *testing.T) {
 	defer w.Close()
 	var errb bytes.Buffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: w, Stderr: &errb, Getenv: func(string) string { return "" }}
-	if code := Execute(context.Background(), root, env, []string{"demo"}); code != 1 || !strings.Contains(errb.String(), "its output cannot be written") {
-		t.Fatalf("demo into a closed pipe: exit %d, stderr %q", code, errb.String())
+	if code := Execute(context.Background(), root, env, []string{"demo"}); code != 0 || errb.Len() != 0 {
+		t.Fatalf("demo into a closed pipe: exit %d, stderr %q; want 0 and nothing", code, errb.String())
+	}
+	if left := demoDirs(t, tmp); len(left) != 0 {
+		t.Fatalf("the demo left %v", left)
+	}
+	errb.Reset()
+	env.Stdout = failingWriter{}
+	if code := Execute(context.Background(), root, env, []string{"demo"}); code != 1 || !strings.Contains(errb.String(), "its output cannot be written: no space left") {
+		t.Fatalf("demo into a failing writer: exit %d, stderr %q", code, errb.String())
 	}
 	if left := demoDirs(t, tmp); len(left) != 0 {
 		t.Fatalf("the demo left %v", left)
 	}
 }
+
+// failingWriter fails every write as a full disk would.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
 
 // `wfe demo | head -1`: the process reads one line and closes the pipe;
 // the binary must not die of SIGPIPE before it removes its directory.
@@ -106,6 +120,8 @@ func TestDemoHeadLeavesNothing(t *testing.T) {
 	tmp := t.TempDir()
 	cmd := exec.Command(bin, "demo")
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +138,9 @@ func TestDemoHeadLeavesNothing(t *testing.T) {
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && !exit.Exited() {
 		t.Fatalf("wfe demo was killed by a signal: %v", err)
+	}
+	if err != nil || stderr.Len() != 0 {
+		t.Fatalf("wfe demo | head -1: %v, stderr %q; want status 0 and nothing on stderr", err, stderr.String())
 	}
 	if left := demoDirs(t, tmp); len(left) != 0 {
 		t.Fatalf("wfe demo | head -1 left %v", left)
