@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -90,11 +91,7 @@ func TestServeOffersTheConsole(t *testing.T) {
 	c := newStoreCLI(t)
 	c.okIn("admin password 1234", "console", "user", "add", "anna", "--role", "admin", "--password-stdin")
 	s := c.startServe("--http", "127.0.0.1:0")
-	m := regexp.MustCompile(`msg="console listening".* url=(http://127\.0\.0\.1:\d+/)`).FindStringSubmatch(s.stderr.String())
-	if m == nil {
-		t.Fatalf("no console address in the log:\n%s", s.stderr.String())
-	}
-	base := m[1]
+	base := consoleURL(t, s)
 	resp, err := http.Get(base + "healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("/healthz: %v %v", resp, err)
@@ -122,5 +119,37 @@ func TestServeOffersTheConsole(t *testing.T) {
 	}
 	if code := s.stop(t); code != 0 {
 		t.Fatalf("serve exit %d", code)
+	}
+}
+
+// consoleURL reads the console's address from serve's log.
+func consoleURL(t *testing.T, s *served) string {
+	t.Helper()
+	m := regexp.MustCompile(`msg="console listening".* url=(http://127\.0\.0\.1:\d+/)`).FindStringSubmatch(s.stderr.String())
+	if m == nil {
+		t.Fatalf("no console address in the log:\n%s", s.stderr.String())
+	}
+	return m[1]
+}
+
+// After the demo's import, /metrics of a serve on its database shows the
+// import counters of its mail configuration "123".
+func TestMetricsAfterDemo(t *testing.T) {
+	dir := t.TempDir()
+	c := &storeCLI{t: t, db: filepath.Join(dir, "wfe.db"), env: map[string]string{}}
+	if out := c.ok("demo", "--keep", dir); !strings.Contains(out, "12 imported") {
+		t.Fatalf("demo:\n%s", out)
+	}
+	s := c.startServe("--http", "127.0.0.1:0")
+	resp, err := http.Get(consoleURL(t, s) + "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`wfe_mails_total{configuration="123",outcome="imported"} 12`, `wfe_runs_total{status="succeeded",timer="",workflow="ImportMails"} 1`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, body)
+		}
 	}
 }
