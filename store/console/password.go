@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -67,5 +68,7 @@ func VerifyPassword(hash, password string) (bool, error) {
 }
 
 // dummyHash is verified against when a sign-in names no user, so that a
-// missing user costs the same time as a wrong password.
-var dummyHash = HashPassword(NewSecret())
+// missing user costs the same time as a wrong password. It is made at
+// the first such sign-in: argon2id takes its memory (some 20 MiB) and
+// time, which every wfe command would pay at start-up otherwise.
+var dummyHash = sync.OnceValue(func() string { return HashPassword(NewSecret()) })

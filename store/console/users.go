@@ -96,7 +96,7 @@ func (r *Repo) DeleteUser(ctx context.Context, name string) error {
 func (r *Repo) Authenticate(ctx context.Context, name, password string) (*User, error) {
 	u, err := r.UserByName(ctx, name)
 	if errors.Is(err, sqldb.ErrNotFound) {
-		VerifyPassword(dummyHash, password)
+		VerifyPassword(dummyHash(), password)
 		return nil, ErrBadCredentials
 	}
 	if err != nil {
