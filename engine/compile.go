@@ -160,11 +160,34 @@ func stepPath(i int) string { return fmt.Sprintf("WorkFlowMapping/Step[%d]", i+1
 
 func (c *compiler) compile() {
 	doc := c.doc
-	p := c.p
 	if len(doc.Steps) == 0 {
 		c.errorf(doc.Pos, "WorkFlowMapping", CodeNoSteps, "workflow %q has no Step", doc.WorkFlowID)
 		return
 	}
+	c.numberSteps()
+	edges, listed := c.linkSteps()
+	startIdx := startSteps(doc, listed)
+	if len(startIdx) == 0 {
+		c.errorf(doc.Pos, "WorkFlowMapping", CodeNoStartStep, "workflow %q has no start step: every step is listed in some FollowingSteps, so no event can start a run", doc.WorkFlowID)
+	} else {
+		c.checkReachable(startIdx, edges)
+	}
+	starts := c.registerStarts(startIdx)
+	for i, s := range doc.Steps {
+		if s == nil {
+			continue
+		}
+		c.compileConditions(i, s)
+		c.compileActions(i, s)
+	}
+	trigger := c.linkFollowingSteps(edges)
+	c.compileEventMaps(starts, trigger)
+}
+
+// numberSteps checks each step's number and event and indexes the steps by
+// number.
+func (c *compiler) numberSteps() {
+	doc, p := c.doc, c.p
 	p.steps = make([]cStep, len(doc.Steps))
 	c.byNo = make(map[int]int, len(doc.Steps))
 	for i, s := range doc.Steps {
@@ -189,66 +212,89 @@ func (c *compiler) compile() {
 			p.steps[i].event = s.Event.Name
 		}
 	}
+}
 
-	// Links, start steps, reachability.
-	listed := make([]bool, len(doc.Steps))
-	edges := make([][]int, len(doc.Steps)) // -1 for dangling
+// linkSteps resolves every FollowingSteps/No to a step index (-1 for a
+// link that is reported as broken) and marks the steps some step lists.
+func (c *compiler) linkSteps() (edges [][]int, listed []bool) {
+	doc := c.doc
+	listed = make([]bool, len(doc.Steps))
+	edges = make([][]int, len(doc.Steps))
 	for i, s := range doc.Steps {
 		if s == nil {
 			continue
 		}
 		for k, f := range s.FollowingSteps {
-			path := fmt.Sprintf("%s/FollowingSteps/No[%d]", stepPath(i), k+1)
-			if f.No == 0 && strings.TrimSpace(f.Text) != "0" {
-				c.errorf(f.Pos, path, CodeBadStepNo, "FollowingSteps/No %q is not an integer", f.Text)
-				edges[i] = append(edges[i], -1)
-				continue
-			}
-			j, ok := c.byNo[f.No]
-			if !ok {
-				c.errorf(f.Pos, path, CodeDanglingStep, "step %d lists following step %s, which does not exist", s.No, strings.TrimSpace(f.Text))
-				edges[i] = append(edges[i], -1)
-				continue
-			}
-			if j == i {
-				c.errorf(f.Pos, path, CodeSelfLoop, "step %d lists itself in FollowingSteps; a step runs at most once per run", s.No)
-				edges[i] = append(edges[i], -1)
-				continue
-			}
+			j := c.followingStep(i, k, s, f)
 			edges[i] = append(edges[i], j)
-			listed[j] = true
+			if j >= 0 {
+				listed[j] = true
+			}
 		}
 	}
+	return edges, listed
+}
+
+// followingStep returns the index of the step the k-th FollowingSteps/No of
+// step i names, or -1 after reporting why it names none.
+func (c *compiler) followingStep(i, k int, s *schema.Step, f *schema.FollowingStep) int {
+	path := fmt.Sprintf("%s/FollowingSteps/No[%d]", stepPath(i), k+1)
+	if f.No == 0 && strings.TrimSpace(f.Text) != "0" {
+		c.errorf(f.Pos, path, CodeBadStepNo, "FollowingSteps/No %q is not an integer", f.Text)
+		return -1
+	}
+	j, ok := c.byNo[f.No]
+	if !ok {
+		c.errorf(f.Pos, path, CodeDanglingStep, "step %d lists following step %s, which does not exist", s.No, strings.TrimSpace(f.Text))
+		return -1
+	}
+	if j == i {
+		c.errorf(f.Pos, path, CodeSelfLoop, "step %d lists itself in FollowingSteps; a step runs at most once per run", s.No)
+		return -1
+	}
+	return j
+}
+
+// startSteps returns the steps no step lists as following: the ones an
+// event starts.
+func startSteps(doc *schema.WorkFlowMapping, listed []bool) []int {
 	var startIdx []int
 	for i, s := range doc.Steps {
 		if s != nil && !listed[i] {
 			startIdx = append(startIdx, i)
 		}
 	}
-	if len(startIdx) == 0 {
-		c.errorf(doc.Pos, "WorkFlowMapping", CodeNoStartStep, "workflow %q has no start step: every step is listed in some FollowingSteps, so no event can start a run", doc.WorkFlowID)
-	} else {
-		reach := make([]bool, len(doc.Steps))
-		queue := append([]int(nil), startIdx...)
-		for _, i := range startIdx {
-			reach[i] = true
-		}
-		for len(queue) > 0 {
-			i := queue[0]
-			queue = queue[1:]
-			for _, j := range edges[i] {
-				if j >= 0 && !reach[j] {
-					reach[j] = true
-					queue = append(queue, j)
-				}
-			}
-		}
-		for i, s := range doc.Steps {
-			if s != nil && !reach[i] {
-				c.errorf(s.Pos, stepPath(i), CodeUnreachableStep, "step %d is unreachable: no start step leads to it", s.No)
+	return startIdx
+}
+
+// checkReachable reports every step no start step leads to.
+func (c *compiler) checkReachable(startIdx []int, edges [][]int) {
+	reach := make([]bool, len(c.doc.Steps))
+	queue := append([]int(nil), startIdx...)
+	for _, i := range startIdx {
+		reach[i] = true
+	}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		for _, j := range edges[i] {
+			if j >= 0 && !reach[j] {
+				reach[j] = true
+				queue = append(queue, j)
 			}
 		}
 	}
+	for i, s := range c.doc.Steps {
+		if s != nil && !reach[i] {
+			c.errorf(s.Pos, stepPath(i), CodeUnreachableStep, "step %d is unreachable: no start step leads to it", s.No)
+		}
+	}
+}
+
+// registerStarts records which steps each start event starts and returns
+// the start steps as a set.
+func (c *compiler) registerStarts(startIdx []int) map[int]bool {
+	p := c.p
 	starts := make(map[int]bool, len(startIdx))
 	for _, i := range startIdx {
 		starts[i] = true
@@ -260,18 +306,16 @@ func (c *compiler) compile() {
 		}
 	}
 	sort.Strings(p.events)
+	return starts
+}
 
-	// Conditions and actions.
-	trigger := make([]*ActionSpec, len(doc.Steps)) // the spec of the action whose event starts a following step
-	for i, s := range doc.Steps {
-		if s == nil {
-			continue
-		}
-		c.compileConditions(i, s)
-		c.compileActions(i, s)
-	}
-	// Following steps: events must be raisable.
-	for i, s := range doc.Steps {
+// linkFollowingSteps checks that each following step's event is raised by
+// an action of the step listing it, records the links, and returns per
+// step the spec of the action whose event starts it.
+func (c *compiler) linkFollowingSteps(edges [][]int) []*ActionSpec {
+	p := c.p
+	trigger := make([]*ActionSpec, len(c.doc.Steps))
+	for i, s := range c.doc.Steps {
 		if s == nil {
 			continue
 		}
@@ -279,27 +323,9 @@ func (c *compiler) compile() {
 			if j < 0 {
 				continue
 			}
-			ev := p.steps[j].event
-			ai := -1
-			for a := range s.Actions {
-				if s.Actions[a] != nil && s.Actions[a].Name == ev {
-					ai = a // the last action of that name raises the event the step sees
-				}
-			}
+			ai := raisingAction(s, p.steps[j].event)
 			if ai < 0 {
-				var names []string
-				for _, a := range s.Actions {
-					if a != nil {
-						names = append(names, a.Name)
-					}
-				}
-				raises := "no events: it has no actions"
-				if len(names) > 0 {
-					raises = "events " + strings.Join(names, ", ")
-				}
-				f := s.FollowingSteps[k]
-				c.errorf(f.Pos, fmt.Sprintf("%s/FollowingSteps/No[%d]", stepPath(i), k+1), CodeUnraisableEvent,
-					"following step %d listens for event %q, which step %d never raises (it raises %s)", p.steps[j].no, ev, s.No, raises)
+				c.reportUnraisable(i, k, s, j)
 				continue
 			}
 			p.steps[i].next = append(p.steps[i].next, nextStep{step: j, action: ai})
@@ -308,8 +334,45 @@ func (c *compiler) compile() {
 			}
 		}
 	}
-	// Event mappings.
-	for i, s := range doc.Steps {
+	return trigger
+}
+
+// raisingAction returns the index of the action of s that raises event:
+// the last action of that name, as that is the event the following step
+// sees; -1 when none does.
+func raisingAction(s *schema.Step, event string) int {
+	ai := -1
+	for a := range s.Actions {
+		if s.Actions[a] != nil && s.Actions[a].Name == event {
+			ai = a
+		}
+	}
+	return ai
+}
+
+// reportUnraisable reports that the k-th following step j of step i
+// listens for an event none of step i's actions raises.
+func (c *compiler) reportUnraisable(i, k int, s *schema.Step, j int) {
+	var names []string
+	for _, a := range s.Actions {
+		if a != nil {
+			names = append(names, a.Name)
+		}
+	}
+	raises := "no events: it has no actions"
+	if len(names) > 0 {
+		raises = "events " + strings.Join(names, ", ")
+	}
+	f := s.FollowingSteps[k]
+	c.errorf(f.Pos, fmt.Sprintf("%s/FollowingSteps/No[%d]", stepPath(i), k+1), CodeUnraisableEvent,
+		"following step %d listens for event %q, which step %d never raises (it raises %s)", c.p.steps[j].no, c.p.steps[j].event, s.No, raises)
+}
+
+// compileEventMaps resolves each step's EventToContextMap: a start step
+// copies event fields by name, a following step the outputs of the action
+// that raised its event.
+func (c *compiler) compileEventMaps(starts map[int]bool, trigger []*ActionSpec) {
+	for i, s := range c.doc.Steps {
 		if s == nil || s.Event == nil {
 			continue
 		}
@@ -332,7 +395,7 @@ func (c *compiler) compile() {
 				}
 				em.secret = spec.Outputs[em.out].Secret
 			}
-			p.steps[i].toCtx = append(p.steps[i].toCtx, em)
+			c.p.steps[i].toCtx = append(c.p.steps[i].toCtx, em)
 		}
 	}
 }
@@ -374,129 +437,6 @@ func paramNames(ps []Param) []string {
 	return out
 }
 
-func (c *compiler) compileConditions(i int, s *schema.Step) {
-	st := &c.p.steps[i]
-	for k, cd := range s.Conditions {
-		if cd == nil {
-			continue
-		}
-		path := fmt.Sprintf("%s/Conditions/Condition[%d]", stepPath(i), k+1)
-		if cd.Name == "" {
-			c.errorf(cd.Pos, path, CodeMissingAttr, "<Condition> is missing required attribute Name")
-			continue
-		}
-		cond, err := c.reg.Condition(cd.Name)
-		if err != nil {
-			c.errorf(cd.Pos, path, CodeUnknownCondition, "%v", err)
-			continue
-		}
-		spec := cond.Spec()
-		cc := cCond{name: cd.Name}
-		var inputs []string
-		ok := true
-		for n, m := range cd.Inputs {
-			mpath := fmt.Sprintf("%s/ContextToConditionMap/SimpleMapping[%d]", path, n+1)
-			if m.FromName == "" || m.ToName == "" {
-				c.errorf(m.Pos, mpath, CodeMissingAttr, "SimpleMapping needs FromName and ToName")
-				ok = false
-				continue
-			}
-			if !spec.AnyInputs && paramIndex(spec.Inputs, m.ToName) < 0 {
-				c.errorf(m.Pos, mpath, CodeUnknownInput, "condition %s has no input %q (%sinputs: %s)", cd.Name, m.ToName,
-					didYouMean(m.ToName, paramNames(spec.Inputs)), strings.Join(paramNames(spec.Inputs), ", "))
-				ok = false
-				continue
-			}
-			if slicesContains(inputs, m.ToName) {
-				c.errorf(m.Pos, mpath, CodeDuplicateInput, "condition %s input %q is fed twice", cd.Name, m.ToName)
-				ok = false
-				continue
-			}
-			inputs = append(inputs, m.ToName)
-			cc.inSlots = append(cc.inSlots, c.slot(m.FromName))
-		}
-		for _, in := range spec.Inputs {
-			if in.Required && !slicesContains(inputs, in.Name) {
-				c.errorf(cd.Pos, path, CodeMissingInput, "condition %s needs input %q (add <SimpleMapping FromName=\"...\" ToName=%q/>)", cd.Name, in.Name, in.Name)
-				ok = false
-			}
-		}
-		checks := map[string]any{}
-		cvPos := map[string]schema.Pos{}
-		unnamedCheck := false // a nameless CheckValue may be the one a "needs" message would ask for
-		for n, cv := range cd.CheckValues {
-			cpath := fmt.Sprintf("%s/CheckValuesMap/CheckValue[%d]", path, n+1)
-			if cv.Name == "" {
-				c.errorf(cv.Pos, cpath, CodeMissingAttr, "<CheckValue> is missing required attribute Name")
-				ok = false
-				unnamedCheck = true
-				continue
-			}
-			pi := paramIndex(spec.CheckValues, cv.Name)
-			if pi < 0 {
-				c.errorf(cv.Pos, cpath, CodeUnknownCheckValue, "condition %s has no check value %q (%sknown: %s)", cd.Name, cv.Name,
-					didYouMean(cv.Name, paramNames(spec.CheckValues)), strings.Join(paramNames(spec.CheckValues), ", "))
-				ok = false
-				continue
-			}
-			v, err := c.convert(spec.CheckValues[pi].Type, cv.Value)
-			if err != nil {
-				c.errorf(valuePos(cv.ValuePos, cv.Pos), cpath, CodeBadLiteral, "check value %s: %v", cv.Name, err)
-				ok = false
-				continue
-			}
-			checks[cv.Name] = v
-			cvPos[cv.Name] = valuePos(cv.ValuePos, cv.Pos)
-		}
-		for _, pv := range spec.CheckValues {
-			if _, set := checks[pv.Name]; set {
-				continue
-			}
-			if pv.Default != "" {
-				v, err := c.convert(pv.Type, pv.Default)
-				if err != nil {
-					c.errorf(cd.Pos, path, CodeBadDefault, "condition %s: default of %s: %v", cd.Name, pv.Name, err)
-					ok = false
-					continue
-				}
-				checks[pv.Name] = v
-			} else if pv.Required && !unnamedCheck {
-				c.errorf(cd.Pos, path, CodeMissingCheckValue, "condition %s needs check value %q (add <CheckValue Name=%q Value=\"...\"/>)", cd.Name, pv.Name, pv.Name)
-				ok = false
-			}
-		}
-		if !ok {
-			continue
-		}
-		chk, err := cond.Prepare(PrepareInput{Inputs: inputs, CheckValues: checks})
-		if err != nil {
-			var pe *PositionError
-			if errors.As(err, &pe) {
-				pos, found := cvPos[pe.CheckValue]
-				if !found {
-					pos = cd.Pos
-				} else {
-					pos = valueOffsetPos(c.doc.Source, pos, pe.Line, pe.Column)
-				}
-				c.errorf(pos, path, CodeBadExpression, "condition %s: %s: %v", cd.Name, pe.CheckValue, pe.Err)
-			} else {
-				c.errorf(cd.Pos, path, CodeConditionError, "condition %s: %v", cd.Name, err)
-			}
-			continue
-		}
-		if chk == nil {
-			c.errorf(cd.Pos, path, CodeConditionError, "condition %s: Prepare returned no checker", cd.Name)
-			continue
-		}
-		cc.check = chk
-		cc.skipReason = fmt.Sprintf("condition %s (line %d) does not hold", cd.Name, cd.Line)
-		if len(cc.inSlots) > c.p.maxIn {
-			c.p.maxIn = len(cc.inSlots)
-		}
-		st.conds = append(st.conds, cc)
-	}
-}
-
 func valuePos(vp, elem schema.Pos) schema.Pos {
 	if vp.Line == 0 {
 		return elem
@@ -530,170 +470,4 @@ func (c *compiler) convert(typ, lit string) (any, error) {
 		return nil, err
 	}
 	return t.Parse(lit)
-}
-
-func (c *compiler) compileActions(i int, s *schema.Step) {
-	st := &c.p.steps[i]
-	st.actions = make([]cAction, len(s.Actions))
-	for k, a := range s.Actions {
-		if a == nil {
-			continue
-		}
-		path := fmt.Sprintf("%s/Actions/Action[%d]", stepPath(i), k+1)
-		ca := &st.actions[k]
-		ca.name = a.Name
-		ca.line = a.Line
-		if a.Name == "" {
-			c.errorf(a.Pos, path, CodeMissingAttr, "<Action> is missing required attribute Name")
-			continue
-		}
-		act, err := c.reg.Action(a.Name)
-		if err != nil {
-			c.errorf(a.Pos, path, CodeUnknownAction, "%v", err)
-			continue
-		}
-		ca.act = act
-		ca.spec = act.Spec()
-		spec := &ca.spec
-		bound := make([]*binding, len(spec.Params))
-		// param types of the spec
-		ptypes := make([]*DataType, len(spec.Params))
-		for pi, p := range spec.Params {
-			if p.Type == "" || p.Type == TypeAny {
-				continue
-			}
-			t, err := c.reg.DataType(p.Type)
-			if err != nil {
-				c.errorf(a.Pos, path, CodeUnknownType, "action %s parameter %s: %v", a.Name, p.Name, err)
-				continue
-			}
-			ptypes[pi] = t
-		}
-		bindParam := func(pos schema.Pos, mpath, pname string) (int, bool) {
-			pi := paramIndex(spec.Params, pname)
-			if pi < 0 {
-				c.errorf(pos, mpath, CodeUnknownParam, "action %s has no parameter %q (%sparameters: %s)", a.Name, pname,
-					didYouMean(pname, paramNames(spec.Params)), strings.Join(paramNames(spec.Params), ", "))
-				return -1, false
-			}
-			if bound[pi] != nil {
-				c.errorf(pos, mpath, CodeDuplicateParam, "action %s parameter %s is bound twice", a.Name, pname)
-				return -1, false
-			}
-			return pi, true
-		}
-		for n, vm := range a.Mappings {
-			mpath := fmt.Sprintf("%s/ContextToActionMap/ValueMapping[%d]", path, n+1)
-			if vm == nil || vm.Parameter == nil || vm.Parameter.Name == "" {
-				pos := a.Pos
-				if vm != nil {
-					pos = vm.Pos
-				}
-				c.errorf(pos, mpath, CodeMissingParameter, "ValueMapping needs a <Parameter Name=...> child")
-				continue
-			}
-			pr := vm.Parameter
-			ppath := mpath + "/Parameter"
-			pi, ok := bindParam(pr.Pos, ppath, pr.Name)
-			if !ok {
-				continue
-			}
-			b := &binding{param: pi, name: pr.Name, slot: -1, typ: ptypes[pi], secret: spec.Params[pi].Secret,
-				session: pr.Name == "SessionId" && (spec.Params[pi].Type == TypeString || anyType(spec.Params[pi].Type))}
-			bound[pi] = b
-			typ := ptypes[pi]
-			if pr.DataType != "" {
-				mt, err := c.reg.DataType(pr.DataType)
-				if err != nil {
-					c.errorf(pr.Pos, ppath, CodeUnknownType, "parameter %s: %v", pr.Name, err)
-					continue
-				}
-				if !typeCompatible(mt.Name, spec.Params[pi].Type) {
-					c.errorf(pr.Pos, ppath, CodeTypeMismatch, "parameter %s of %s is %s; DataType %s does not fit", pr.Name, a.Name, spec.Params[pi].Type, pr.DataType)
-					continue
-				}
-				if typ == nil {
-					typ = mt
-					b.typ = mt
-				}
-			}
-			if vm.Name != "" {
-				b.slot = c.slot(vm.Name)
-				b.varName = vm.Name
-			}
-			if pr.HasValue {
-				if typ == nil { // a parameter of any type: the literal is a string
-					typ, _ = c.reg.DataType(TypeString)
-				}
-				v, err := typ.Parse(pr.Value)
-				if err != nil {
-					c.errorf(valuePos(pr.ValuePos, pr.Pos), ppath, CodeBadLiteral, "parameter %s (%s): %v", pr.Name, typ.Name, err)
-					continue
-				}
-				if lc, ok := act.(LiteralChecker); ok {
-					if err := lc.CheckLiteral(pr.Name, v); err != nil {
-						c.errorf(valuePos(pr.ValuePos, pr.Pos), ppath, CodeBadLiteral, "action %s parameter %s: %v", a.Name, pr.Name, err)
-						continue
-					}
-				}
-				b.lit = v
-			}
-		}
-		for n, sm := range a.Simple {
-			mpath := fmt.Sprintf("%s/ContextToActionMap/SimpleMapping[%d]", path, n+1)
-			if sm == nil || sm.FromName == "" || sm.ToName == "" {
-				c.errorf(a.Pos, mpath, CodeMissingAttr, "SimpleMapping needs FromName and ToName")
-				continue
-			}
-			pi, ok := bindParam(sm.Pos, mpath, sm.ToName)
-			if !ok {
-				continue
-			}
-			bound[pi] = &binding{param: pi, name: sm.ToName, slot: c.slot(sm.FromName), varName: sm.FromName, typ: ptypes[pi],
-				secret: spec.Params[pi].Secret, session: sm.ToName == "SessionId" && spec.Params[pi].Type == TypeString}
-		}
-		for pi, p := range spec.Params {
-			b := bound[pi]
-			if p.Default != "" && (b == nil || b.lit == nil) {
-				t := ptypes[pi]
-				if t == nil {
-					t, _ = c.reg.DataType(TypeString)
-				}
-				v, err := t.Parse(p.Default)
-				if err != nil {
-					c.errorf(a.Pos, path, CodeBadDefault, "action %s: default of parameter %s: %v", a.Name, p.Name, err)
-					continue
-				}
-				if b == nil {
-					b = &binding{param: pi, name: p.Name, slot: -1, typ: ptypes[pi], secret: p.Secret}
-					bound[pi] = b
-				}
-				b.lit = v
-			}
-			if b == nil && isDryRunParam(p, ptypes[pi]) {
-				b = &binding{param: pi, name: p.Name, slot: -1, typ: ptypes[pi]}
-				bound[pi] = b
-			}
-			if b == nil {
-				if p.Required {
-					c.errorf(a.Pos, path, CodeMissingParam, "action %s needs parameter %s (%s); add <ValueMapping Name=%q><Parameter Name=%q DataType=%q Value=\"...\"/></ValueMapping>",
-						a.Name, p.Name, p.Type, p.Name, p.Name, p.Type)
-				}
-				continue
-			}
-			b.litText = FormatValue(b.lit)
-			b.dryRun = isDryRunParam(p, ptypes[pi])
-			ca.binds = append(ca.binds, *b)
-		}
-		if len(spec.Params) > c.p.maxParam {
-			c.p.maxParam = len(spec.Params)
-		}
-		ca.outSlots = make([]int, len(spec.Outputs))
-		for oi, o := range spec.Outputs {
-			ca.outSlots[oi] = c.slot(o.Name)
-		}
-		ca.outBase = c.p.nOutputs
-		c.p.nOutputs += len(spec.Outputs)
-		c.p.nActions++
-	}
 }
