@@ -175,10 +175,8 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 	if budget <= 0 {
 		budget = DefaultStepBudget
 	}
-	parent := ctx
 	rc := newRunCtx(ctx, rec.StartedAt.Add(deadline))
 	defer rc.stop()
-	ctx = rc
 
 	st := p.pool.Get().(*runState)
 	defer func() {
@@ -190,105 +188,150 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 	st.rc = rc
 	st.call.st = st
 	rec.Steps = make([]StepRecord, 0, len(p.steps))
-	actRecs := make([]ActionRecord, 0, p.nActions)
-
 	for _, s := range starts {
 		st.queue = append(st.queue, queued{step: s, from: -1})
 	}
-	var runErr error
-	ran := false
+	r := runPass{p: p, st: st, parent: ctx, deadline: deadline, fields: ev.Fields,
+		actRecs: make([]ActionRecord, 0, p.nActions), now: rec.StartedAt}
+	runErr := r.runSteps(rc, budget)
+	st.closeWorkSpaces(ctx)
+	runErr = st.finishRecord(ctx, r.now, r.ran, runErr)
+	return rec, runErr
+}
+
+// runPass is one run of the step queue.
+type runPass struct {
+	p        *Program
+	st       *runState
+	parent   context.Context // the caller's context, without the run deadline
+	deadline time.Duration
+	fields   map[string]any // the starting event's fields
+	actRecs  []ActionRecord // the records of every action, capacity for all
 	// now is the last clock reading: the run start, then the end of the
 	// latest action. Deadline checks and durations share it.
-	now := rec.StartedAt
+	now time.Time
+	ran bool // some step's conditions held
+}
+
+// runSteps runs the queued steps breadth-first, queueing the following
+// steps of each step whose actions all ran, until the queue is done or a
+// step fails.
+func (r *runPass) runSteps(ctx context.Context, budget int) error {
+	st, p, rec := r.st, r.p, r.st.rec
 	executed := 0
-	for qi := 0; qi < len(st.queue) && runErr == nil; qi++ {
+	for qi := 0; qi < len(st.queue); qi++ {
 		q := st.queue[qi]
 		s := &p.steps[q.step]
-		if err := rc.errAt(now); err != nil {
-			runErr = st.ctxError(parent, deadline, s.no)
-			break
+		if err := st.rc.errAt(r.now); err != nil {
+			return st.ctxError(r.parent, r.deadline, s.no)
 		}
 		if st.reached[q.step] {
-			runErr = Permanent(fmt.Errorf("step %d (line %d): %w", s.no, s.line, ErrStepTwice))
-			break
+			return Permanent(fmt.Errorf("step %d (line %d): %w", s.no, s.line, ErrStepTwice))
 		}
 		if executed >= budget {
-			runErr = Permanent(fmt.Errorf("before step %d: %w (%d steps)", s.no, ErrStepBudget, budget))
-			break
+			return Permanent(fmt.Errorf("before step %d: %w (%d steps)", s.no, ErrStepBudget, budget))
 		}
 		executed++
 		st.reached[q.step] = true
 		rec.Steps = append(rec.Steps, StepRecord{No: s.no, Event: s.event})
 		sr := &rec.Steps[len(rec.Steps)-1]
-
-		// EventToContextMap
-		for _, m := range s.toCtx {
-			var v any
-			if m.out < 0 {
-				v = ev.Fields[m.field]
-			} else {
-				a := &p.steps[q.from].actions[q.act]
-				v = st.outs[a.outBase+m.out]
-			}
-			st.vars[m.slot] = v
-			st.setSecret(m.slot, "", false, v)
+		r.mapEvent(s, q)
+		holds, err := r.checkConditions(ctx, s, sr)
+		if err != nil {
+			return err
 		}
-		// Conditions
-		holds := true
-		for ci := range s.conds {
-			cc := &s.conds[ci]
-			in := st.inputs[:len(cc.inSlots)]
-			for k, slot := range cc.inSlots {
-				in[k] = st.vars[slot]
-			}
-			ok, err := cc.check(ctx, in)
-			clear(in)
-			if err != nil {
-				runErr = fmt.Errorf("step %d condition %s: %w", s.no, cc.name, err)
-				if ClassOf(err) == ClassUnclassified { // the workflow or its data must change
-					runErr = Permanent(runErr)
-				}
-				break
-			}
-			if !ok {
-				holds = false
-				sr.Skipped = true
-				sr.SkipReason = cc.skipReason
-				break
-			}
-		}
-		if runErr != nil || !holds {
+		if !holds {
 			continue
 		}
-		ran = true
-		// Actions
-		first := len(actRecs)
-		for ai := range s.actions {
-			a := &s.actions[ai]
-			if err := rc.errAt(now); err != nil {
-				runErr = st.ctxError(parent, deadline, s.no)
-				break
-			}
-			actRecs = append(actRecs, ActionRecord{Name: a.name})
-			ar := &actRecs[len(actRecs)-1]
-			sr.Actions = actRecs[first:len(actRecs):len(actRecs)]
-			now, runErr = st.runAction(ctx, s, a, ar, now)
-			if runErr != nil {
-				if ctx.Err() != nil && !errors.Is(runErr, ErrUndeclaredParam) {
-					runErr = st.interrupted(parent, deadline, runErr)
-					ar.ErrorClass = ClassOf(runErr)
-				}
-				break
-			}
-		}
-		if runErr != nil {
-			break
+		r.ran = true
+		if err := r.runActions(ctx, s, sr); err != nil {
+			return err
 		}
 		for _, n := range s.next {
 			st.queue = append(st.queue, queued{step: n.step, from: q.step, act: n.action})
 		}
 	}
-	st.closeWorkSpaces(parent)
+	return nil
+}
+
+// mapEvent copies the step's EventToContextMap into the context: fields of
+// the starting event, or outputs of the action that raised the step's
+// event.
+func (r *runPass) mapEvent(s *cStep, q queued) {
+	st := r.st
+	for _, m := range s.toCtx {
+		var v any
+		if m.out < 0 {
+			v = r.fields[m.field]
+		} else {
+			a := &r.p.steps[q.from].actions[q.act]
+			v = st.outs[a.outBase+m.out]
+		}
+		st.vars[m.slot] = v
+		st.setSecret(m.slot, "", false, v)
+	}
+}
+
+// checkConditions evaluates the step's conditions in order. The first that
+// does not hold marks the step skipped; an error from a check fails the
+// run (permanently unless it is classified).
+func (r *runPass) checkConditions(ctx context.Context, s *cStep, sr *StepRecord) (bool, error) {
+	st := r.st
+	for ci := range s.conds {
+		cc := &s.conds[ci]
+		in := st.inputs[:len(cc.inSlots)]
+		for k, slot := range cc.inSlots {
+			in[k] = st.vars[slot]
+		}
+		ok, err := cc.check(ctx, in)
+		clear(in)
+		if err != nil {
+			runErr := fmt.Errorf("step %d condition %s: %w", s.no, cc.name, err)
+			if ClassOf(err) == ClassUnclassified { // the workflow or its data must change
+				runErr = Permanent(runErr)
+			}
+			return false, runErr
+		}
+		if !ok {
+			sr.Skipped = true
+			sr.SkipReason = cc.skipReason
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// runActions runs the step's actions in order, recording each, and stops
+// at the first that fails or when the run's context ends.
+func (r *runPass) runActions(ctx context.Context, s *cStep, sr *StepRecord) error {
+	st := r.st
+	first := len(r.actRecs)
+	for ai := range s.actions {
+		a := &s.actions[ai]
+		if err := st.rc.errAt(r.now); err != nil {
+			return st.ctxError(r.parent, r.deadline, s.no)
+		}
+		r.actRecs = append(r.actRecs, ActionRecord{Name: a.name})
+		ar := &r.actRecs[len(r.actRecs)-1]
+		sr.Actions = r.actRecs[first:len(r.actRecs):len(r.actRecs)]
+		var runErr error
+		r.now, runErr = st.runAction(ctx, s, a, ar, r.now)
+		if runErr != nil {
+			if ctx.Err() != nil && !errors.Is(runErr, ErrUndeclaredParam) {
+				runErr = st.interrupted(r.parent, r.deadline, runErr)
+				ar.ErrorClass = ClassOf(runErr)
+			}
+			return runErr
+		}
+	}
+	return nil
+}
+
+// finishRecord sets the run record's end time and status (failed,
+// cancelled, ok or skipped) and removes secrets from it. It returns the
+// run's error with secrets removed.
+func (st *runState) finishRecord(parent context.Context, now time.Time, ran bool, runErr error) error {
+	rec := st.rec
 	rec.FinishedAt = now
 	if st.closed {
 		rec.FinishedAt = time.Now()
@@ -308,7 +351,7 @@ func (p *Program) Run(ctx context.Context, ev Event, opts RunOptions) (*RunRecor
 		rec.Status = StatusSkipped
 	}
 	st.redactRecord(rec)
-	return rec, runErr
+	return runErr
 }
 
 // interrupted explains an action error that came with the end of the
