@@ -50,64 +50,7 @@ func Format(w *WorkFlowMapping) ([]byte, error) {
 		root.CreateElement("InternalDescription").SetText(w.InternalDescription)
 	}
 	for _, st := range w.Steps {
-		se := root.CreateElement("Step")
-		no := st.NoText
-		if no == "" {
-			no = strconv.Itoa(st.No)
-		}
-		se.CreateAttr("No", no)
-		ev := se.CreateElement("Event")
-		var toContext []*SimpleMapping
-		if st.Event != nil {
-			ev.CreateAttr("Name", st.Event.Name)
-			toContext = st.Event.ToContext
-		}
-		addSimple(ev.CreateElement("EventToContextMap"), toContext)
-		if len(st.Conditions) > 0 {
-			cs := se.CreateElement("Conditions")
-			for _, c := range st.Conditions {
-				ce := cs.CreateElement("Condition")
-				ce.CreateAttr("Name", c.Name)
-				addSimple(ce.CreateElement("ContextToConditionMap"), c.Inputs)
-				cvm := ce.CreateElement("CheckValuesMap")
-				for _, cv := range c.CheckValues {
-					e := cvm.CreateElement("CheckValue")
-					e.CreateAttr("Name", cv.Name)
-					e.CreateAttr("Value", cv.Value)
-				}
-			}
-		}
-		if len(st.Actions) > 0 {
-			as := se.CreateElement("Actions")
-			for _, a := range st.Actions {
-				ae := as.CreateElement("Action")
-				ae.CreateAttr("Name", a.Name)
-				m := ae.CreateElement("ContextToActionMap")
-				for _, vm := range a.Mappings {
-					ve := m.CreateElement("ValueMapping")
-					ve.CreateAttr("Name", vm.Name)
-					if p := vm.Parameter; p != nil {
-						pe := ve.CreateElement("Parameter")
-						pe.CreateAttr("Name", p.Name)
-						pe.CreateAttr("DataType", p.DataType)
-						if p.HasValue || p.Value != "" {
-							pe.CreateAttr("Value", p.Value)
-						}
-					}
-				}
-				addSimple(m, a.Simple)
-			}
-		}
-		if len(st.FollowingSteps) > 0 {
-			fs := se.CreateElement("FollowingSteps")
-			for _, f := range st.FollowingSteps {
-				text := f.Text
-				if text == "" {
-					text = strconv.Itoa(f.No)
-				}
-				fs.CreateElement("No").SetText(text)
-			}
-		}
+		addStep(root, st)
 	}
 	doc.IndentWithSettings(&etree.IndentSettings{Spaces: 0})
 	var buf bytes.Buffer
@@ -115,6 +58,80 @@ func Format(w *WorkFlowMapping) ([]byte, error) {
 		return nil, fmt.Errorf("format workflow %s: %w", w.WorkFlowID, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// addStep writes one Step: its number, its Event with the
+// EventToContextMap, and its Conditions, Actions and FollowingSteps when
+// it has any.
+func addStep(root *etree.Element, st *Step) {
+	se := root.CreateElement("Step")
+	no := st.NoText
+	if no == "" {
+		no = strconv.Itoa(st.No)
+	}
+	se.CreateAttr("No", no)
+	ev := se.CreateElement("Event")
+	var toContext []*SimpleMapping
+	if st.Event != nil {
+		ev.CreateAttr("Name", st.Event.Name)
+		toContext = st.Event.ToContext
+	}
+	addSimple(ev.CreateElement("EventToContextMap"), toContext)
+	if len(st.Conditions) > 0 {
+		addConditions(se.CreateElement("Conditions"), st.Conditions)
+	}
+	if len(st.Actions) > 0 {
+		addActions(se.CreateElement("Actions"), st.Actions)
+	}
+	if len(st.FollowingSteps) > 0 {
+		fs := se.CreateElement("FollowingSteps")
+		for _, f := range st.FollowingSteps {
+			text := f.Text
+			if text == "" {
+				text = strconv.Itoa(f.No)
+			}
+			fs.CreateElement("No").SetText(text)
+		}
+	}
+}
+
+// addConditions writes each Condition with its ContextToConditionMap and
+// CheckValuesMap.
+func addConditions(cs *etree.Element, conds []*Condition) {
+	for _, c := range conds {
+		ce := cs.CreateElement("Condition")
+		ce.CreateAttr("Name", c.Name)
+		addSimple(ce.CreateElement("ContextToConditionMap"), c.Inputs)
+		cvm := ce.CreateElement("CheckValuesMap")
+		for _, cv := range c.CheckValues {
+			e := cvm.CreateElement("CheckValue")
+			e.CreateAttr("Name", cv.Name)
+			e.CreateAttr("Value", cv.Value)
+		}
+	}
+}
+
+// addActions writes each Action with its ContextToActionMap: the
+// ValueMappings, then the SimpleMappings.
+func addActions(as *etree.Element, actions []*Action) {
+	for _, a := range actions {
+		ae := as.CreateElement("Action")
+		ae.CreateAttr("Name", a.Name)
+		m := ae.CreateElement("ContextToActionMap")
+		for _, vm := range a.Mappings {
+			ve := m.CreateElement("ValueMapping")
+			ve.CreateAttr("Name", vm.Name)
+			if p := vm.Parameter; p != nil {
+				pe := ve.CreateElement("Parameter")
+				pe.CreateAttr("Name", p.Name)
+				pe.CreateAttr("DataType", p.DataType)
+				if p.HasValue || p.Value != "" {
+					pe.CreateAttr("Value", p.Value)
+				}
+			}
+		}
+		addSimple(m, a.Simple)
+	}
 }
 
 func addSimple(parent *etree.Element, ms []*SimpleMapping) {
