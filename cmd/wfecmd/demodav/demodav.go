@@ -42,14 +42,22 @@ type Server struct {
 
 // Start serves an empty address book "Kontakte" on 127.0.0.1 at a free
 // port until Close.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return StartWrapped(nil) }
+
+// StartWrapped is Start with the CardDAV handler passed through wrap (to
+// count or watch requests; nil: unwrapped).
+func StartWrapped(wrap func(http.Handler) http.Handler) (*Server, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	b := &backend{cards: map[string]*entry{}}
+	var h http.Handler = &carddav.Handler{Backend: b}
+	if wrap != nil {
+		h = wrap(h)
+	}
 	s := &Server{URL: "http://" + l.Addr().String() + "/", backend: b,
-		srv: &http.Server{Handler: &carddav.Handler{Backend: b}, ReadHeaderTimeout: 10 * time.Second}}
+		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { _ = s.srv.Serve(l) }()
 	return s, nil
 }
