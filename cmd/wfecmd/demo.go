@@ -66,6 +66,10 @@ with match code "123" (as in the CRM documentation's example) that points at the
 server, and runs the shipped workflow ImportMails as the employee "demo". It
 prints the activities created and where the mails went.
 
+Then it syncs the CRM's contacts with Anna's address book on a CardDAV
+server in this process (rule demo-contacts), changes one contact on each
+side, and shows the preview of the next run and its result.
+
 The database is removed at the end unless --keep DIR is given; then it
 stays in DIR (wfe.db, its key file and blobs) for 'wfe --db DIR/wfe.db
 activity list' and friends.`,
