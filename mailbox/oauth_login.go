@@ -34,62 +34,10 @@ func OAuthLogin(ctx context.Context, c OAuthConfig, listen string, show func(aut
 	if cfg.RedirectURL == "" {
 		cfg.RedirectURL = "http://" + ln.Addr().String() + OAuthCallbackPath
 	}
-	verifier := oauth2.GenerateVerifier()
-	state := oauthRandom()
-	secrets := []string{c.ClientSecret, verifier}
-
-	type result struct {
-		tok *oauth2.Token
-		err error
-	}
-	done := make(chan result, 1)
-	var (
-		mu   sync.Mutex // one callback at a time
-		once bool       // a valid callback has been handled
-	)
+	cb := &oauthCallback{cfg: cfg, server: server, state: oauthRandom(), verifier: oauth2.GenerateVerifier(), done: make(chan oauthResult, 1)}
+	cb.secrets = []string{c.ClientSecret, cb.verifier}
 	mux := http.NewServeMux()
-	mux.HandleFunc(OAuthCallbackPath, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		q := r.URL.Query()
-		if once {
-			http.Error(w, "The sign-in is already complete.", http.StatusGone)
-			return
-		}
-		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
-			// a stray or forged request: keep waiting for the real one
-			http.Error(w, "Unknown sign-in state.", http.StatusBadRequest)
-			return
-		}
-		once = true
-		var res result
-		switch code := q.Get("code"); {
-		case q.Get("error") != "":
-			msg := q.Get("error")
-			if d := q.Get("error_description"); d != "" {
-				msg += ": " + d
-			}
-			res.err = &Error{Kind: KindAuth, Server: server, Op: "oauth sign-in",
-				Err: redactSecrets(fmt.Errorf("the provider refused the sign-in: %s", msg), secrets...)}
-		case code == "":
-			res.err = &Error{Kind: KindAuth, Server: server, Op: "oauth sign-in", Err: errors.New("the callback carries no code")}
-		default:
-			tok, err := cfg.Exchange(r.Context(), code, oauth2.VerifierOption(verifier))
-			if err != nil {
-				res.err = oauthError(server, "oauth code exchange", err, append(secrets, code)...)
-			} else {
-				res.tok = tok
-			}
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if res.err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, "<!doctype html><title>wfe sign-in</title><p>Sign-in failed: %s</p>", html.EscapeString(res.err.Error()))
-		} else {
-			fmt.Fprint(w, "<!doctype html><title>wfe sign-in</title><p>Signed in. You can close this window.</p>")
-		}
-		done <- res
-	})
+	mux.Handle(OAuthCallbackPath, cb)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	defer func() {
@@ -98,15 +46,86 @@ func OAuthLogin(ctx context.Context, c OAuthConfig, listen string, show func(aut
 		_ = hs.Shutdown(sctx)
 	}()
 
-	show(cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)))
+	show(cfg.AuthCodeURL(cb.state, oauth2.S256ChallengeOption(cb.verifier)))
 
 	select {
-	case res := <-done:
+	case res := <-cb.done:
 		return res.tok, res.err
 	case <-ctx.Done():
 		return nil, &Error{Kind: KindOther, Server: server, Op: "oauth sign-in",
 			Err: fmt.Errorf("no sign-in arrived at %s: %w", cfg.RedirectURL, ctx.Err())}
 	}
+}
+
+// oauthResult is the outcome of the sign-in callback.
+type oauthResult struct {
+	tok *oauth2.Token
+	err error
+}
+
+// oauthCallback handles the provider's redirect of one sign-in: the first
+// request with the right state is exchanged for a token and sent on done.
+type oauthCallback struct {
+	cfg      *oauth2.Config
+	server   string // the token endpoint's host, for errors
+	state    string
+	verifier string   // the PKCE code verifier
+	secrets  []string // kept out of errors
+	done     chan oauthResult
+
+	mu   sync.Mutex // one callback at a time
+	once bool       // a valid callback has been handled
+}
+
+func (cb *oauthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	q := r.URL.Query()
+	if cb.once {
+		http.Error(w, "The sign-in is already complete.", http.StatusGone)
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(cb.state)) != 1 {
+		// a stray or forged request: keep waiting for the real one
+		http.Error(w, "Unknown sign-in state.", http.StatusBadRequest)
+		return
+	}
+	cb.once = true
+	res := cb.exchange(r)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if res.err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, "<!doctype html><title>wfe sign-in</title><p>Sign-in failed: %s</p>", html.EscapeString(res.err.Error()))
+	} else {
+		fmt.Fprint(w, "<!doctype html><title>wfe sign-in</title><p>Signed in. You can close this window.</p>")
+	}
+	cb.done <- res
+}
+
+// exchange turns the callback's code into a token, or its error into a
+// sign-in error.
+func (cb *oauthCallback) exchange(r *http.Request) oauthResult {
+	q := r.URL.Query()
+	var res oauthResult
+	switch code := q.Get("code"); {
+	case q.Get("error") != "":
+		msg := q.Get("error")
+		if d := q.Get("error_description"); d != "" {
+			msg += ": " + d
+		}
+		res.err = &Error{Kind: KindAuth, Server: cb.server, Op: "oauth sign-in",
+			Err: redactSecrets(fmt.Errorf("the provider refused the sign-in: %s", msg), cb.secrets...)}
+	case code == "":
+		res.err = &Error{Kind: KindAuth, Server: cb.server, Op: "oauth sign-in", Err: errors.New("the callback carries no code")}
+	default:
+		tok, err := cb.cfg.Exchange(r.Context(), code, oauth2.VerifierOption(cb.verifier))
+		if err != nil {
+			res.err = oauthError(cb.server, "oauth code exchange", err, append(cb.secrets, code)...)
+		} else {
+			res.tok = tok
+		}
+	}
+	return res
 }
 
 // oauthRandom is 32 random bytes, URL-safe base64.

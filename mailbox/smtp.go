@@ -208,44 +208,20 @@ func composeSMTP(o *Outgoing) (*smtpComposed, error) {
 // write streams the message: the text (and HTML alternative) and then the
 // attachments, each base64-encoded as it is read.
 func (c *smtpComposed) write(w io.Writer, o *Outgoing, atts *smtpAttachments) error {
-	var bodies []struct{ ctype, text string }
-	if o.Text != "" || o.HTML == "" {
-		bodies = append(bodies, struct{ ctype, text string }{"text/plain", o.Text})
-	}
-	if o.HTML != "" {
-		bodies = append(bodies, struct{ ctype, text string }{"text/html", o.HTML})
-	}
-	writeText := func(create func(gomail.InlineHeader) (io.WriteCloser, error), ctype, text string) error {
-		var h gomail.InlineHeader
-		h.SetContentType(ctype, map[string]string{"charset": "utf-8"})
-		pw, err := create(h)
-		if err != nil {
-			return err
-		}
-		if _, err := io.WriteString(pw, text); err != nil {
-			return err
-		}
-		return pw.Close()
-	}
-
+	bodies := messageBodies(o)
 	if len(atts.readers) == 0 && len(bodies) == 1 {
 		h := c.header.Copy()
 		h.SetContentType(bodies[0].ctype, map[string]string{"charset": "utf-8"})
-		return writeText(func(gomail.InlineHeader) (io.WriteCloser, error) {
+		return writeTextPart(func(gomail.InlineHeader) (io.WriteCloser, error) {
 			return gomail.CreateSingleInlineWriter(w, h)
-		}, bodies[0].ctype, bodies[0].text)
+		}, bodies[0])
 	}
 	if len(atts.readers) == 0 {
 		iw, err := gomail.CreateInlineWriter(w, c.header)
 		if err != nil {
 			return err
 		}
-		for _, b := range bodies {
-			if err := writeText(iw.CreatePart, b.ctype, b.text); err != nil {
-				return err
-			}
-		}
-		return iw.Close()
+		return writeAlternatives(iw, bodies)
 	}
 
 	mw, err := gomail.CreateWriter(w, c.header)
@@ -253,53 +229,92 @@ func (c *smtpComposed) write(w io.Writer, o *Outgoing, atts *smtpAttachments) er
 		return err
 	}
 	if len(bodies) == 1 {
-		err = writeText(mw.CreateSingleInline, bodies[0].ctype, bodies[0].text)
+		err = writeTextPart(mw.CreateSingleInline, bodies[0])
 	} else {
 		var iw *gomail.InlineWriter
 		if iw, err = mw.CreateInline(); err == nil {
-			for _, b := range bodies {
-				if err = writeText(iw.CreatePart, b.ctype, b.text); err != nil {
-					break
-				}
-			}
-			if err == nil {
-				err = iw.Close()
-			}
+			err = writeAlternatives(iw, bodies)
 		}
 	}
 	if err != nil {
 		return err
 	}
 	for i, rc := range atts.readers {
-		at := atts.list[i]
-		ctype := at.ContentType
-		if ctype == "" {
-			ctype = mime.TypeByExtension(filepath.Ext(at.Name))
-		}
-		mediaType, params, perr := mime.ParseMediaType(ctype)
-		if perr != nil {
-			mediaType, params = "application/octet-stream", map[string]string{}
-		}
-		params["name"] = at.Name
-		var h gomail.AttachmentHeader
-		h.SetContentType(mediaType, params)
-		h.SetFilename(at.Name)
-		aw, err := mw.CreateAttachment(h)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(aw, markReader{rc}); err != nil {
-			var rerr *readError
-			if errors.As(err, &rerr) {
-				return &readError{fmt.Errorf("attachment %q: %w", at.Name, rerr.err)}
-			}
-			return err
-		}
-		if err := aw.Close(); err != nil {
+		if err := writeAttachment(mw, atts.list[i], rc); err != nil {
 			return err
 		}
 	}
 	return mw.Close()
+}
+
+// textBody is one text part of a message: plain text or HTML.
+type textBody struct{ ctype, text string }
+
+// messageBodies returns the text parts of o: the plain text (also when
+// there is no body at all), then the HTML.
+func messageBodies(o *Outgoing) []textBody {
+	var bodies []textBody
+	if o.Text != "" || o.HTML == "" {
+		bodies = append(bodies, textBody{"text/plain", o.Text})
+	}
+	if o.HTML != "" {
+		bodies = append(bodies, textBody{"text/html", o.HTML})
+	}
+	return bodies
+}
+
+// writeTextPart writes b as a UTF-8 part made by create.
+func writeTextPart(create func(gomail.InlineHeader) (io.WriteCloser, error), b textBody) error {
+	var h gomail.InlineHeader
+	h.SetContentType(b.ctype, map[string]string{"charset": "utf-8"})
+	pw, err := create(h)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(pw, b.text); err != nil {
+		return err
+	}
+	return pw.Close()
+}
+
+// writeAlternatives writes each body as a part of iw and closes it.
+func writeAlternatives(iw *gomail.InlineWriter, bodies []textBody) error {
+	for _, b := range bodies {
+		if err := writeTextPart(iw.CreatePart, b); err != nil {
+			return err
+		}
+	}
+	return iw.Close()
+}
+
+// writeAttachment writes one attachment part, its type from the
+// attachment or else its file name, naming the attachment when reading it
+// fails.
+func writeAttachment(mw *gomail.Writer, at Attachment, rc io.Reader) error {
+	ctype := at.ContentType
+	if ctype == "" {
+		ctype = mime.TypeByExtension(filepath.Ext(at.Name))
+	}
+	mediaType, params, perr := mime.ParseMediaType(ctype)
+	if perr != nil {
+		mediaType, params = "application/octet-stream", map[string]string{}
+	}
+	params["name"] = at.Name
+	var h gomail.AttachmentHeader
+	h.SetContentType(mediaType, params)
+	h.SetFilename(at.Name)
+	aw, err := mw.CreateAttachment(h)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(aw, markReader{rc}); err != nil {
+		var rerr *readError
+		if errors.As(err, &rerr) {
+			return &readError{fmt.Errorf("attachment %q: %w", at.Name, rerr.err)}
+		}
+		return err
+	}
+	return aw.Close()
 }
 
 // newMessageID returns local@domain with 128 random bits and the domain of

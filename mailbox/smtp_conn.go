@@ -35,53 +35,23 @@ func smtpConnect(ctx context.Context, ep Endpoint, host string, port int, auth A
 	if step == nil {
 		step = func(string, string, error) {}
 	}
-	server := net.JoinHostPort(host, strconv.Itoa(port))
-	var token string
-	fail := func(name, op string, err error) (*smtpSession, error) {
-		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-			err = fmt.Errorf("%w (%v)", cerr, err)
-		}
-		e := smtpError(server, op, err, auth, token)
-		step(name, "", e)
-		return nil, e
+	d := &smtpDialer{ctx: ctx, ep: ep, host: host, server: net.JoinHostPort(host, strconv.Itoa(port)), auth: auth, step: step}
+	if err := d.checkSettings(); err != nil {
+		return nil, err
 	}
-	if ep.Security == "" {
-		ep.Security = SecurityNone
-	}
-	switch ep.Security {
-	case SecurityNone, SecuritySTARTTLS, SecurityTLS:
-	default:
-		return fail("connect", "connect", fmt.Errorf("unknown security %q", ep.Security))
-	}
-	var tlsCfg *tls.Config
-	if ep.Security != SecurityNone {
-		cfg, err := TLSConfig(ep, host)
-		if err != nil {
-			return fail("connect", "connect", &Error{Kind: KindTLS, Server: server, Op: "connect", Err: err})
-		}
-		tlsCfg = cfg
+	// Nothing secret goes out in clear text to anything but the loopback.
+	hasSecret := d.token != "" || auth.Username != ""
+	if hasSecret && d.ep.Security == SecurityNone && !isLoopback(host) {
+		return nil, d.fail("AUTH", "login", fmt.Errorf("refusing to send credentials unencrypted to %s (use starttls or tls)", host))
 	}
 
-	// The credentials are checked before dialing: a token is fetched right
-	// before the connection is made, and nothing secret goes out in clear
-	// text to anything but the loopback.
-	var err error
-	token, err = smtpToken(auth)
-	if err != nil {
-		return fail("AUTH", "login", err)
-	}
-	hasSecret := token != "" || auth.Username != ""
-	if hasSecret && ep.Security == SecurityNone && !isLoopback(host) {
-		return fail("AUTH", "login", fmt.Errorf("refusing to send credentials unencrypted to %s (use starttls or tls)", host))
-	}
-
-	timeout := ep.timeout()
+	timeout := d.ep.timeout()
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var d net.Dialer
-	raw, err := d.DialContext(dctx, "tcp", server)
+	var nd net.Dialer
+	raw, err := nd.DialContext(dctx, "tcp", d.server)
 	if err != nil {
-		return fail("connect", "connect", err)
+		return nil, d.fail("connect", "connect", err)
 	}
 	s := &smtpSession{raw: raw, timeout: timeout}
 	s.stop = context.AfterFunc(ctx, func() { _ = raw.Close() })
@@ -93,51 +63,117 @@ func smtpConnect(ctx context.Context, ep Endpoint, host string, port int, auth A
 	}()
 	s.extend()
 
-	conn := raw
-	if ep.Security == SecurityTLS {
-		tc := tls.Client(raw, tlsCfg)
-		if err := tc.HandshakeContext(dctx); err != nil {
-			return fail("connect", "tls handshake", err)
-		}
-		conn = tc
+	if err := d.startClient(dctx, s); err != nil {
+		return nil, err
 	}
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		return fail("connect", "connect", err)
+	if err := d.hello(s.c); err != nil {
+		return nil, err
 	}
-	s.c = c
-	connected := "connected to " + server
-	if ep.Security == SecurityTLS {
-		connected += " with implicit TLS (" + tlsSummary(conn.(*tls.Conn).ConnectionState()) + ")"
-	}
-	step("connect", connected, nil)
-
-	if err := c.Hello(smtpHeloName()); err != nil {
-		return fail("EHLO", "ehlo", err)
-	}
-	step("EHLO", smtpExtensions(c), nil)
-
-	if ep.Security == SecuritySTARTTLS {
-		if ok, _ := c.Extension("STARTTLS"); !ok {
-			return fail("STARTTLS", "starttls", &Error{Kind: KindTLS, Server: server, Op: "starttls",
-				Err: errors.New("server does not offer STARTTLS, which the security mode starttls requires")})
-		}
-		if err := c.StartTLS(tlsCfg); err != nil {
-			return fail("STARTTLS", "starttls", err)
-		}
-		state, _ := c.TLSConnectionState()
-		step("STARTTLS", tlsSummary(state), nil)
-	}
-
 	if hasSecret {
-		detail, err := smtpLogin(c, host, auth, token)
+		detail, err := smtpLogin(s.c, host, auth, d.token)
 		if err != nil {
-			return fail("AUTH", "login", err)
+			return nil, d.fail("AUTH", "login", err)
 		}
 		step("AUTH", detail, nil)
 	}
 	done = true
 	return s, nil
+}
+
+// smtpDialer holds what the steps of one smtpConnect share.
+type smtpDialer struct {
+	ctx    context.Context
+	ep     Endpoint
+	host   string
+	server string // host:port
+	auth   Auth
+	token  string // the access token, once fetched; kept out of errors
+	step   smtpStep
+	tlsCfg *tls.Config // nil for security none
+}
+
+// fail reports the failed step name (operation op) and returns the
+// classified error, with the end of the context named when it came first.
+func (d *smtpDialer) fail(name, op string, err error) error {
+	if cerr := d.ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w (%v)", cerr, err)
+	}
+	e := smtpError(d.server, op, err, d.auth, d.token)
+	d.step(name, "", e)
+	return e
+}
+
+// checkSettings checks the security mode, builds the TLS configuration
+// and fetches the token. The credentials are checked before dialing: a
+// token is fetched right before the connection is made.
+func (d *smtpDialer) checkSettings() error {
+	if d.ep.Security == "" {
+		d.ep.Security = SecurityNone
+	}
+	switch d.ep.Security {
+	case SecurityNone, SecuritySTARTTLS, SecurityTLS:
+	default:
+		return d.fail("connect", "connect", fmt.Errorf("unknown security %q", d.ep.Security))
+	}
+	if d.ep.Security != SecurityNone {
+		cfg, err := TLSConfig(d.ep, d.host)
+		if err != nil {
+			return d.fail("connect", "connect", &Error{Kind: KindTLS, Server: d.server, Op: "connect", Err: err})
+		}
+		d.tlsCfg = cfg
+	}
+	token, err := smtpToken(d.auth)
+	if err != nil {
+		return d.fail("AUTH", "login", err)
+	}
+	d.token = token
+	return nil
+}
+
+// startClient does the implicit TLS handshake when the security mode is
+// tls and starts the SMTP client on the connection of s.
+func (d *smtpDialer) startClient(dctx context.Context, s *smtpSession) error {
+	conn := s.raw
+	if d.ep.Security == SecurityTLS {
+		tc := tls.Client(s.raw, d.tlsCfg)
+		if err := tc.HandshakeContext(dctx); err != nil {
+			return d.fail("connect", "tls handshake", err)
+		}
+		conn = tc
+	}
+	c, err := smtp.NewClient(conn, d.host)
+	if err != nil {
+		return d.fail("connect", "connect", err)
+	}
+	s.c = c
+	connected := "connected to " + d.server
+	if d.ep.Security == SecurityTLS {
+		connected += " with implicit TLS (" + tlsSummary(conn.(*tls.Conn).ConnectionState()) + ")"
+	}
+	d.step("connect", connected, nil)
+	return nil
+}
+
+// hello says EHLO and upgrades with STARTTLS when the security mode asks
+// for it.
+func (d *smtpDialer) hello(c *smtp.Client) error {
+	if err := c.Hello(smtpHeloName()); err != nil {
+		return d.fail("EHLO", "ehlo", err)
+	}
+	d.step("EHLO", smtpExtensions(c), nil)
+	if d.ep.Security != SecuritySTARTTLS {
+		return nil
+	}
+	if ok, _ := c.Extension("STARTTLS"); !ok {
+		return d.fail("STARTTLS", "starttls", &Error{Kind: KindTLS, Server: d.server, Op: "starttls",
+			Err: errors.New("server does not offer STARTTLS, which the security mode starttls requires")})
+	}
+	if err := c.StartTLS(d.tlsCfg); err != nil {
+		return d.fail("STARTTLS", "starttls", err)
+	}
+	state, _ := c.TLSConnectionState()
+	d.step("STARTTLS", tlsSummary(state), nil)
+	return nil
 }
 
 // smtpLogin authenticates with XOAUTH2 when a token is given, else with
