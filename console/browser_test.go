@@ -115,7 +115,8 @@ func TestBrowserAdmin(t *testing.T) {
 		chromedp.Click(css("#upload")),
 		chromedp.WaitVisible(css("#toggle-active")),
 		chromedp.Click(css("#toggle-active")),
-		chromedp.WaitVisible(css(".flash")))
+		// the page after activation offers to deactivate
+		chromedp.WaitVisible(css(`form[action$="/deactivate"]`)))
 	if err != nil {
 		t.Fatalf("upload and activate: %v", err)
 	}
