@@ -41,7 +41,7 @@
 //
 // # Appointments and tasks
 //
-// A connector that serves calendars implements Calendars too: Events(w)
+// A Connector is also Calendars: Events(w)
 // is the appointments table bound to a Window, Tasks() the tasks table.
 // Both carry an Event (Task is the same type): the calendar object as
 // canonical fields of package groupware/calendar (one record per series,

@@ -44,3 +44,13 @@ func (e *RecordError) Error() string {
 }
 
 func (e *RecordError) Unwrap() error { return e.Err }
+
+// WriteError is the *RecordError of a failed write, named by the record's
+// id, or by the CRM id for a create.
+func WriteError[T any](w Write[T], err error) *RecordError {
+	id := w.ID
+	if w.Op == OpCreate {
+		id = w.CRMID
+	}
+	return &RecordError{ID: id, Op: w.Op.String(), Err: err}
+}

@@ -36,6 +36,8 @@ type Connector interface {
 	Folders(ctx context.Context, table Table) ([]Folder, error)
 	// Contacts is the contacts table.
 	Contacts() Source[Contact]
+	// Calendars holds the appointments and tasks tables.
+	Calendars
 }
 
 // Calendars is the appointments and tasks tables of a Connector.

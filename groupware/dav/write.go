@@ -39,11 +39,7 @@ func writeAll[T any](ctx context.Context, c *Connector, writes []groupware.Write
 			err = fmt.Errorf("unknown write %v", w.Op)
 		}
 		if err != nil {
-			id := w.ID
-			if w.Op == groupware.OpCreate {
-				id = w.CRMID
-			}
-			res.Err = &groupware.RecordError{ID: id, Op: w.Op.String(), Err: err}
+			res.Err = groupware.WriteError(w, err)
 		}
 		out[i] = res
 	})

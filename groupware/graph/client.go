@@ -1,5 +1,6 @@
-// Package graph is the Microsoft Graph connector: contacts (now) of one
-// mailbox over plain net/http, signed in with an oauth2.TokenSource.
+// Package graph is the Microsoft Graph connector: contacts, calendar
+// events and Microsoft To Do tasks of one mailbox over plain net/http,
+// signed in with an oauth2.TokenSource.
 //
 // Application sign-in (client credentials, acting for /users/{upn}) comes
 // from AppTokenSource; delegated sign-in takes the stored tokens of the
@@ -9,8 +10,23 @@
 // Manners: at most 4 requests in flight per mailbox (shared by every
 // Connector of the process for the same base URL and mailbox name);
 // Retry-After honoured on 429, 503 and 504 with a jittered, capped
-// backoff (see shouldRetry); writes go through $batch, 20 at most per
-// request.
+// backoff (see shouldRetry); contact writes go through $batch, 20 at most
+// per request.
+//
+// Calendars are found by display name (/calendars). Events have delta
+// only through calendarView/delta, so an events source is bound to a
+// window: its token is the window and the delta link, and a token or a
+// delta link of another window is refused as expired. Delta lists
+// instances; a change of any instance is a change of its series, which
+// Get reads as the master with its exceptions, and with a cancelled
+// occurrence for each instance the rule has in the window that Graph no
+// longer lists. Zones are written as Windows names through package
+// groupware/calendar, and the CRM id is a single-value extended property.
+// A new meeting can ask for a Teams link (isOnlineMeeting with the
+// teamsForBusiness provider); its join URL is read back into
+// Event.JoinURL. To Do lists are the task folders, followed with
+// tasks/delta; the CRM id of a task is an open extension (To Do tasks take
+// no extended properties in v1.0).
 package graph
 
 import (
@@ -53,6 +69,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Pacer decides waits between retries; pacer.New() when nil.
 	Pacer *pacer.Pacer
+	// TimeZone is the mailbox's IANA zone, given to all-day events,
+	// floating times and To Do due dates, which Graph cannot hold without
+	// one; "" is UTC.
+	TimeZone string
 }
 
 // Connector is one mailbox on Microsoft Graph.
@@ -62,6 +82,7 @@ type Connector struct {
 	http     *http.Client
 	pacer    *pacer.Pacer
 	slots    *mailboxSlots
+	zone     string
 }
 
 var _ groupware.Connector = (*Connector)(nil)
@@ -97,6 +118,7 @@ func New(cfg Config) (*Connector, error) {
 		http:     &http.Client{Transport: transport, Timeout: hc.Timeout},
 		pacer:    p,
 		slots:    slotsFor(base, cfg.Mailbox),
+		zone:     cfg.TimeZone,
 	}, nil
 }
 
@@ -107,6 +129,11 @@ func (c *Connector) Contacts() groupware.Source[groupware.Contact] { return &con
 // and returns the response for the caller to read and close. rawURL is
 // absolute, or a path relative to the base URL.
 func (c *Connector) call(ctx context.Context, n int, method, rawURL string, body []byte) (*http.Response, error) {
+	return c.callWith(ctx, n, method, rawURL, body, nil)
+}
+
+// callWith is call with extra request headers (If-Match).
+func (c *Connector) callWith(ctx context.Context, n int, method, rawURL string, body []byte, headers map[string]string) (*http.Response, error) {
 	if !strings.HasPrefix(rawURL, "http") {
 		rawURL = c.base + rawURL
 	} else if !strings.HasPrefix(rawURL, c.base+"/") {
@@ -124,6 +151,9 @@ func (c *Connector) call(ctx context.Context, n int, method, rawURL string, body
 		req.Header.Set("Accept", "application/json")
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, v := range headers {
+			req.Header.Set(k, v)
 		}
 		return c.http.Do(req)
 	})
@@ -148,6 +178,41 @@ func (c *Connector) getJSON(ctx context.Context, rawURL string, out any) error {
 		return fmt.Errorf("graph: reading %s: %w", redactURL(rawURL), err)
 	}
 	return nil
+}
+
+// sendJSON sends body (nil for none) as JSON with headers and reads a
+// JSON answer into out (nil to ignore it).
+func (c *Connector) sendJSON(ctx context.Context, method, rawURL string, body any, headers map[string]string, out any) error {
+	var data []byte
+	if body != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
+			return err
+		}
+	}
+	resp, err := c.callWith(ctx, 1, method, rawURL, data, headers)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return statusError(resp.StatusCode, resp.Body)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("graph: reading %s answer of %s: %w", method, redactURL(rawURL), err)
+	}
+	return nil
+}
+
+// ifMatch is the header map of a conditional write ("" for none).
+func ifMatch(etag string) map[string]string {
+	if etag == "" {
+		return nil
+	}
+	return map[string]string{"If-Match": etag}
 }
 
 // transportError classifies a failure without a response: a refused

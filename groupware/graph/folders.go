@@ -23,9 +23,17 @@ type folderPage struct {
 	NextLink string       `json:"@odata.nextLink"`
 }
 
-// Folders lists the default contacts folder and every folder below it.
+// Folders lists the folders of a table: for contacts the default
+// contacts folder and every folder below it; for appointments the
+// mailbox's calendars, for tasks its To Do lists, each by display name.
 func (c *Connector) Folders(ctx context.Context, table groupware.Table) ([]groupware.Folder, error) {
-	if table != groupware.TableContacts {
+	switch table {
+	case groupware.TableContacts:
+	case groupware.TableAppointments:
+		return c.flatFolders(ctx, table, c.userPath+"/calendars?$top=100", "calendars")
+	case groupware.TableTasks:
+		return c.flatFolders(ctx, table, c.userPath+"/todo/lists?$top=100", "To Do lists")
+	default:
 		return nil, fmt.Errorf("graph: table %s: %w", table, groupware.ErrUnsupported)
 	}
 	root := groupware.Folder{ID: "", Path: DefaultFolderPath, Name: DefaultFolderPath, Table: table}
@@ -61,4 +69,21 @@ func (c *Connector) contactsPath(f groupware.Folder) string {
 		return c.userPath + "/contacts"
 	}
 	return c.userPath + "/contactFolders/" + url.PathEscape(f.ID) + "/contacts"
+}
+
+// flatFolders lists folders that have no subfolders (calendars, To Do
+// lists), following @odata.nextLink.
+func (c *Connector) flatFolders(ctx context.Context, table groupware.Table, link, what string) ([]groupware.Folder, error) {
+	var out []groupware.Folder
+	for link != "" {
+		var page folderPage
+		if err := c.getJSON(ctx, link, &page); err != nil {
+			return nil, fmt.Errorf("listing %s: %w", what, err)
+		}
+		for _, f := range page.Value {
+			out = append(out, groupware.Folder{ID: f.ID, Name: f.DisplayName, Path: f.DisplayName, Table: table})
+		}
+		link = page.NextLink
+	}
+	return out, nil
 }

@@ -27,6 +27,13 @@ var contactProperties = map[string]bool{
 // readContactBody decodes a create or update body, refusing unknown
 // properties with Graph's error.
 func readContactBody(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, map[string]string, bool) {
+	return readBody(w, r, contactProperties, "contact")
+}
+
+// readBody decodes a create or update body of a resource type, refusing
+// properties not in allowed with Graph's error, and takes the
+// single-value extended properties out of it.
+func readBody(w http.ResponseWriter, r *http.Request, allowed map[string]bool, typeName string) (map[string]json.RawMessage, map[string]string, bool) {
 	var body map[string]json.RawMessage
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		graphErr(w, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload.")
@@ -34,9 +41,9 @@ func readContactBody(w http.ResponseWriter, r *http.Request) (map[string]json.Ra
 	}
 	ext := map[string]string{}
 	for k, v := range body {
-		if !contactProperties[k] {
+		if !allowed[k] {
 			graphErr(w, http.StatusBadRequest, "RequestBodyRead",
-				fmt.Sprintf("The property '%s' does not exist on type 'microsoft.graph.contact'.", k))
+				fmt.Sprintf("The property '%s' is read-only or does not exist on type 'microsoft.graph.%s'.", k, typeName))
 			return nil, nil, false
 		}
 		if k == "singleValueExtendedProperties" {
@@ -90,8 +97,7 @@ func (f *GraphFake) serveContact(w http.ResponseWriter, r *http.Request, mb *fak
 		graphErr(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
 		return
 	}
-	if m := r.Header.Get("If-Match"); m != "" && m != c.etag() && r.Method != http.MethodGet {
-		graphErr(w, http.StatusPreconditionFailed, "ErrorIrresolvableConflict", "The change key passed in the request does not match the current change key for the item.")
+	if staleIfMatch(w, r, c.etag()) {
 		return
 	}
 	switch r.Method {

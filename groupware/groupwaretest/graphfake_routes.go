@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -38,6 +39,10 @@ func (f *GraphFake) route(w http.ResponseWriter, r *http.Request, me, path strin
 		f.routeFolderContacts(w, r, mb, parts[1], parts[3:])
 	case parts[0] == "contacts":
 		f.routeFolderContacts(w, r, mb, "", parts[1:])
+	case parts[0] == "calendars" || parts[0] == "events":
+		f.routeEvents(w, r, mb, parts)
+	case parts[0] == "todo":
+		f.routeTodo(w, r, mb, parts[1:])
 	default:
 		graphErr(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+rest+"'.")
 	}
@@ -95,30 +100,54 @@ func (f *GraphFake) listFolders(w http.ResponseWriter, r *http.Request, mb *fake
 // serveDelta pages through a folder's changes: $deltatoken=N lists
 // changes after N, $skiptoken=since.upTo.offset continues a listing.
 func (f *GraphFake) serveDelta(w http.ResponseWriter, r *http.Request, mb *fakeMailbox, folder string) {
+	since, upTo, offset, ok := f.deltaPosition(w, r)
+	if !ok {
+		return
+	}
+	items, total := mb.deltaItems(folder, since, upTo, offset, f.pageSize)
+	f.writeDeltaPage(w, r, items, since, upTo, offset, total)
+}
+
+// deltaPosition reads a delta request's position: $deltatoken=N lists
+// changes after N, $skiptoken=since.upTo.offset continues a listing. A
+// token older than the last ExpireDeltaTokens answers 410.
+func (f *GraphFake) deltaPosition(w http.ResponseWriter, r *http.Request) (since, upTo int64, offset int, ok bool) {
 	q := r.URL.Query()
-	since, upTo, offset := int64(0), f.seq, 0
+	upTo = f.seq
+	gone := func() (int64, int64, int, bool) {
+		graphErr(w, http.StatusGone, "syncStateNotFound", "The sync state generation is not found.")
+		return 0, 0, 0, false
+	}
 	if tok := q.Get("$deltatoken"); tok != "" {
 		n, err := strconv.ParseInt(tok, 10, 64)
 		if err != nil || n < f.minToken {
-			graphErr(w, http.StatusGone, "syncStateNotFound", "The sync state generation is not found.")
-			return
+			return gone()
 		}
 		since = n
 	}
 	if tok := q.Get("$skiptoken"); tok != "" {
 		if _, err := fmt.Sscanf(tok, "%d.%d.%d", &since, &upTo, &offset); err != nil || (since > 0 && since < f.minToken) {
-			graphErr(w, http.StatusGone, "syncStateNotFound", "The sync state generation is not found.")
-			return
+			return gone()
 		}
 	}
-	items, total := mb.deltaItems(folder, since, upTo, offset, f.pageSize)
+	return since, upTo, offset, true
+}
+
+// writeDeltaPage answers with one page of delta entries and the next or
+// delta link; other query parameters of the request (a calendar view's
+// window) are kept in both links.
+func (f *GraphFake) writeDeltaPage(w http.ResponseWriter, r *http.Request, items []map[string]any, since, upTo int64, offset, total int) {
 	end := offset + len(items)
 	page := map[string]any{"value": items}
-	link := f.BaseURL + strings.TrimPrefix(r.URL.Path, "/v1.0")
+	q := r.URL.Query()
+	q.Del("$deltatoken")
+	q.Del("$skiptoken")
 	if end < total {
-		page["@odata.nextLink"] = link + "?$skiptoken=" + fmt.Sprintf("%d.%d.%d", since, upTo, end)
+		q.Set("$skiptoken", fmt.Sprintf("%d.%d.%d", since, upTo, end))
+		page["@odata.nextLink"] = f.BaseURL + strings.TrimPrefix(r.URL.Path, "/v1.0") + "?" + q.Encode()
 	} else {
-		page["@odata.deltaLink"] = link + "?$deltatoken=" + strconv.FormatInt(upTo, 10)
+		q.Set("$deltatoken", strconv.FormatInt(upTo, 10))
+		page["@odata.deltaLink"] = f.BaseURL + strings.TrimPrefix(r.URL.Path, "/v1.0") + "?" + q.Encode()
 	}
 	writeJSON(w, http.StatusOK, page)
 }
@@ -167,4 +196,49 @@ func batchPart(method, rel string, headers map[string]string, body json.RawMessa
 		r.Header.Set(k, v)
 	}
 	return r, nil
+}
+
+// seqEntry is one delta entry with the change sequence it belongs to.
+type seqEntry struct {
+	seq  int64
+	item map[string]any
+}
+
+// removedEntry is a delta entry for a deleted item.
+func removedEntry(seq int64, id string) seqEntry {
+	return seqEntry{seq, map[string]any{"id": id, "@removed": map[string]string{"reason": "deleted"}}}
+}
+
+// tombEntries are the tombstones of folder deleted after since (none for
+// an initial listing) up to upTo.
+func tombEntries(tombs []fakeTombstone, folder string, since, upTo int64) []seqEntry {
+	var out []seqEntry
+	for _, t := range tombs {
+		if since > 0 && t.folder == folder && t.seq > since && t.seq <= upTo {
+			out = append(out, removedEntry(t.seq, t.id))
+		}
+	}
+	return out
+}
+
+// writeSeqPage sorts entries by sequence and answers with the page from
+// offset.
+func (f *GraphFake) writeSeqPage(w http.ResponseWriter, r *http.Request, entries []seqEntry, since, upTo int64, offset int) {
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].seq < entries[j].seq })
+	end := min(offset+f.pageSize, len(entries))
+	page := []map[string]any{}
+	for _, e := range entries[min(offset, end):end] {
+		page = append(page, e.item)
+	}
+	f.writeDeltaPage(w, r, page, since, upTo, offset, len(entries))
+}
+
+// staleIfMatch answers 412 when a write names a change key that is no
+// longer the item's.
+func staleIfMatch(w http.ResponseWriter, r *http.Request, etag string) bool {
+	if m := r.Header.Get("If-Match"); m != "" && m != etag && r.Method != http.MethodGet {
+		graphErr(w, http.StatusPreconditionFailed, "ErrorIrresolvableConflict", "The change key passed in the request does not match the current change key for the item.")
+		return true
+	}
+	return false
 }

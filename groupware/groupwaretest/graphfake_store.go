@@ -12,6 +12,7 @@ type fakeMailbox struct {
 	contacts   map[string]*fakeContact
 	tombstones []fakeTombstone
 	nextID     int
+	cal        *fakeCalendars
 }
 
 type fakeFolder struct{ id, name, parent string }
@@ -32,7 +33,7 @@ type fakeTombstone struct {
 func (f *GraphFake) mailboxFor(upn string) *fakeMailbox {
 	mb := f.mailboxes[upn]
 	if mb == nil {
-		mb = &fakeMailbox{folders: map[string]*fakeFolder{"": {id: "", name: "Contacts"}}, contacts: map[string]*fakeContact{}}
+		mb = &fakeMailbox{folders: map[string]*fakeFolder{"": {id: "", name: "Contacts"}}, contacts: map[string]*fakeContact{}, cal: newFakeCalendars()}
 		f.mailboxes[upn] = mb
 	}
 	return mb
