@@ -92,9 +92,9 @@ func TestCorpusDovecot(t *testing.T) {
 	checkCorpus(t, e, raws)
 }
 
-// TestCorpusInProcess: the in-memory server answers BODY[] of a message
-// with an unreadable header with nothing; such mails are quarantined as
-// empty, and still none stays in the inbox.
+// TestCorpusInProcess: the in-process server serves every message as it
+// was stored, like Dovecot (which serves bare LF line ends as CRLF,
+// so there the LF and CRLF copies of a corpus mail are duplicates).
 func TestCorpusInProcess(t *testing.T) {
 	raws := corpusMails(t)
 	storetest.Each(t, func(t *testing.T, st *store.Store) {

@@ -75,6 +75,11 @@ type IMAPServer struct {
 
 	tmpDir string // holds the CA files of a TLS server; removed by Close
 
+	raw rawMessages // messages the backend would not serve as stored
+	// writeMu is held while a message enters a folder (APPEND, COPY, MOVE),
+	// so a MOVE knows the UIDs its messages get
+	writeMu sync.Mutex
+
 	mu       sync.Mutex
 	logins   int
 	commands map[string]int
@@ -170,7 +175,7 @@ func NewIMAPServer(opts IMAPOptions) (s *IMAPServer, err error) {
 	go s.srv.Serve(ln)
 	s.admin = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return s.mem.NewSession(), nil, nil
+			return &moveSession{&session{srv: s, admin: true}}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		Logger:       logger,
@@ -194,10 +199,30 @@ func (s *IMAPServer) AppendMessage(user, folder string, raw []byte, flags ...str
 	for _, f := range flags {
 		opts.Flags = append(opts.Flags, imap.Flag(f))
 	}
-	if _, err := u.Append(folder, literal{bytes.NewReader(raw)}, opts); err != nil {
+	if _, err := s.appendTo(user, folder, raw, opts); err != nil {
 		return fmt.Errorf("append to %q: %w", folder, err)
 	}
 	return nil
+}
+
+// appendTo stores buf in folder of user, and keeps buf beside the backend's
+// copy when the backend would not serve it as stored.
+func (s *IMAPServer) appendTo(user, folder string, buf []byte, opts *imap.AppendOptions) (*imap.AppendData, error) {
+	var o imap.AppendOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Time.IsZero() {
+		o.Time = time.Now()
+	}
+	s.raw.noteKeywords(o.Flags)
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	data, err := s.users[user].Append(folder, literal{bytes.NewReader(buf)}, &o)
+	if err == nil && servedChanged(buf) {
+		s.raw.add(user, data.UIDValidity, data.UID, rawMessage{buf: buf, date: o.Time})
+	}
+	return data, err
 }
 
 // Close stops the server and drops all connections.

@@ -2,6 +2,7 @@ package mailserver
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -11,12 +12,21 @@ import (
 )
 
 // session counts commands and implements LOGIN, PLAIN and XOAUTH2 in front
-// of the in-memory backend's user session.
+// of the in-memory backend's user session; it serves the stored bytes of
+// the messages the backend would change (raw.go).
 type session struct {
 	imapserver.Session // the user session once logged in, nil before
 	srv                *IMAPServer
 	user               *imapmemserver.UserSession
 	name               string // the logged-in user
+	selected           uint32 // UIDVALIDITY of the selected folder
+	admin              bool   // the admin listener's: not counted, no session limit
+}
+
+func (s *session) count(cmd string) {
+	if !s.admin {
+		s.srv.count(cmd)
+	}
 }
 
 // moveSession adds MOVE to session.
@@ -39,8 +49,8 @@ func (s *session) Close() error {
 }
 
 func (s *session) Login(username, password string) error {
-	s.srv.count("LOGIN")
-	if s.srv.opts.OAuth != nil {
+	s.count("LOGIN")
+	if s.srv.opts.OAuth != nil && !s.admin {
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed,
 			Text: "Use AUTHENTICATE XOAUTH2"}
 	}
@@ -63,7 +73,7 @@ func (s *session) loginPassword(username, password string) error {
 func (s *session) open(u *imapmemserver.User, name string) error {
 	s.srv.mu.Lock()
 	defer s.srv.mu.Unlock()
-	if max := s.srv.opts.MaxSessions; max > 0 && s.srv.sessions[name] >= max {
+	if max := s.srv.opts.MaxSessions; max > 0 && !s.admin && s.srv.sessions[name] >= max {
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnavailable,
 			Text: fmt.Sprintf("Maximum number of connections from user+IP exceeded (mail_max_userip_connections=%d)", max)}
 	}
@@ -85,7 +95,7 @@ func (s *session) AuthenticateMechanisms() []string {
 }
 
 func (s *session) Authenticate(mech string) (sasl.Server, error) {
-	s.srv.count("AUTHENTICATE")
+	s.count("AUTHENTICATE")
 	switch {
 	case s.srv.opts.OAuth != nil && mech == "XOAUTH2":
 		return &xoauth2Server{s: s}, nil
@@ -137,46 +147,80 @@ func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 func (s *session) Namespace() (*imap.NamespaceData, error) { return s.user.Namespace() }
 
 func (s *session) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
-	s.srv.count("SELECT")
-	return s.user.Select(mailbox, options)
+	s.count("SELECT")
+	data, err := s.user.Select(mailbox, options)
+	if err == nil {
+		s.selected = data.UIDValidity
+	}
+	return data, err
 }
 
 func (s *session) Create(mailbox string, options *imap.CreateOptions) error {
-	s.srv.count("CREATE")
+	s.count("CREATE")
 	return s.user.Create(mailbox, options)
 }
 
 func (s *session) Append(mailbox string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
-	s.srv.count("APPEND")
-	return s.user.Append(mailbox, r, options)
+	s.count("APPEND")
+	buf, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.srv.appendTo(s.name, mailbox, buf, options)
 }
 
 func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, options *imap.SearchOptions) (*imap.SearchData, error) {
-	s.srv.count("SEARCH")
+	s.count("SEARCH")
 	return s.user.Search(kind, criteria, options)
 }
 
-func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
-	s.srv.count("FETCH")
-	return s.user.Fetch(w, numSet, options)
-}
-
 func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
-	s.srv.count("STORE")
+	s.count("STORE")
+	s.srv.raw.noteKeywords(flags.Flags)
 	return s.user.Store(w, numSet, flags, options)
 }
 
 func (s *session) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
-	s.srv.count("COPY")
-	return s.user.Copy(numSet, dest)
+	s.count("COPY")
+	s.srv.writeMu.Lock()
+	defer s.srv.writeMu.Unlock()
+	data, err := s.user.Copy(numSet, dest)
+	if err == nil {
+		from, _ := data.SourceUIDs.Nums()
+		to, _ := data.DestUIDs.Nums()
+		s.srv.raw.copied(s.name, s.selected, from, data.UIDValidity, to)
+	}
+	return data, err
 }
 
 func (s *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
-	s.srv.count("EXPUNGE")
+	s.count("EXPUNGE")
 	return s.user.Expunge(w, uids)
 }
 
 func (s *moveSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
-	s.srv.count("MOVE")
-	return s.user.Move(w, numSet, dest)
+	s.count("MOVE")
+	s.srv.writeMu.Lock() // no other message enters dest while this moves
+	defer s.srv.writeMu.Unlock()
+	if !s.srv.raw.inFolder(s.name, s.selected) {
+		return s.user.Move(w, numSet, dest)
+	}
+	from, err := s.uidsOf(numSet)
+	if err != nil {
+		return err
+	}
+	st, err := s.user.Status(dest, &imap.StatusOptions{UIDNext: true, UIDValidity: true})
+	if err != nil {
+		return s.user.Move(w, numSet, dest) // the backend answers for a missing dest
+	}
+	if err := s.user.Move(w, numSet, dest); err != nil {
+		return err
+	}
+	// the moved messages get dest's next UIDs, in the order of their UIDs
+	to := make([]imap.UID, len(from))
+	for i := range from {
+		to[i] = st.UIDNext + imap.UID(i)
+	}
+	s.srv.raw.copied(s.name, s.selected, from, st.UIDValidity, to)
+	return nil
 }
