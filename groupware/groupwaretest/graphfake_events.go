@@ -185,3 +185,18 @@ func (c *fakeCalendars) instanceOf(id string) (*fakeEvent, string, bool) {
 	}
 	return e, t.Format(time.RFC3339), true
 }
+
+// EventJSON is an event or series master as Graph would return it (nil
+// when there is none), for tests that look at what was written.
+func (f *GraphFake) EventJSON(upn, id string) map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e := f.mailboxFor(upn).cal.events[id]
+	if e == nil {
+		return nil
+	}
+	raw, _ := json.Marshal(e.render(""))
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return out
+}

@@ -1,0 +1,137 @@
+package graph_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/wfehq/wfe/groupware"
+	"github.com/wfehq/wfe/groupware/calendar"
+	"github.com/wfehq/wfe/groupware/groupwaretest"
+)
+
+func calendarFolder(t *testing.T, fake *groupwaretest.GraphFake, c groupware.Connector, table groupware.Table, name string) groupware.Folder {
+	t.Helper()
+	if table == groupware.TableTasks {
+		fake.AddTodoList(testMailbox, name)
+	} else {
+		fake.AddCalendar(testMailbox, name)
+	}
+	list, err := c.Folders(context.Background(), table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := groupware.FolderByPath(list, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func createEvent(t *testing.T, src groupware.Source[groupware.Event], f groupware.Folder, crmID string, ev *groupware.Event) groupware.WriteResult {
+	t.Helper()
+	res, err := src.Write(context.Background(), f, []groupware.Write[groupware.Event]{{Op: groupware.OpCreate, CRMID: crmID, Item: ev}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("create %s: %+v %v", crmID, res, err)
+	}
+	return res[0]
+}
+
+// TestGraphEventTeamsAndZone: a meeting that asks for a Teams link is
+// created with isOnlineMeeting and the teamsForBusiness provider, and its
+// join URL is read back; its times go to Graph with the Windows zone name
+// of Europe/Berlin and come back in Europe/Berlin.
+func TestGraphEventTeamsAndZone(t *testing.T) {
+	fake := newFake(t)
+	c := zonedConnector(t, fake)
+	f := calendarFolder(t, fake, c, groupware.TableAppointments, "Kalender")
+	src := c.Events(groupwaretest.ContractWindow)
+	created := createEvent(t, src, f, "meeting-1", &groupware.Event{Series: groupwaretest.WeeklyMeeting(), OnlineMeeting: true})
+	raw := fake.EventJSON(testMailbox, created.ID)
+	start, _ := raw["start"].(map[string]any)
+	if start["timeZone"] != "W. Europe Standard Time" || raw["isOnlineMeeting"] != true || raw["onlineMeetingProvider"] != "teamsForBusiness" {
+		t.Errorf("written event: start %v, isOnlineMeeting %v, provider %v; want W. Europe Standard Time, true, teamsForBusiness", start, raw["isOnlineMeeting"], raw["onlineMeetingProvider"])
+	}
+	got, err := src.Get(context.Background(), f, []string{created.ID})
+	if err != nil || got[0].Err != nil {
+		t.Fatalf("Get: %+v %v", got, err)
+	}
+	ev := got[0].Item
+	if !strings.HasPrefix(ev.JoinURL, "https://teams.microsoft.com/") {
+		t.Errorf("join URL %q, want the Teams link", ev.JoinURL)
+	}
+	if s := ev.Series.Master[calendar.FieldStart]; s != "2026-10-01T10:00:00+02:00[Europe/Berlin]" {
+		t.Errorf("start read back as %q", s)
+	}
+	plain := createEvent(t, src, f, "meeting-2", &groupware.Event{Series: groupwaretest.DaylightSavingEvent()})
+	if raw := fake.EventJSON(testMailbox, plain.ID); raw["isOnlineMeeting"] != nil {
+		t.Errorf("a meeting that did not ask for Teams has isOnlineMeeting %v", raw["isOnlineMeeting"])
+	}
+}
+
+// TestGraphCalendarDeltaExpiry: 410 on a calendar delta link and a delta
+// link whose window was changed are both ErrTokenExpired; a new full
+// listing follows and finds the same series without duplicates.
+func TestGraphCalendarDeltaExpiry(t *testing.T) {
+	ctx := context.Background()
+	fake := newFake(t)
+	c := zonedConnector(t, fake)
+	f := calendarFolder(t, fake, c, groupware.TableAppointments, "Kalender")
+	src := c.Events(groupwaretest.ContractWindow)
+	created := createEvent(t, src, f, "series", &groupware.Event{Series: groupwaretest.WeeklyMeeting()})
+	full, err := src.Changes(ctx, f, "")
+	if err != nil || len(full.Changed) != 1 || full.Changed[0].ID != created.ID {
+		t.Fatalf("full Changes: %+v %v; want the one series", full, err)
+	}
+	head, link, _ := strings.Cut(full.Token, ";")
+	u, _ := url.Parse(link)
+	q := u.Query()
+	q.Set("endDateTime", "2030-01-01T00:00:00Z")
+	u.RawQuery = q.Encode()
+	if _, err := src.Changes(ctx, f, head+";"+u.String()); !errors.Is(err, groupware.ErrTokenExpired) {
+		t.Errorf("a delta link for another window: %v, want ErrTokenExpired", err)
+	}
+	fake.ExpireDeltaTokens()
+	if _, err := src.Changes(ctx, f, full.Token); !errors.Is(err, groupware.ErrTokenExpired) {
+		t.Fatalf("expired delta token: %v, want ErrTokenExpired", err)
+	}
+	again, err := src.Changes(ctx, f, "")
+	if err != nil || len(again.Changed) != 1 || again.Changed[0].ID != created.ID || fake.EventCount(testMailbox) != 1 {
+		t.Fatalf("listing again: %+v %v, %d events; want the same one series", again, err, fake.EventCount(testMailbox))
+	}
+}
+
+// TestGraphTaskCompletedInToDo: a task marked completed in the To Do app
+// is listed by the next delta and reads as done with its CRM id.
+func TestGraphTaskCompletedInToDo(t *testing.T) {
+	ctx := context.Background()
+	fake := newFake(t)
+	c := zonedConnector(t, fake)
+	f := calendarFolder(t, fake, c, groupware.TableTasks, "Aufgaben")
+	src := c.Tasks()
+	res, err := src.Write(ctx, f, []groupware.Write[groupware.Task]{{Op: groupware.OpCreate, CRMID: "task-7", Item: &groupware.Task{Series: groupwaretest.SampleTask()}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("create: %+v %v", res, err)
+	}
+	full, err := src.Changes(ctx, f, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.EditTodo(testMailbox, res[0].ID, "status", "completed"); err != nil {
+		t.Fatal(err)
+	}
+	next, err := src.Changes(ctx, f, full.Token)
+	if err != nil || len(next.Changed) != 1 || next.Changed[0].ID != res[0].ID {
+		t.Fatalf("Changes after completion: %+v %v", next, err)
+	}
+	got, err := src.Get(ctx, f, []string{res[0].ID})
+	if err != nil || got[0].Err != nil {
+		t.Fatalf("Get: %+v %v", got, err)
+	}
+	m := got[0].Item.Series.Master
+	if !m.Bool(calendar.FieldDone) || got[0].Item.CRMID != "task-7" || m[calendar.FieldDue] != "2026-10-30" || m[calendar.FieldPriority] != "1" {
+		t.Errorf("completed task reads %v with CRM id %q; want done, due 2026-10-30, priority 1, task-7", m, got[0].Item.CRMID)
+	}
+}
