@@ -192,13 +192,20 @@ func init() {
 	g.Long = `Timer tasks fire workflows on a schedule or run the built-in
 automatic mail import. 'wfe serve' runs them; on several nodes sharing one
 PostgreSQL database every scheduled time runs exactly once.`
+	g.Add(timerAddCommand(), timerListCommand(), timerSetActiveCommand("enable", true),
+		timerSetActiveCommand("disable", false), timerRemoveCommand(), timerRunCommand())
+}
 
-	var (
-		typ, workflow, as, cron, start, end string
-		every                               time.Duration
-		inactive                            bool
-	)
-	add := &Command{
+// timerAddFlags holds the flags of 'wfe timer add'.
+type timerAddFlags struct {
+	typ, workflow, as, cron, start, end string
+	every                               time.Duration
+	inactive                            bool
+}
+
+func timerAddCommand() *Command {
+	var f timerAddFlags
+	return &Command{
 		Name:    "add",
 		Args:    "NAME",
 		Short:   "add a timer task",
@@ -214,103 +221,126 @@ The schedule is --every D (e.g. 10m, at least 1s; ticks fall on multiples of D
 since --start, or since the Unix epoch) or --cron "MIN HOUR DOM MON DOW" (read
 in WFE_TZ or the local time zone); --start and --end bound it.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&typ, "type", store.TimerWorkflow, "task type: WORKFLOW or MAIL_AUTO_IMPORT")
-			fs.StringVar(&workflow, "workflow", "", "the WorkFlowID to fire (default: NAME)")
-			fs.StringVar(&as, "as", "", "run as the employee `LOGIN`")
-			every = 0
-			fs.Var(periodFlag{&every}, "every", "period `D`, e.g. 10m (at least 1s)")
-			fs.StringVar(&cron, "cron", "", "cron expression `EXPR` (5 fields)")
-			fs.StringVar(&start, "start", "", "first time `T` the timer may fire")
-			fs.StringVar(&end, "end", "", "last time `T` the timer may fire")
-			fs.BoolVar(&inactive, "inactive", false, "add the timer disabled")
+			fs.StringVar(&f.typ, "type", store.TimerWorkflow, "task type: WORKFLOW or MAIL_AUTO_IMPORT")
+			fs.StringVar(&f.workflow, "workflow", "", "the WorkFlowID to fire (default: NAME)")
+			fs.StringVar(&f.as, "as", "", "run as the employee `LOGIN`")
+			f.every = 0
+			fs.Var(periodFlag{&f.every}, "every", "period `D`, e.g. 10m (at least 1s)")
+			fs.StringVar(&f.cron, "cron", "", "cron expression `EXPR` (5 fields)")
+			fs.StringVar(&f.start, "start", "", "first time `T` the timer may fire")
+			fs.StringVar(&f.end, "end", "", "last time `T` the timer may fire")
+			fs.BoolVar(&f.inactive, "inactive", false, "add the timer disabled")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("add needs exactly one NAME")
 			}
-			typ = strings.ToUpper(typ)
-			if typ != store.TimerWorkflow && typ != store.TimerMailAutoImport {
-				return usagef("--type %q: want %s or %s", typ, store.TimerWorkflow, store.TimerMailAutoImport)
-			}
-			if (every != 0) == (cron != "") {
-				return usagef("give either --every or --cron")
-			}
-			if typ == store.TimerMailAutoImport && workflow != "" {
-				return usagef("a %s timer runs no workflow; leave out --workflow", typ)
-			}
-			startAt, err := parseTimerTime("start", start)
-			if err != nil {
-				return err
-			}
-			endAt, err := parseTimerTime("end", end)
-			if err != nil {
-				return err
-			}
-			loc, err := cronLocation(env, "")
-			if err != nil {
-				return err
-			}
-			st, err := timerStore(ctx, env)
-			if err != nil {
-				return err
-			}
-			t := &store.TimerTask{Name: args[0], Type: typ, WorkflowID: workflow, Every: every, Cron: cron,
-				StartAt: startAt, EndAt: endAt, Active: !inactive}
-			if typ == store.TimerWorkflow {
-				if t.WorkflowID == "" {
-					t.WorkflowID = t.Name
-				}
-				def, err := st.GetWorkflow(ctx, t.WorkflowID)
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("timer %s: workflow %q is not installed ('wfe workflow list' shows the installed ones)", t.Name, t.WorkflowID)
-				}
-				if err != nil {
-					return err
-				}
-				if !def.Active {
-					return fmt.Errorf("timer %s: workflow %s is not active; activate it with 'wfe workflow activate %s'", t.Name, t.WorkflowID, t.WorkflowID)
-				}
-				if t.RunAs, err = resolveRunAs(ctx, st, as); err != nil {
-					return err
-				}
-			} else if as != "" {
-				if t.RunAs, err = resolveRunAs(ctx, st, as); err != nil {
-					return err
-				}
-			}
-			next, err := taskOf(*t).Next(time.Now(), loc)
-			if err != nil {
-				return err
-			}
-			if err := st.CreateTimer(ctx, t); err != nil {
-				if errors.Is(err, store.ErrConflict) {
-					return fmt.Errorf("timer %s exists already (remove it first, or choose another name)", t.Name)
-				}
-				return err
-			}
-			what := "workflow " + t.WorkflowID
-			if typ == store.TimerMailAutoImport {
-				what = "the automatic mail import"
-			}
-			runAs := ""
-			if t.RunAs != "" {
-				runAs = " as " + t.RunAs
-			}
-			fmt.Fprintf(env.Stdout, "timer %s added: %s%s, %s", t.Name, what, runAs, scheduleText(*t))
-			switch {
-			case inactive:
-				fmt.Fprintln(env.Stdout, "; disabled")
-			case next.IsZero():
-				fmt.Fprintln(env.Stdout, "; no run before its end")
-			default:
-				fmt.Fprintf(env.Stdout, "; next run %s\n", next.Local().Format("2006-01-02 15:04:05"))
-			}
-			return nil
+			return addTimer(ctx, env, args[0], &f)
 		},
 	}
+}
 
+// addTimer checks the flags of 'wfe timer add', stores the timer task name
+// and tells what it runs and when it runs next.
+func addTimer(ctx context.Context, env *Env, name string, f *timerAddFlags) error {
+	f.typ = strings.ToUpper(f.typ)
+	if f.typ != store.TimerWorkflow && f.typ != store.TimerMailAutoImport {
+		return usagef("--type %q: want %s or %s", f.typ, store.TimerWorkflow, store.TimerMailAutoImport)
+	}
+	if (f.every != 0) == (f.cron != "") {
+		return usagef("give either --every or --cron")
+	}
+	if f.typ == store.TimerMailAutoImport && f.workflow != "" {
+		return usagef("a %s timer runs no workflow; leave out --workflow", f.typ)
+	}
+	startAt, err := parseTimerTime("start", f.start)
+	if err != nil {
+		return err
+	}
+	endAt, err := parseTimerTime("end", f.end)
+	if err != nil {
+		return err
+	}
+	loc, err := cronLocation(env, "")
+	if err != nil {
+		return err
+	}
+	st, err := timerStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	t := &store.TimerTask{Name: name, Type: f.typ, WorkflowID: f.workflow, Every: f.every, Cron: f.cron,
+		StartAt: startAt, EndAt: endAt, Active: !f.inactive}
+	if err := resolveTimerTarget(ctx, st, t, f.as); err != nil {
+		return err
+	}
+	next, err := taskOf(*t).Next(time.Now(), loc)
+	if err != nil {
+		return err
+	}
+	if err := st.CreateTimer(ctx, t); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("timer %s exists already (remove it first, or choose another name)", t.Name)
+		}
+		return err
+	}
+	printTimerAdded(env, t, next, f.inactive)
+	return nil
+}
+
+// resolveTimerTarget checks that a WORKFLOW timer's workflow (default: the
+// timer's name) is installed and active, and resolves the run-as employee
+// as (required for a WORKFLOW timer, the fallback delegate otherwise).
+func resolveTimerTarget(ctx context.Context, st *store.Store, t *store.TimerTask, as string) error {
+	var err error
+	if t.Type != store.TimerWorkflow {
+		if as != "" {
+			t.RunAs, err = resolveRunAs(ctx, st, as)
+		}
+		return err
+	}
+	if t.WorkflowID == "" {
+		t.WorkflowID = t.Name
+	}
+	def, err := st.GetWorkflow(ctx, t.WorkflowID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("timer %s: workflow %q is not installed ('wfe workflow list' shows the installed ones)", t.Name, t.WorkflowID)
+	}
+	if err != nil {
+		return err
+	}
+	if !def.Active {
+		return fmt.Errorf("timer %s: workflow %s is not active; activate it with 'wfe workflow activate %s'", t.Name, t.WorkflowID, t.WorkflowID)
+	}
+	t.RunAs, err = resolveRunAs(ctx, st, as)
+	return err
+}
+
+// printTimerAdded tells what the added timer t runs, as whom, on which
+// schedule, and its next run.
+func printTimerAdded(env *Env, t *store.TimerTask, next time.Time, inactive bool) {
+	what := "workflow " + t.WorkflowID
+	if t.Type == store.TimerMailAutoImport {
+		what = "the automatic mail import"
+	}
+	runAs := ""
+	if t.RunAs != "" {
+		runAs = " as " + t.RunAs
+	}
+	fmt.Fprintf(env.Stdout, "timer %s added: %s%s, %s", t.Name, what, runAs, scheduleText(*t))
+	switch {
+	case inactive:
+		fmt.Fprintln(env.Stdout, "; disabled")
+	case next.IsZero():
+		fmt.Fprintln(env.Stdout, "; no run before its end")
+	default:
+		fmt.Fprintf(env.Stdout, "; next run %s\n", next.Local().Format("2006-01-02 15:04:05"))
+	}
+}
+
+func timerListCommand() *Command {
 	var asJSON bool
-	list := &Command{
+	return &Command{
 		Name:    "list",
 		Short:   "list timer tasks with their last and next run",
 		Example: "wfe timer list --json",
@@ -338,45 +368,53 @@ missing run-as employee).`,
 			if asJSON {
 				return printJSON(env.Stdout, views)
 			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTYPE\tWORKFLOW\tRUN AS\tSCHEDULE\tACTIVE\tLAST RUN\tOUTCOME\tNODE\tNEXT RUN\tPROBLEM")
-			for _, v := range views {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.Type, dash(v.WorkflowID), dash(v.RunAs),
-					v.Schedule, yesNo(v.Active), localTime(v.LastRunAt), dash(v.LastOutcome), dash(v.LastNode),
-					localTime(v.NextRun), dash(v.Problem))
-			}
-			return tw.Flush()
+			return printTimerTable(env.Stdout, views)
 		},
 	}
+}
 
-	setActive := func(name string, on bool) *Command {
-		verb := map[bool]string{true: "enabled", false: "disabled"}[on]
-		return &Command{
-			Name:        name,
-			Args:        "NAME",
-			Short:       name + " a timer task",
-			exampleArgs: "nightly-import",
-			Run: func(ctx context.Context, env *Env, args []string) error {
-				if len(args) != 1 {
-					return usagef("%s needs exactly one NAME", name)
-				}
-				st, err := timerStore(ctx, env)
-				if err != nil {
-					return err
-				}
-				if err := st.SetTimerActive(ctx, args[0], on); err != nil {
-					return err
-				}
-				fmt.Fprintf(env.Stdout, "timer %s %s\n", args[0], verb)
-				if on {
-					warnTimerProblem(ctx, env, st, args[0])
-				}
-				return nil
-			},
-		}
+// printTimerTable prints the timer listing as a table.
+func printTimerTable(w io.Writer, views []timerView) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tTYPE\tWORKFLOW\tRUN AS\tSCHEDULE\tACTIVE\tLAST RUN\tOUTCOME\tNODE\tNEXT RUN\tPROBLEM")
+	for _, v := range views {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.Type, dash(v.WorkflowID), dash(v.RunAs),
+			v.Schedule, yesNo(v.Active), localTime(v.LastRunAt), dash(v.LastOutcome), dash(v.LastNode),
+			localTime(v.NextRun), dash(v.Problem))
 	}
+	return tw.Flush()
+}
 
-	remove := &Command{
+// timerSetActiveCommand is 'wfe timer enable' (on) or 'wfe timer disable'.
+func timerSetActiveCommand(name string, on bool) *Command {
+	verb := map[bool]string{true: "enabled", false: "disabled"}[on]
+	return &Command{
+		Name:        name,
+		Args:        "NAME",
+		Short:       name + " a timer task",
+		exampleArgs: "nightly-import",
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("%s needs exactly one NAME", name)
+			}
+			st, err := timerStore(ctx, env)
+			if err != nil {
+				return err
+			}
+			if err := st.SetTimerActive(ctx, args[0], on); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "timer %s %s\n", args[0], verb)
+			if on {
+				warnTimerProblem(ctx, env, st, args[0])
+			}
+			return nil
+		},
+	}
+}
+
+func timerRemoveCommand() *Command {
+	return &Command{
 		Name:    "remove",
 		Args:    "NAME",
 		Short:   "remove a timer task",
@@ -399,9 +437,11 @@ missing run-as employee).`,
 			return nil
 		},
 	}
+}
 
+func timerRunCommand() *Command {
 	var runJSON bool
-	run := &Command{
+	return &Command{
 		Name:    "run",
 		Args:    "NAME",
 		Short:   "run a timer task once, now",
@@ -422,7 +462,6 @@ because the timer's workflow is missing or inactive.`,
 			return runTimerOnce(ctx, env, st, args[0], runJSON)
 		},
 	}
-	g.Add(add, list, setActive("enable", true), setActive("disable", false), remove, run)
 }
 
 // warnTimerProblem tells on stderr what keeps the timer name from running.
