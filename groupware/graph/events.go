@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wfehq/wfe/groupware"
@@ -151,18 +152,33 @@ func calendarError(folder groupware.Folder, err error) error {
 	return fmt.Errorf("calendar %q: %w", folder.Path, err)
 }
 
-// Get reads events with their CRM id; a series master comes with its
-// exceptions and cancelled instances in the window.
+// Get reads events with their CRM id, MaxInFlight at once; a series
+// master comes with its exceptions and cancelled instances in the window.
 func (s *events) Get(ctx context.Context, folder groupware.Folder, ids []string) ([]groupware.Result[groupware.Event], error) {
-	out := make([]groupware.Result[groupware.Event], len(ids))
+	return readEach(ids, func(id string) (*groupware.Event, error) { return s.read(ctx, id) })
+}
+
+// readEach reads every id, MaxInFlight at once; a failure becomes the
+// record's *RecordError, and an authentication failure fails the call.
+func readEach[T any](ids []string, read func(id string) (*T, error)) ([]groupware.Result[T], error) {
+	out := make([]groupware.Result[T], len(ids))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, MaxInFlight)
 	for i, id := range ids {
-		ev, err := s.read(ctx, id)
-		out[i] = groupware.Result[groupware.Event]{ID: id, Item: ev}
-		if errors.Is(err, groupware.ErrAuth) {
-			return nil, err
-		}
-		if err != nil {
-			out[i].Err = &groupware.RecordError{ID: id, Op: "get", Err: err}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			item, err := read(id)
+			out[i] = groupware.Result[T]{ID: id, Item: item}
+			if err != nil {
+				out[i].Err = &groupware.RecordError{ID: id, Op: "get", Err: err}
+			}
+		})
+	}
+	wg.Wait()
+	for _, r := range out {
+		if errors.Is(r.Err, groupware.ErrAuth) {
+			return nil, r.Err
 		}
 	}
 	return out, nil

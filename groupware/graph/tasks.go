@@ -104,20 +104,9 @@ func listError(folder groupware.Folder, err error) error {
 	return fmt.Errorf("To Do list %q: %w", folder.Path, err)
 }
 
-// Get reads tasks with their CRM id.
+// Get reads tasks with their CRM id, MaxInFlight at once.
 func (s *tasks) Get(ctx context.Context, folder groupware.Folder, ids []string) ([]groupware.Result[groupware.Task], error) {
-	out := make([]groupware.Result[groupware.Task], len(ids))
-	for i, id := range ids {
-		t, err := s.read(ctx, folder, id)
-		if errors.Is(err, groupware.ErrAuth) {
-			return nil, err
-		}
-		out[i] = groupware.Result[groupware.Task]{ID: id, Item: t}
-		if err != nil {
-			out[i].Err = &groupware.RecordError{ID: id, Op: "get", Err: err}
-		}
-	}
-	return out, nil
+	return readEach(ids, func(id string) (*groupware.Task, error) { return s.read(ctx, folder, id) })
 }
 
 func (s *tasks) read(ctx context.Context, folder groupware.Folder, id string) (*groupware.Task, error) {

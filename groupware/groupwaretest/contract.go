@@ -1,6 +1,10 @@
 // Package groupwaretest holds what tests of groupware connectors share:
-// the contract suite every contacts connector must pass
-// (RunContactContract), an in-process Microsoft Graph (GraphFake), and
+// the contract suites every contacts connector (RunContactContract) and
+// every appointments and tasks source (RunCalendarContract, with sample
+// series: a weekly meeting with a moved and a cancelled instance, an
+// event on the daylight-saving change, an all-day event, a task) must
+// pass, an in-process Microsoft Graph (GraphFake: contacts, calendars
+// with calendarView delta, To Do), and
 // starters for real Radicale and Xandikos servers with a counting,
 // fault-injecting proxy in front of them.
 package groupwaretest
