@@ -155,3 +155,24 @@ func TestActivityPages(t *testing.T) {
 		t.Fatal("a subject's markup is rendered")
 	}
 }
+
+// A copy's page shows what changed against the workflow it was copied
+// from: duplicating changes the WorkFlowID attribute only.
+func TestWorkflowCopyShowsItsChanges(t *testing.T) {
+	f := newFixture(t)
+	admin, csrf := f.signIn("anna", adminPassword)
+	f.upload(admin, csrf, "MailRuleLog.xml", readFile(t, "../testdata/workflows/MailRuleLog.xml"))
+	resp, _ := f.postForm(admin, "/workflows/MailRuleLog/duplicate", csrf, url.Values{"new_id": {"MailRuleLogCopy"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("duplicate: %s", resp.Status)
+	}
+	_, body := f.get(admin, "/workflows/MailRuleLogCopy")
+	if !strings.Contains(body, "Changes against MailRuleLog") ||
+		!strings.Contains(body, `<span class="removed">- &lt;WorkFlowMapping WorkFlowID=&#34;MailRuleLog&#34;`) ||
+		!strings.Contains(body, `<span class="added">&#43; &lt;WorkFlowMapping WorkFlowID=&#34;MailRuleLogCopy&#34;`) {
+		t.Fatalf("copy page:\n%s", body)
+	}
+	if strings.Count(body, `class="added"`) != 1 || strings.Count(body, `class="removed"`) != 1 {
+		t.Fatal("more than the WorkFlowID line differs")
+	}
+}

@@ -74,10 +74,14 @@ func (s *Server) uploadWorkflow(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// workflowData is one workflow with its document.
+// workflowData is one workflow with its document and, for a copy, what
+// changed against the workflow it was copied from.
 type workflowData struct {
-	Def *store.WorkflowDef
-	XML []byte
+	Def    *store.WorkflowDef
+	XML    []byte
+	Parent *store.WorkflowDef
+	Diff   []DiffLine
+	DiffOK bool
 }
 
 func (s *Server) workflowPage(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +89,14 @@ func (s *Server) workflowPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "workflow", workflowData{Def: def, XML: def.Data})
+	d := workflowData{Def: def, XML: def.Data}
+	if def.DerivedFrom != "" {
+		if parent, err := s.opts.Store.GetWorkflow(r.Context(), def.DerivedFrom); err == nil {
+			d.Parent = parent
+			d.Diff, d.DiffOK = lineDiff(string(parent.Data), string(def.Data))
+		}
+	}
+	s.render(w, r, http.StatusOK, "workflow", d)
 }
 
 func (s *Server) loadWorkflow(w http.ResponseWriter, r *http.Request) (*store.WorkflowDef, bool) {
