@@ -181,7 +181,8 @@ func Parse(r io.Reader, opts Options) (*Mail, error) {
 	m := &Mail{}
 	p := &parser{m: m, opts: opts}
 
-	br := bufio.NewReaderSize(cr, 16<<10)
+	br := getReader(&readers16K, cr)
+	defer putReader(&readers16K, br)
 	in, err := prepareInput(br, m)
 	if err != nil {
 		return nil, err

@@ -23,11 +23,15 @@ type multipartReader struct {
 
 func newMultipartReader(r io.Reader, boundary string, keep int) *multipartReader {
 	return &multipartReader{
-		br:   bufio.NewReaderSize(r, 8<<10),
+		br:   getReader(&readers8K, r),
 		dash: []byte("--" + boundary),
 		keep: keep,
 	}
 }
+
+// release returns the reader's buffer for reuse; mr and its parts must
+// not be read afterwards.
+func (mr *multipartReader) release() { putReader(&readers8K, mr.br) }
 
 // delim reports whether line (with its line end) is a delimiter line and
 // whether it is the closing one.

@@ -78,6 +78,7 @@ func (p *parser) walk(h header, body io.Reader, part string, depth int, alt *alt
 
 func (p *parser) multipart(ctype, boundary string, body io.Reader, part string, depth int, alt *altState) error {
 	mr := newMultipartReader(body, boundary, p.opts.MaxText)
+	defer mr.release()
 	if ctype == "multipart/alternative" {
 		alt = &altState{}
 	}
@@ -90,11 +91,13 @@ func (p *parser) multipart(ctype, boundary string, body io.Reader, part string, 
 			break
 		}
 		child := childPart(part, n)
-		ch, cbody, err := readHeader(bufio.NewReaderSize(pr, 4096), p.m, false)
-		if err != nil {
-			return err
+		hr := getReader(&readers4K, pr)
+		ch, cbody, err := readHeader(hr, p.m, false)
+		if err == nil {
+			err = p.walk(ch, cbody, child, depth+1, alt)
 		}
-		if err := p.walk(ch, cbody, child, depth+1, alt); err != nil {
+		putReader(&readers4K, hr)
+		if err != nil {
 			return err
 		}
 	}
@@ -129,7 +132,8 @@ func (p *parser) readText(ctype, cs, cte string, body io.Reader, part string, al
 	if skip || room < 0 {
 		room = 0
 	}
-	data, err := io.ReadAll(io.LimitReader(dec, int64(room)+1))
+	data, release, err := readAllPooled(io.LimitReader(dec, int64(room)+1))
+	defer release()
 	if err != nil {
 		return err
 	}
