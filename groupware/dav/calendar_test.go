@@ -89,3 +89,37 @@ func TestDAVOtherClientSeries(t *testing.T) {
 		t.Errorf("second create with the same CRM id: %+v %v, want ErrExists", res, err)
 	}
 }
+
+// TestDAVCalendarWithoutSyncCollection: a server that refuses
+// sync-collection is followed by its CTag: an unchanged calendar costs
+// one PROPFIND, a changed one is listed again in full.
+func TestDAVCalendarWithoutSyncCollection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := groupwaretest.StartXandikos(t)
+	srv.Proxy.RefuseSyncCollection()
+	c := connect(t, srv, srv.Password)
+	f := calendarHarness(srv).NewFolder(t, c, groupware.TableAppointments)
+	src := c.Events(groupwaretest.ContractWindow)
+	res, err := src.Write(ctx, f, []groupware.Write[groupware.Event]{{Op: groupware.OpCreate, CRMID: "a", Item: &groupware.Event{Series: groupwaretest.AllDayEvent()}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("create: %+v %v", res, err)
+	}
+	full, err := src.Changes(ctx, f, "")
+	if err != nil || len(full.Changed) != 1 {
+		t.Fatalf("full Changes: %+v %v", full, err)
+	}
+	before := srv.Proxy.Requests()
+	idle, err := src.Changes(ctx, f, full.Token)
+	if cost := srv.Proxy.Requests() - before; err != nil || cost != 1 || len(idle.Changed) != 0 || idle.Full {
+		t.Fatalf("idle Changes: %+v %v after %d requests; want nothing after 1", idle, err, cost)
+	}
+	res, err = src.Write(ctx, f, []groupware.Write[groupware.Event]{{Op: groupware.OpCreate, CRMID: "b", Item: &groupware.Event{Series: groupwaretest.DaylightSavingEvent()}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("second create: %+v %v", res, err)
+	}
+	next, err := src.Changes(ctx, f, idle.Token)
+	if err != nil || !next.Full || len(next.Changed) != 2 {
+		t.Fatalf("Changes after a create: %+v %v; want a full listing of 2", next, err)
+	}
+}

@@ -34,30 +34,26 @@ func (c *Connector) Tasks() groupware.Source[groupware.Task] {
 // token of another window is refused.
 const windowPrefix = "window="
 
-// Changes lists what changed since token. An empty token reads the
-// calendar's sync-token (one PROPFIND) and lists the objects of the
-// table's component in the window (one calendar-query REPORT with a
-// time-range); a later token asks the server's sync-collection for what
+// Changes lists what changed since token. An empty token takes the
+// calendar's sync-token (an initial sync-collection REPORT) and lists the
+// objects of the table's component in the window (one calendar-query
+// REPORT with a time-range); a later token asks the server's sync-collection for what
 // changed since (one REPORT, also when nothing changed). An incremental
 // change set holds every changed object, also ones now outside the
 // window, and every removed one: the caller ignores ids it never linked.
-// A server without a sync-token is compared by its CTag instead (one
-// PROPFIND when unchanged, then the calendar-query again, Full).
+// A server that refuses sync-collection is compared by its CTag instead
+// (one PROPFIND when unchanged, then the calendar-query again, Full).
 func (s *calObjects) Changes(ctx context.Context, folder groupware.Folder, token string) (*groupware.ChangeSet[groupware.Event], error) {
 	inner, err := s.unwrapToken(folder, token)
 	if err != nil {
 		return nil, err
 	}
 	initial := func() (*rawChanges, error) {
-		ctag, syncToken, err := s.c.collectionState(ctx, folder)
+		next, err := s.firstToken(ctx, folder)
 		if err != nil {
 			return nil, err
 		}
 		members, err := s.query(ctx, folder)
-		next := ctagPrefix + ctag
-		if syncToken != "" {
-			next = syncPrefix + syncToken
-		}
 		return &rawChanges{changed: members, token: next, full: true}, err
 	}
 	raw, err := s.c.changes(ctx, folder, inner, initial, s.query)
@@ -66,6 +62,23 @@ func (s *calObjects) Changes(ctx context.Context, folder groupware.Folder, token
 	}
 	raw.token = s.wrapToken(raw.token)
 	return changeSetOf[groupware.Event](raw), nil
+}
+
+// firstToken is the token a first listing hands out, taken before the
+// listing so that a change made meanwhile is listed again next time: the
+// calendar's sync-token from a sync-collection REPORT (which also shows
+// that the server answers one), or, when the server refuses
+// sync-collection, its CTag.
+func (s *calObjects) firstToken(ctx context.Context, folder groupware.Folder) (string, error) {
+	set, err := s.c.syncCollection(ctx, folder, "")
+	if err == nil {
+		return set.token, nil
+	}
+	if !syncUnsupported(err) {
+		return "", err
+	}
+	ctag, syncToken, err := s.c.collectionState(ctx, folder)
+	return ctagPrefix + pick(ctag, syncToken), err
 }
 
 func (s *calObjects) wrapToken(inner string) string {
