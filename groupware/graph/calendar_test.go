@@ -135,3 +135,28 @@ func TestGraphTaskCompletedInToDo(t *testing.T) {
 		t.Errorf("completed task reads %v with CRM id %q; want done, due 2026-10-30, priority 1, task-7", m, got[0].Item.CRMID)
 	}
 }
+
+// TestGraphRuleGraphCannotHold: a series whose rule Graph's patterns
+// cannot express (hourly) is refused for its own record with
+// ErrInvalidData and written nowhere; the other write of the call goes on.
+func TestGraphRuleGraphCannotHold(t *testing.T) {
+	fake := newFake(t)
+	c := zonedConnector(t, fake)
+	f := calendarFolder(t, fake, c, groupware.TableAppointments, "Kalender")
+	hourly := groupwaretest.DaylightSavingEvent()
+	hourly.Master[calendar.FieldRecurrence] = "FREQ=HOURLY;COUNT=3"
+	res, err := c.Events(groupwaretest.ContractWindow).Write(context.Background(), f, []groupware.Write[groupware.Event]{
+		{Op: groupware.OpCreate, CRMID: "hourly", Item: &groupware.Event{Series: hourly}},
+		{Op: groupware.OpCreate, CRMID: "plain", Item: &groupware.Event{Series: groupwaretest.AllDayEvent()}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var re *groupware.RecordError
+	if !errors.Is(res[0].Err, groupware.ErrInvalidData) || !errors.As(res[0].Err, &re) || re.ID != "hourly" || res[1].Err != nil {
+		t.Fatalf("results %+v; want ErrInvalidData for hourly only", res)
+	}
+	if n := fake.EventCount(testMailbox); n != 1 {
+		t.Errorf("%d events on the server, want 1", n)
+	}
+}
