@@ -14,7 +14,7 @@ import (
 	"github.com/wfehq/wfe/groupware/pacer"
 )
 
-func connect(t *testing.T, srv *groupwaretest.DAVServer, password string) *dav.Connector {
+func connect(t testing.TB, srv *groupwaretest.DAVServer, password string) *dav.Connector {
 	t.Helper()
 	p := pacer.New()
 	p.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }

@@ -32,7 +32,7 @@ func RequireServers() bool { return os.Getenv("WFE_REQUIRE_SERVERS") == "1" }
 
 // findBinary finds a server program, or skips (fails under
 // WFE_REQUIRE_SERVERS=1) naming the Debian package to install.
-func findBinary(t *testing.T, name string) string {
+func findBinary(t testing.TB, name string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err == nil {
@@ -49,7 +49,7 @@ func findBinary(t *testing.T, name string) string {
 // StartRadicale starts Radicale as the current user on a free loopback
 // port with a private data directory and an htpasswd file holding one
 // user, alice, with a plain password.
-func StartRadicale(t *testing.T) *DAVServer {
+func StartRadicale(t testing.TB) *DAVServer {
 	bin := findBinary(t, "radicale")
 	dir := t.TempDir()
 	users := filepath.Join(dir, "users")
@@ -81,7 +81,7 @@ level = warning
 // StartXandikos starts Xandikos as the current user on a free loopback
 // port with a private data directory. Xandikos has no authentication of
 // its own: any credentials pass.
-func StartXandikos(t *testing.T) *DAVServer {
+func StartXandikos(t testing.TB) *DAVServer {
 	bin := findBinary(t, "xandikos")
 	dir := t.TempDir()
 	port := freePort(t)
@@ -91,7 +91,7 @@ func StartXandikos(t *testing.T) *DAVServer {
 	return &DAVServer{Kind: "xandikos", URL: proxy.URL, Proxy: proxy, Username: "alice", Password: "any", HomePath: "/alice/contacts/"}
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 // freePort asks the kernel for a free loopback port.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -112,7 +112,7 @@ func freePort(t *testing.T) int {
 // startProcess runs a server until the test ends and waits until its port
 // accepts connections (or the process exits, which fails the test with its
 // output).
-func startProcess(t *testing.T, port int, bin string, args ...string) {
+func startProcess(t testing.TB, port int, bin string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	var out bytes.Buffer
@@ -151,7 +151,7 @@ const mkcolBody = `<?xml version="1.0" encoding="utf-8"?>
 
 // Do sends one request to the server as the test user, through the
 // proxy, as another client would.
-func (s *DAVServer) Do(t *testing.T, method, path, body string, headers ...string) *http.Response {
+func (s *DAVServer) Do(t testing.TB, method, path, body string, headers ...string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -170,7 +170,7 @@ func (s *DAVServer) Do(t *testing.T, method, path, body string, headers ...strin
 
 // MakeAddressBook creates an address book named name (display name too)
 // in the user's home and returns its path.
-func (s *DAVServer) MakeAddressBook(t *testing.T, name string) string {
+func (s *DAVServer) MakeAddressBook(t testing.TB, name string) string {
 	t.Helper()
 	if s.Kind == "radicale" { // Radicale makes the principal on first use
 		s.Do(t, "PROPFIND", s.HomePath, "", "Depth", "0").Body.Close()
@@ -200,7 +200,7 @@ func (s *DAVServer) CalendarHome() string {
 
 // MakeCalendar creates a calendar named name for component (VEVENT or
 // VTODO) in the user's calendar home and returns its path.
-func (s *DAVServer) MakeCalendar(t *testing.T, name, component string) string {
+func (s *DAVServer) MakeCalendar(t testing.TB, name, component string) string {
 	t.Helper()
 	if s.Kind == "radicale" { // Radicale makes the principal on first use
 		s.Do(t, "PROPFIND", s.HomePath, "", "Depth", "0").Body.Close()
