@@ -16,6 +16,9 @@ type ImportOptions struct {
 	// MatchCode selects one configuration; empty = every usable
 	// configuration flagged "import automatically" (docs/REQUIREMENTS.md R18).
 	MatchCode string
+	// ConfigID selects one configuration by id (before MatchCode; match
+	// codes need not be unique).
+	ConfigID  int64
 	DryRun    bool
 	BatchSize int
 	// Folder to import from ("" = INBOX).
@@ -42,7 +45,7 @@ type ImportOptions struct {
 // not stop the others: the results of all are returned in the order of
 // the configurations, with their errors joined, each naming its match code.
 func ImportAll(ctx context.Context, deps Deps, runAs string, opts ImportOptions) ([]Result, error) {
-	cfgs, emp, err := selectConfigs(ctx, deps, runAs, opts.MatchCode)
+	cfgs, emp, err := selectConfigs(ctx, deps, runAs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -71,16 +74,25 @@ func ImportAll(ctx context.Context, deps Deps, runAs string, opts ImportOptions)
 	return collectResults(ctx, results, errs)
 }
 
-// selectConfigs returns the configuration of matchCode, or every usable
+// selectConfigs returns the configuration of opts.ConfigID or
+// opts.MatchCode, or every usable
 // configuration flagged "import automatically", and the run-as employee.
-func selectConfigs(ctx context.Context, deps Deps, runAs, matchCode string) ([]store.MailConfig, *store.Employee, error) {
+func selectConfigs(ctx context.Context, deps Deps, runAs string, opts ImportOptions) ([]store.MailConfig, *store.Employee, error) {
 	st := deps.Store
 	if st == nil {
 		return nil, nil, engine.Permanent(ErrNoStore)
 	}
 	var cfgs []store.MailConfig
-	if matchCode != "" {
-		cfg, err := ResolveConfig(ctx, st, matchCode)
+	if opts.ConfigID != 0 {
+		cfg, err := st.GetMailConfig(ctx, opts.ConfigID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil, engine.Permanent(err)
+		} else if err != nil {
+			return nil, nil, engine.Retryable(err)
+		}
+		cfgs = []store.MailConfig{*cfg}
+	} else if opts.MatchCode != "" {
+		cfg, err := ResolveConfig(ctx, st, opts.MatchCode)
 		if err != nil {
 			return nil, nil, err
 		}

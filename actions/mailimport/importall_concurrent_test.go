@@ -1,6 +1,7 @@
 package mailimport_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -50,10 +51,15 @@ func silentServer(t *testing.T) string {
 // countingProxy forwards connections to target and records the most
 // connections open at the same time.
 type countingProxy struct {
-	addr string
-	mu   sync.Mutex
-	open int
-	peak int
+	addr  string
+	mu    sync.Mutex
+	open  int
+	peak  int
+	conns map[net.Conn]bool
+	// idleNow: a connection is in IDLE; idling is signalled when that
+	// may have changed
+	idleNow bool
+	idling  chan struct{}
 }
 
 func startCountingProxy(t *testing.T, target string) *countingProxy {
@@ -62,7 +68,7 @@ func startCountingProxy(t *testing.T, target string) *countingProxy {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	p := &countingProxy{addr: ln.Addr().String()}
+	p := &countingProxy{addr: ln.Addr().String(), conns: map[net.Conn]bool{}, idling: make(chan struct{}, 1)}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -85,16 +91,79 @@ func (p *countingProxy) forward(c net.Conn, target string) {
 	p.mu.Lock()
 	p.open++
 	p.peak = max(p.peak, p.open)
+	p.conns[c] = true
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
 		p.open--
+		delete(p.conns, c)
 		p.mu.Unlock()
 	}()
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, c); done <- struct{}{} }()
-	go func() { io.Copy(c, up); done <- struct{}{} }()
+	go func() { io.Copy(up, &spy{r: c, p: p}); done <- struct{}{} }()
+	go func() { io.Copy(c, &spy{r: up, p: p, isServer: true}); done <- struct{}{} }()
 	<-done
+}
+
+// spy passes one direction of the stream on and tells the proxy what it
+// saw: the server confirming IDLE ("+ idling"), or the client talking
+// (which ends an IDLE).
+type spy struct {
+	r        io.Reader
+	p        *countingProxy
+	isServer bool
+}
+
+func (s *spy) Read(b []byte) (int, error) {
+	n, err := s.r.Read(b)
+	if n > 0 {
+		idling := s.isServer && bytes.Contains(bytes.ToLower(b[:n]), []byte("+ idling"))
+		if idling || !s.isServer {
+			s.p.setIdling(idling)
+		}
+	}
+	return n, err
+}
+
+func (p *countingProxy) setIdling(v bool) {
+	p.mu.Lock()
+	p.idleNow = v
+	p.mu.Unlock()
+	select {
+	case p.idling <- struct{}{}:
+	default:
+	}
+}
+
+// waitIdling waits until a connection is in IDLE: the server confirmed
+// it and the client has sent nothing since.
+func (p *countingProxy) waitIdling(t *testing.T) {
+	t.Helper()
+	deadline := time.After(giveUp)
+	for {
+		p.mu.Lock()
+		now := p.idleNow
+		p.mu.Unlock()
+		if now {
+			return
+		}
+		select {
+		case <-p.idling:
+		case <-deadline:
+			t.Fatal("no connection went into IDLE")
+		}
+	}
+}
+
+// dropAll closes every connection open now, as a server or a network
+// that drops them would.
+func (p *countingProxy) dropAll() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+	}
+	return len(p.conns)
 }
 
 func (p *countingProxy) peakOpen() int {
