@@ -160,3 +160,31 @@ func TestGraphRuleGraphCannotHold(t *testing.T) {
 		t.Errorf("%d events on the server, want 1", n)
 	}
 }
+
+// TestGraphSeriesBecomesSingle: an update that turns a series into a
+// single event without location removes the rule and the location on
+// Graph (absent properties are sent as cleared, not left out).
+func TestGraphSeriesBecomesSingle(t *testing.T) {
+	fake := newFake(t)
+	c := zonedConnector(t, fake)
+	f := calendarFolder(t, fake, c, groupware.TableAppointments, "Kalender")
+	src := c.Events(groupwaretest.ContractWindow)
+	created := createEvent(t, src, f, "series", &groupware.Event{Series: groupwaretest.WeeklyMeeting()})
+	single := groupwaretest.WeeklyMeeting()
+	single.Overrides = nil
+	for _, field := range []string{calendar.FieldRecurrence, calendar.FieldExdates, calendar.FieldLocation} {
+		delete(single.Master, field)
+	}
+	res, err := src.Write(context.Background(), f, []groupware.Write[groupware.Event]{{Op: groupware.OpUpdate, ID: created.ID, ETag: created.ETag, Item: &groupware.Event{Series: single}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("update: %+v %v", res, err)
+	}
+	got, err := src.Get(context.Background(), f, []string{created.ID})
+	if err != nil || got[0].Err != nil {
+		t.Fatalf("Get: %+v %v", got, err)
+	}
+	m := got[0].Item.Series.Master
+	if m[calendar.FieldRecurrence] != "" || m[calendar.FieldLocation] != "" || len(got[0].Item.Series.Overrides) != 0 {
+		t.Errorf("after the update: rule %q, location %q, %d overrides; want none", m[calendar.FieldRecurrence], m[calendar.FieldLocation], len(got[0].Item.Series.Overrides))
+	}
+}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"encoding/json"
 	"net/url"
 
 	"github.com/wfehq/wfe/groupware"
@@ -50,19 +51,50 @@ type eventPage struct {
 	DeltaLink string      `json:"@odata.deltaLink"`
 }
 
-// eventBody is the body of a create or update: the converted event with
-// the properties Graph sets itself (id, iCalUId, type, series links,
-// organizer, isCancelled) cleared, since Graph refuses or ignores them.
-func eventBody(e calendar.GraphEvent, crmID string, online bool) *eventJSON {
+// eventWriteJSON is the body of a create, update or instance patch.
+// Subject, body and location are always sent, so that clearing one in the
+// CRM clears it in Graph; recurrence is sent as null on a master without
+// rule (a series that became a single event) and left out on instances.
+type eventWriteJSON struct {
+	calendar.GraphEvent
+	Subject               string                 `json:"subject"`
+	Body                  calendar.GraphBody     `json:"body"`
+	Location              calendar.GraphLocation `json:"location"`
+	Recurrence            json.RawMessage        `json:"recurrence,omitempty"`
+	Extended              []extendedJSON         `json:"singleValueExtendedProperties,omitempty"`
+	IsOnlineMeeting       bool                   `json:"isOnlineMeeting,omitempty"`
+	OnlineMeetingProvider string                 `json:"onlineMeetingProvider,omitempty"`
+}
+
+// eventBody is the body of a write of a master (master true) or an
+// instance, with the properties Graph sets itself (id, iCalUId, type,
+// series links, organizer, isCancelled) left out, since Graph refuses or
+// ignores them.
+func eventBody(e calendar.GraphEvent, crmID string, online, master bool) (*eventWriteJSON, error) {
+	j := &eventWriteJSON{Subject: e.Subject, Body: calendar.GraphBody{ContentType: "text"}}
+	if e.Body != nil {
+		j.Body = *e.Body
+	}
+	if e.Location != nil {
+		j.Location = *e.Location
+	}
+	if master {
+		rule, err := json.Marshal(e.Recurrence)
+		if err != nil {
+			return nil, err
+		}
+		j.Recurrence = rule
+	}
 	e.ID, e.ICalUID, e.Type, e.SeriesMasterID, e.OriginalStart, e.Organizer, e.IsCancelled = "", "", "", "", "", nil, false
-	j := &eventJSON{GraphEvent: e}
+	e.Subject, e.Body, e.Location, e.Recurrence = "", nil, nil, nil
+	j.GraphEvent = e
 	if crmID != "" {
 		j.Extended = []extendedJSON{{ID: crmIDProperty, Value: crmID}}
 	}
 	if online {
 		j.IsOnlineMeeting, j.OnlineMeetingProvider = true, "teamsForBusiness"
 	}
-	return j
+	return j, nil
 }
 
 // fillEvent sets what the connector reads beside the series.

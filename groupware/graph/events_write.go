@@ -66,8 +66,12 @@ func (s *events) create(ctx context.Context, folder groupware.Folder, w groupwar
 	if err != nil {
 		return groupware.WriteResult{}, err
 	}
+	body, err := eventBody(gs.Master, w.CRMID, w.Item.OnlineMeeting, true)
+	if err != nil {
+		return groupware.WriteResult{}, err
+	}
 	var created eventJSON
-	err = s.c.sendJSON(ctx, http.MethodPost, s.c.eventsPath(folder), eventBody(gs.Master, w.CRMID, w.Item.OnlineMeeting), nil, &created)
+	err = s.c.sendJSON(ctx, http.MethodPost, s.c.eventsPath(folder), body, nil, &created)
 	if errors.Is(err, groupware.ErrNotFound) {
 		return groupware.WriteResult{}, calendarError(folder, err)
 	}
@@ -87,7 +91,11 @@ func (s *events) update(ctx context.Context, w groupware.Write[groupware.Event])
 	if err != nil {
 		return groupware.WriteResult{}, err
 	}
-	if err := s.c.sendJSON(ctx, http.MethodPatch, s.c.eventPath(w.ID), eventBody(gs.Master, "", false), ifMatch(w.ETag), nil); err != nil {
+	body, err := eventBody(gs.Master, "", false, true)
+	if err != nil {
+		return groupware.WriteResult{}, err
+	}
+	if err := s.c.sendJSON(ctx, http.MethodPatch, s.c.eventPath(w.ID), body, ifMatch(w.ETag), nil); err != nil {
 		return groupware.WriteResult{}, err
 	}
 	return s.finish(ctx, w.ID, gs.Instances)
@@ -131,8 +139,7 @@ func (s *events) writeInstances(ctx context.Context, masterID string, instances 
 		if inst.IsCancelled {
 			err = s.c.sendJSON(ctx, http.MethodDelete, s.c.eventPath(id), nil, nil, nil)
 		} else {
-			inst.Recurrence = nil
-			err = s.c.sendJSON(ctx, http.MethodPatch, s.c.eventPath(id), eventBody(inst, "", false), nil, nil)
+			err = s.patchInstance(ctx, id, inst)
 		}
 		if err != nil {
 			return fmt.Errorf("event %s instance of %s: %w", masterID, inst.OriginalStart, err)
@@ -168,4 +175,12 @@ func instanceAt(listed []calendar.GraphEvent, originalStart string) (string, err
 		}
 	}
 	return "", fmt.Errorf("no instance of the series starts originally at %s: %w", originalStart, groupware.ErrInvalidData)
+}
+
+func (s *events) patchInstance(ctx context.Context, id string, inst calendar.GraphEvent) error {
+	body, err := eventBody(inst, "", false, false)
+	if err != nil {
+		return err
+	}
+	return s.c.sendJSON(ctx, http.MethodPatch, s.c.eventPath(id), body, nil, nil)
 }
