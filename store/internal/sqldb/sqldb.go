@@ -102,6 +102,11 @@ func (d *DB) dialector(dsn string) (gorm.Dialector, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// 512 KiB of page cache per connection instead of SQLite's 2 MiB: the
+	// import writes pages once and reads few twice, the operating system
+	// caches the file anyway, and an import holds several connections
+	// (peak RSS of a 4,000-mail import 64-65 -> 60-63 MiB, no slower).
+	q.Add("_pragma", "cache_size(-512)")
 	// Writers take the lock when their transaction begins, so a
 	// transaction that reads first never fails to upgrade (SQLITE_BUSY
 	// without waiting). The driver ignores _txlock when _time_format is
