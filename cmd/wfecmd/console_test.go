@@ -72,13 +72,22 @@ func TestStatusCommand(t *testing.T) {
 	}
 	st.Close()
 	out, _, code = c.run("status")
-	if code != 1 || !regexp.MustCompile(`(?m)^failing\s+timer\s+nightly\s.*workflow Hello is not active`).MatchString(out) {
+	if code != 1 || !regexp.MustCompile(`(?m)^failing\s+timer\s+nightly\s`).MatchString(out) {
 		t.Fatalf("status with a failing timer: exit %d\n%s", code, out)
 	}
 	out, _, code = c.run("status", "--json")
 	var sources []map[string]any
 	if err := json.Unmarshal([]byte(out), &sources); err != nil || code != 1 {
 		t.Fatalf("status --json: exit %d %v\n%s", code, err, out)
+	}
+	var nightly map[string]any
+	for _, src := range sources {
+		if src["name"] == "nightly" {
+			nightly = src
+		}
+	}
+	if nightly["state"] != "failing" || nightly["last_error"] != "workflow Hello is not active" {
+		t.Fatalf("nightly in status --json: %v", nightly)
 	}
 	if _, _, code := c.run("status", "--quiet-factor", "0.5"); code != 2 {
 		t.Fatalf("--quiet-factor 0.5: exit %d, want 2", code)
