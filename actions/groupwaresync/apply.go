@@ -6,24 +6,59 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/wfehq/wfe/actions/groupwaresync/plan"
 	"github.com/wfehq/wfe/groupware"
 	"github.com/wfehq/wfe/store/syncstate"
 )
 
-// apply carries out a plan one record at a time. A record that fails is
-// counted and reported, and the run goes on; the next run retries it.
-// Every write to the groupware is followed by the commit of its link;
-// CRM writes commit together with their link.
+// applyInFlight is how many records are written at once: a groupware
+// server answers one write long after the next could have started.
+const applyInFlight = 4
+
+// apply carries out a plan record by record, up to applyInFlight creates
+// and updates at once (never two of one record; other operations run
+// alone, in the plan's order). A record that fails is counted and
+// reported, and the run goes on; the next run retries it. Every write to
+// the groupware is followed by the commit of its link; CRM writes commit
+// together with their link.
 func (r *run) apply(ctx context.Context, p *plan.Plan) {
+	sem := make(chan struct{}, applyInFlight)
+	var wg sync.WaitGroup
+	busy := map[string]bool{} // CRM ids written since the last wait
 	for _, op := range p.Operations {
-		if err := r.applyOne(ctx, op); err != nil {
-			r.rep.Failed++
-			r.rep.fail(fmt.Errorf("%s: %w", op.Kind, err))
-			r.incomplete = true
+		parallel := op.Kind == plan.CreateInGroupware || op.Kind == plan.Update
+		if !parallel || busy[op.CRMID] {
+			wg.Wait()
+			clear(busy)
 		}
+		if !parallel {
+			r.applied(op, r.applyOne(ctx, op))
+			continue
+		}
+		busy[op.CRMID] = true
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(op plan.Operation) {
+			defer wg.Done()
+			r.applied(op, r.applyOne(ctx, op))
+			<-sem
+		}(op)
 	}
+	wg.Wait()
+}
+
+// applied reports a failed operation.
+func (r *run) applied(op plan.Operation, err error) {
+	if err == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.Failed++
+	r.rep.fail(fmt.Errorf("%s: %w", op.Kind, err))
+	r.incomplete = true
 }
 
 func (r *run) applyOne(ctx context.Context, op plan.Operation) error {
@@ -245,7 +280,9 @@ func (r *run) createInGroupware(ctx context.Context, op plan.Operation) error {
 		return err
 	}
 	op.GroupwareID = res.ID
+	r.mu.Lock()
 	r.gw.folderOf[res.ID] = r.newItems.ID
+	r.mu.Unlock()
 	return r.Store.Sync().SaveLink(ctx, r.link(op, res.ETag, synced))
 }
 

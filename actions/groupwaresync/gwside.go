@@ -163,7 +163,10 @@ func (r *run) isDeleted(id string) bool {
 
 // linkFolder is the folder of a linked or pending item ("" if unknown).
 func (r *run) linkFolder(gwID string) string {
-	if f, ok := r.gw.folderOf[gwID]; ok {
+	r.mu.Lock()
+	f, ok := r.gw.folderOf[gwID]
+	r.mu.Unlock()
+	if ok {
 		return f
 	}
 	for _, l := range r.state.Links {

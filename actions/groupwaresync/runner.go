@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wfehq/wfe/actions/groupwaresync/plan"
@@ -64,6 +65,9 @@ type run struct {
 	// incomplete is set when a record could not be read or written: the
 	// tokens and the reference date then stay, so the next run retries.
 	incomplete bool
+	// mu guards gw.folderOf, rep and incomplete while records are
+	// applied side by side.
+	mu sync.Mutex
 }
 
 func (r *Runner) now() time.Time {
