@@ -15,13 +15,16 @@ import (
 
 func init() {
 	wf := root.Sub("workflow", "import, export, list and validate workflow definitions")
+	wf.Add(workflowImportCommand(), workflowExportCommand(), workflowListCommand(), workflowDuplicateCommand(),
+		activation("activate", true), activation("deactivate", false))
+}
+
+func workflowImportCommand() *Command {
 	var (
 		activate    bool
 		derivedFrom string
-		output      string
-		description string
 	)
-	wf.Add(&Command{
+	return &Command{
 		Name:    "import",
 		Args:    "FILE...",
 		Short:   "store workflow XML files as definitions (all or nothing)",
@@ -42,42 +45,53 @@ as its origin (or name it with --derived-from).`,
 			if len(args) == 0 {
 				return usagef("import needs at least one FILE")
 			}
-			// an unreadable file is refused like an invalid one, so that
-			// every problem of every file is reported and nothing stored
-			var files []store.WorkflowFile
-			unreadable := map[string]error{}
-			for _, name := range args {
-				b, err := os.ReadFile(name)
-				if err != nil {
-					unreadable[name] = pathErr(err)
-				}
-				files = append(files, store.WorkflowFile{Name: name, Data: b})
-			}
-			s, err := env.Store(ctx)
-			if err != nil {
-				return err
-			}
-			validate := env.storeValidator(s)
-			checked := func(name string, data []byte) (store.WorkflowMeta, error) {
-				if err := unreadable[name]; err != nil {
-					return store.WorkflowMeta{}, err
-				}
-				return validate(name, data)
-			}
-			res, err := s.ImportWorkflows(ctx, files, checked, store.ImportOptions{Activate: activate, DerivedFrom: derivedFrom})
-			if err != nil {
-				return fileErrors(env.Stderr, err)
-			}
-			for _, r := range res {
-				line := fmt.Sprintf("%s: %s %s version %d", r.File, r.Outcome, r.WorkflowID, r.Version)
-				if r.Outcome == store.ImportCreated && r.DerivedFrom != "" {
-					line += " (derived from " + r.DerivedFrom + ")"
-				}
-				fmt.Fprintln(env.Stdout, line)
-			}
-			return nil
+			return importWorkflows(ctx, env, args, store.ImportOptions{Activate: activate, DerivedFrom: derivedFrom})
 		},
-	}, &Command{
+	}
+}
+
+// importWorkflows stores the workflow files names, all or none, and prints
+// what happened to each.
+func importWorkflows(ctx context.Context, env *Env, names []string, opts store.ImportOptions) error {
+	// an unreadable file is refused like an invalid one, so that
+	// every problem of every file is reported and nothing stored
+	var files []store.WorkflowFile
+	unreadable := map[string]error{}
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			unreadable[name] = pathErr(err)
+		}
+		files = append(files, store.WorkflowFile{Name: name, Data: b})
+	}
+	s, err := env.Store(ctx)
+	if err != nil {
+		return err
+	}
+	validate := env.storeValidator(s)
+	checked := func(name string, data []byte) (store.WorkflowMeta, error) {
+		if err := unreadable[name]; err != nil {
+			return store.WorkflowMeta{}, err
+		}
+		return validate(name, data)
+	}
+	res, err := s.ImportWorkflows(ctx, files, checked, opts)
+	if err != nil {
+		return fileErrors(env.Stderr, err)
+	}
+	for _, r := range res {
+		line := fmt.Sprintf("%s: %s %s version %d", r.File, r.Outcome, r.WorkflowID, r.Version)
+		if r.Outcome == store.ImportCreated && r.DerivedFrom != "" {
+			line += " (derived from " + r.DerivedFrom + ")"
+		}
+		fmt.Fprintln(env.Stdout, line)
+	}
+	return nil
+}
+
+func workflowExportCommand() *Command {
+	var output string
+	return &Command{
 		Name:    "export",
 		Args:    "ID",
 		Short:   "write a stored workflow's XML, byte for byte as imported",
@@ -100,14 +114,23 @@ as its origin (or name it with --derived-from).`,
 			}
 			return os.WriteFile(output, data, 0o644)
 		},
-	}, listCommand("list stored workflow definitions: id, version, standard and active flags, origin", (*store.Store).ListWorkflows,
+	}
+}
+
+func workflowListCommand() *Command {
+	return listCommand("list stored workflow definitions: id, version, standard and active flags, origin", (*store.Store).ListWorkflows,
 		"WORKFLOW ID\tVERSION\tSTANDARD\tACTIVE\tDERIVED FROM\tDESCRIPTION", func(d store.WorkflowDef) string {
 			from := d.DerivedFrom
 			if from != "" {
 				from = fmt.Sprintf("%s v%d", from, d.DerivedFromVersion)
 			}
 			return fmt.Sprintf("%s\t%d\t%s\t%s\t%s\t%s", d.WorkflowID, d.Version, yesNo(d.Standard), yesNo(d.Active), from, d.Description)
-		}), &Command{
+		})
+}
+
+func workflowDuplicateCommand() *Command {
+	var description string
+	return &Command{
 		Name:    "duplicate",
 		Args:    "ID NEWID",
 		Short:   "copy a workflow under a new WorkFlowID (active, not standard)",
@@ -131,7 +154,7 @@ survives releases. Deactivate the original and point the timer at the copy.`,
 			fmt.Fprintf(env.Stdout, "%s: copy of %s version %d, active\n", d.WorkflowID, d.DerivedFrom, d.DerivedFromVersion)
 			return nil
 		},
-	}, activation("activate", true), activation("deactivate", false))
+	}
 }
 
 func activation(name string, active bool) *Command {
