@@ -39,41 +39,65 @@ func valueOffsetPos(src *schema.Source, vp schema.Pos, line, col int) schema.Pos
 	if src == nil || len(src.Bytes) == 0 || vp.Line < 1 {
 		return naive()
 	}
-	b := src.Bytes
-	single := src.Encoding != "" && !strings.EqualFold(src.Encoding, "UTF-8")
-	next := func(i int) (rune, int) {
-		if single {
-			return rune(b[i]), 1
-		}
-		return utf8.DecodeRune(b[i:])
-	}
-	i, l, c := 0, 1, 1
-	for i < len(b) && (l < vp.Line || (l == vp.Line && c < vp.Col)) {
-		r, n := next(i)
-		i += n
-		if r == '\n' {
-			l, c = l+1, 1
-		} else {
-			c++
-		}
-	}
-	if l != vp.Line || c != vp.Col {
+	s := &sourceScanner{b: src.Bytes, single: src.Encoding != "" && !strings.EqualFold(src.Encoding, "UTF-8"), l: 1, c: 1}
+	if !s.seek(vp) || !s.walkValue(line, col) {
 		return naive()
 	}
+	return schema.Pos{Line: s.l, Col: s.c}
+}
+
+// sourceScanner walks the raw bytes of a document, keeping the document
+// line and column (in characters) of byte offset i.
+type sourceScanner struct {
+	b      []byte
+	single bool // a single-byte encoding: one byte is one character
+	i      int  // byte offset
+	l, c   int  // document line and column of offset i
+}
+
+// next decodes the character at offset i.
+func (s *sourceScanner) next(i int) (rune, int) {
+	if s.single {
+		return rune(s.b[i]), 1
+	}
+	return utf8.DecodeRune(s.b[i:])
+}
+
+// seek moves to the document position vp and reports whether it exists.
+func (s *sourceScanner) seek(vp schema.Pos) bool {
+	for s.i < len(s.b) && (s.l < vp.Line || (s.l == vp.Line && s.c < vp.Col)) {
+		r, n := s.next(s.i)
+		s.i += n
+		if r == '\n' {
+			s.l, s.c = s.l+1, 1
+		} else {
+			s.c++
+		}
+	}
+	return s.l == vp.Line && s.c == vp.Col
+}
+
+// walkValue moves through the raw attribute value to the character at
+// (line, col) of the decoded value (col characters before it on its
+// line), counting an entity reference as one character (&#10; as a line
+// break) and CR LF as one line break. It reports false for a reference it
+// cannot read.
+func (s *sourceScanner) walkValue(line, col int) bool {
+	b := s.b
 	dl, dc := 1, 0
-	for i < len(b) && (dl < line || (dl == line && dc < col)) {
-		r, n := next(i)
+	for s.i < len(b) && (dl < line || (dl == line && dc < col)) {
+		r, n := s.next(s.i)
 		if r == '<' {
 			break
 		}
 		if r == '&' {
-			j := bytes.IndexByte(b[i:], ';')
+			j := bytes.IndexByte(b[s.i:], ';')
 			if j < 0 || j > 12 {
-				return naive()
+				return false
 			}
-			ref := string(b[i : i+j+1])
-			i += j + 1
-			c += j + 1
+			ref := string(b[s.i : s.i+j+1])
+			s.i += j + 1
+			s.c += j + 1
 			if ref == "&#10;" || ref == "&#xA;" || ref == "&#xa;" {
 				dl, dc = dl+1, 0
 			} else {
@@ -81,18 +105,18 @@ func valueOffsetPos(src *schema.Source, vp schema.Pos, line, col int) schema.Pos
 			}
 			continue
 		}
-		i += n
-		if r == '\r' && i < len(b) && b[i] == '\n' {
-			c++ // CR LF is one line break in the value: the LF makes it
+		s.i += n
+		if r == '\r' && s.i < len(b) && b[s.i] == '\n' {
+			s.c++ // CR LF is one line break in the value: the LF makes it
 			continue
 		}
 		if r == '\n' || r == '\r' {
-			l, c = l+1, 1
+			s.l, s.c = s.l+1, 1
 			dl, dc = dl+1, 0
 			continue
 		}
-		c++
+		s.c++
 		dc++
 	}
-	return schema.Pos{Line: l, Col: c}
+	return true
 }
