@@ -63,6 +63,7 @@ type mailConfigFlags struct {
 	calendarSystem, displayName, importSince,
 	oauthTenant, oauthClientID, oauthAuthURL, oauthTokenURL, oauthScopes, groupwareURL optString
 	smtpAuth, locked, autoImport      optBool
+	push                              optBool
 	passwordStdin                     bool
 	passwordEnv, oauthClientSecretEnv string
 }
@@ -81,6 +82,7 @@ func (f *mailConfigFlags) define(fs *flag.FlagSet) {
 	fs.Var(&f.caFile, "ca-file", "PEM `file` of extra CA certificates to trust")
 	fs.Var(&f.locked, "locked", "\"is locked\": keep the configuration but do not use it (true/false)")
 	fs.Var(&f.autoImport, "auto-import", "import automatically (true/false)")
+	fs.Var(&f.push, "push", "under wfe serve, also watch the inbox with IMAP IDLE and import new mail at once (needs --auto-import; --push=false turns it off)")
 	fs.Var(&f.responsible, "responsible", "`LOGIN` of the employee imported mails are delegated to (empty clears)")
 	fs.Var(&f.importFolder, "import-folder", "folder imported mails are moved to (default "+store.DefaultImportFolder+")")
 	fs.Var(&f.errorFolder, "error-folder", "folder mails that cannot be imported are moved to (default "+store.DefaultErrorFolder+")")
@@ -168,6 +170,7 @@ func (f *mailConfigFlags) apply(ctx context.Context, env *Env, st *store.Store, 
 	str(f.caFile, "ca-file", &c.CAFile)
 	boolean(f.locked, "locked", &c.IsLocked)
 	boolean(f.autoImport, "auto-import", &c.AutoImport)
+	boolean(f.push, "push", &c.Push)
 	str(f.importFolder, "import-folder", &c.ImportFolder)
 	str(f.errorFolder, "error-folder", &c.ErrorFolder)
 	str(f.groupwareHost, "groupware-host", &c.GroupwareHost)
@@ -451,6 +454,9 @@ func mailConfigFlagsText(c *mailConfigJSON) string {
 	var fl []string
 	if c.AutoImport {
 		fl = append(fl, "auto-import")
+	}
+	if c.Push {
+		fl = append(fl, "push")
 	}
 	if c.SMTPAuth {
 		fl = append(fl, "smtp-auth")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/wfehq/wfe/actions/mailimport"
 	"github.com/wfehq/wfe/engine/timer"
 	"github.com/wfehq/wfe/store"
 )
@@ -27,6 +28,8 @@ type serveOptions struct {
 	reload    time.Duration
 	tz        string
 	dbConns   int
+	parallel  int
+	noPush    bool
 	console   consoleOptions
 }
 
@@ -36,6 +39,8 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.grace, "grace", timer.DefaultGracePeriod, "on SIGINT/SIGTERM, how long running timers may finish before they are cancelled")
 	fs.DurationVar(&o.reload, "reload", timer.DefaultReloadInterval, "how often the timer tasks are read again")
 	fs.IntVar(&o.dbConns, "db-conns", defaultDBConns, "at most `N` open PostgreSQL connections of this node")
+	fs.IntVar(&o.parallel, "parallel", mailimport.DefaultParallel(), "import at most `N` mail configurations at the same time")
+	fs.BoolVar(&o.noPush, "no-push", false, "watch no inbox with IMAP IDLE; the timer polls every configuration")
 	fs.StringVar(&o.tz, "tz", "", "time `ZONE` of cron expressions, e.g. Europe/Berlin (default WFE_TZ, else local); the same on every node")
 	o.console.flags(fs)
 }
@@ -58,6 +63,13 @@ Several nodes may serve one PostgreSQL database: each scheduled time of a timer
 runs on exactly one node, and imports of one mail configuration never overlap
 (a lease per configuration in the database, which expires when its node dies).
 On SQLite only one serve may run per database file.
+
+The mail-auto-import timer imports at most --parallel configurations at a
+time (at most 4 per IMAP server). A configuration set with --push (see
+'wfe mailconfig set') is also watched with IMAP IDLE: new mail is imported
+within seconds, the timer still polls as the fallback, and 'wfe timer
+list' shows whether each source is pushed or polled. --no-push turns the
+watchers off.
 
 serve also offers the admin console on --http (default 127.0.0.1:8080; --http
 off for none), over HTTPS with --tls-cert and --tls-key. Sign in with a user
@@ -89,6 +101,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if o.reload <= 0 {
 		return usagef("--reload must be positive")
 	}
+	if o.parallel < 1 {
+		return usagef("--parallel must be at least 1")
+	}
 	if o.dbConns < 1 {
 		return usagef("--db-conns must be at least 1")
 	}
@@ -118,7 +133,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if err := ensureBuiltinTimers(ctx, st); err != nil {
 		return fmt.Errorf("create the built-in timer %s: %w", builtinAutoImport, err)
 	}
-	svc := &timerService{env: env, st: st, node: node, log: log}
+	svc := &timerService{env: env, st: st, node: node, log: log, parallel: o.parallel}
 	sched, err := svc.newScheduler(loc, timer.WithReloadInterval(o.reload), timer.WithGracePeriod(o.grace))
 	if err != nil {
 		return err
@@ -127,6 +142,11 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		sched.Shutdown(context.WithoutCancel(ctx))
 		return fmt.Errorf("start the timers: %w", err)
 	}
+	stopPush := func() {}
+	if !o.noPush {
+		stopPush = svc.startPush(ctx)
+	}
+	defer stopPush()
 	cons, err := startConsole(ctx, env, st, sched, o.console, log)
 	if err != nil {
 		sched.Shutdown(context.WithoutCancel(ctx))

@@ -347,7 +347,9 @@ func timerListCommand() *Command {
 		Long: `list shows every timer task: type, workflow, run-as user, schedule, whether it
 is active, its last run (time, outcome, node) and next run. PROBLEM names what
 keeps a timer from running as configured (a missing or inactive workflow, a
-missing run-as employee).`,
+missing run-as employee). Below the timers, each mail configuration of the
+automatic import shows whether it is pushed (watched with IMAP IDLE by
+serve, the timer polling as well) or only polled, and why.`,
 		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 0 {
@@ -368,7 +370,10 @@ missing run-as employee).`,
 			if asJSON {
 				return printJSON(env.Stdout, views)
 			}
-			return printTimerTable(env.Stdout, views)
+			if err := printTimerTable(env.Stdout, views); err != nil {
+				return err
+			}
+			return printMailSources(ctx, env.Stdout, st)
 		},
 	}
 }

@@ -117,6 +117,8 @@ type timerService struct {
 	st   *store.Store
 	node string
 	log  *slog.Logger
+	// parallel bounds the configurations imported at a time (0 = default)
+	parallel int
 	// onRun, when set, is told the id of every run record execute saved.
 	onRun func(runID string)
 
@@ -208,7 +210,7 @@ func (s *timerService) newRun(t timer.Task, tick timer.Tick, started time.Time, 
 func (s *timerService) autoImport(ctx context.Context, t timer.Task, tick timer.Tick, started time.Time) (*store.Run, error) {
 	sched := tick.ScheduledAt
 	deps := mailimport.Deps{Store: s.st, Logger: s.log, Node: s.node}
-	out, err := runMailImport(ctx, deps, mailimport.ImportOptions{},
+	out, err := runMailImport(ctx, deps, mailimport.ImportOptions{Parallel: s.parallel},
 		importRun{Kind: string(t.Kind), Timer: t.Name, RunAs: t.RunAs, Site: runSite{Node: s.node, ScheduledAt: &sched}})
 	r := out.Run
 	r.WorkflowID, r.StartedAt = t.WorkflowID, started
