@@ -97,18 +97,42 @@ func DialIMAP(ctx context.Context, ep Endpoint, auth Auth, opts ...IMAPOption) (
 	for _, o := range opts {
 		o(m)
 	}
-	var tlsCfg *tls.Config
+	tlsCfg, err := m.tlsConfig(ep, host)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := m.dial(ctx, ep, tlsCfg)
+	if err != nil {
+		return nil, err
+	}
+	m.conn = conn
+	if err := m.start(ctx, ep, tlsCfg, auth); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// tlsConfig checks the security mode of ep and returns its TLS
+// configuration (nil for security none).
+func (m *IMAP) tlsConfig(ep Endpoint, host string) (*tls.Config, error) {
 	switch ep.Security {
 	case SecurityNone, "":
+		return nil, nil
 	case SecuritySTARTTLS, SecurityTLS:
-		if tlsCfg, err = TLSConfig(ep, host); err != nil {
+		tlsCfg, err := TLSConfig(ep, host)
+		if err != nil {
 			return nil, &Error{Kind: KindTLS, Server: m.server, Op: "connect", Err: err}
 		}
+		return tlsCfg, nil
 	default:
 		return nil, &Error{Kind: KindOther, Server: m.server, Op: "connect",
 			Err: fmt.Errorf("unknown security %q", ep.Security)}
 	}
+}
 
+// dial connects to the server within the timeout, with the TLS handshake
+// when the security mode is tls.
+func (m *IMAP) dial(ctx context.Context, ep Endpoint, tlsCfg *tls.Config) (net.Conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
 	conn, err := (&net.Dialer{}).DialContext(dctx, "tcp", m.server)
@@ -125,12 +149,18 @@ func DialIMAP(ctx context.Context, ep Endpoint, auth Auth, opts ...IMAPOption) (
 		}
 		conn = tconn
 	}
-	m.conn = conn
+	return conn, nil
+}
 
+// start starts the IMAP client on m.conn (upgrading with STARTTLS when
+// the security mode asks for it), waits for the greeting and logs in. On
+// failure the connection is closed.
+func (m *IMAP) start(ctx context.Context, ep Endpoint, tlsCfg *tls.Config, auth Auth) error {
+	conn := m.conn
 	w, err := m.begin(ctx)
 	if err != nil {
 		conn.Close()
-		return nil, m.wrap("connect", err)
+		return m.wrap("connect", err)
 	}
 	defer w.end()
 	options := &imapclient.Options{TLSConfig: tlsCfg, WordDecoder: wordDecoder, UnilateralDataHandler: m.unilateral()}
@@ -138,21 +168,21 @@ func DialIMAP(ctx context.Context, ep Endpoint, auth Auth, opts ...IMAPOption) (
 		m.c, err = imapclient.NewStartTLS(conn, options)
 		if err != nil {
 			conn.Close()
-			return nil, m.wrap("starttls", err)
+			return m.wrap("starttls", err)
 		}
 	} else {
 		m.c = imapclient.New(conn, options)
 	}
 	if err := m.c.WaitGreeting(); err != nil {
 		m.Close()
-		return nil, m.wrap("connect", err)
+		return m.wrap("connect", err)
 	}
 	if err := m.login(auth); err != nil {
 		// A failed AUTHENTICATE can leave the exchange half open: hang up.
 		m.Close()
-		return nil, err
+		return err
 	}
-	return m, nil
+	return nil
 }
 
 func (m *IMAP) login(auth Auth) error {
