@@ -123,6 +123,8 @@ type Write[T any] struct {
 	ID   string
 	ETag string
 	// CRMID is required for a create: it is stored with the new record.
+	// The event sources also store it with an update that names one
+	// (a record another client made, linked by the first run).
 	CRMID string
 	Item  *T
 }

@@ -29,8 +29,8 @@ const otherClientSeries = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mozilla.o
 
 // TestDAVOtherClientSeries: a series another client wrote reads as the
 // same meeting wfe writes (moved and cancelled instance included), has
-// no CRM id, and an update through wfe keeps its alarm, categories and X-
-// properties; a create repeated with the same CRM id is ErrExists.
+// no CRM id, and an update through wfe that links it to a CRM record
+// stores the CRM id and keeps its alarm, categories and X- properties; a create repeated with the same CRM id is ErrExists.
 func TestDAVOtherClientSeries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -68,14 +68,14 @@ func TestDAVOtherClientSeries(t *testing.T) {
 		}
 	}
 	ev.Series.Master[calendar.FieldSubject] = "Jour fixe Vertrieb und Einkauf"
-	res, err := src.Write(ctx, f, []groupware.Write[groupware.Event]{{Op: groupware.OpUpdate, ID: ev.ID, ETag: ev.ETag, Item: ev}})
+	res, err := src.Write(ctx, f, []groupware.Write[groupware.Event]{{Op: groupware.OpUpdate, ID: ev.ID, ETag: ev.ETag, CRMID: "linked-1", Item: ev}})
 	if err != nil || res[0].Err != nil {
 		t.Fatalf("update: %+v %v", res, err)
 	}
 	resp := srv.Do(t, "GET", path+"tb-4711.ics", "")
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, keep := range []string{"BEGIN:VALARM", "TRIGGER:-PT15M", "CATEGORIES:Vertrieb", "X-MOZ-GENERATION:3", "UID:tb-4711@example.org", "SUMMARY:Jour fixe Vertrieb und Einkauf", "RECURRENCE-ID"} {
+	for _, keep := range []string{"BEGIN:VALARM", "TRIGGER:-PT15M", "CATEGORIES:Vertrieb", "X-MOZ-GENERATION:3", "UID:tb-4711@example.org", "SUMMARY:Jour fixe Vertrieb und Einkauf", "RECURRENCE-ID", "X-WFE-CRM-ID:linked-1"} {
 		if !strings.Contains(string(body), keep) {
 			t.Errorf("after the update the object lacks %q:\n%s", keep, body)
 		}

@@ -48,7 +48,7 @@ func (s *calObjects) update(ctx context.Context, w eventWrite) (groupware.WriteR
 	if w.ETag != "" && current != "" && current != w.ETag {
 		return groupware.WriteResult{}, fmt.Errorf("%s is at %s, not %s: %w", w.ID, current, w.ETag, groupware.ErrPreconditionFailed)
 	}
-	data, err := mergeObject(old, w.Item)
+	data, err := mergeObject(old, w.Item, w.CRMID)
 	if err != nil {
 		return groupware.WriteResult{}, fmt.Errorf("dav: merging into %s: %w", w.ID, err)
 	}

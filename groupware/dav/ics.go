@@ -47,7 +47,7 @@ func readObject(data []byte) (*groupware.Event, error) {
 	}
 	for _, c := range cal.Children {
 		if p := c.Props.Get(propCRMID); p != nil && ev.CRMID == "" {
-			ev.CRMID = p.Value
+			ev.CRMID, _ = p.Text()
 		}
 	}
 	return ev, nil
@@ -63,9 +63,20 @@ func encodeObject(ev *groupware.Event, crmID string) ([]byte, error) {
 		return nil, err
 	}
 	for _, c := range items(cal) {
-		c.Props.SetText(propCRMID, crmID)
+		setCRMID(c, crmID)
 	}
 	return encodeCal(cal)
+}
+
+// crmIDEscaper escapes a TEXT value (RFC 5545 3.3.11).
+var crmIDEscaper = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`)
+
+// setCRMID stores the CRM id as a plain text property (no VALUE
+// parameter, which go-ical's SetText would add to an X- property).
+func setCRMID(c *ical.Component, crmID string) {
+	p := ical.NewProp(propCRMID)
+	p.Value = crmIDEscaper.Replace(crmID)
+	c.Props.Set(p)
 }
 
 // withUID gives the series' items without UID the master's, or uid when
@@ -96,8 +107,9 @@ func withField(it calendar.Item, field, v string) calendar.Item {
 // mergeObject writes ev over the stored object old: the mapped
 // properties come from ev, every other property (and alarms) of the
 // component with the same RECURRENCE-ID is kept, as are the calendar's own
-// properties. Overrides ev no longer has are dropped.
-func mergeObject(old []byte, ev *groupware.Event) ([]byte, error) {
+// properties. Overrides ev no longer has are dropped. A crmID other than
+// "" is stored in every component.
+func mergeObject(old []byte, ev *groupware.Event, crmID string) ([]byte, error) {
 	prev, err := calendar.DecodeCalendar(bytes.NewReader(old))
 	if err != nil {
 		return nil, err
@@ -118,6 +130,9 @@ func mergeObject(old []byte, ev *groupware.Event) ([]byte, error) {
 	for _, c := range items(cal) {
 		if o := kept[recurrenceKey(c)]; o != nil {
 			keepUnmapped(c, o)
+		}
+		if crmID != "" {
+			setCRMID(c, crmID)
 		}
 	}
 	for name, props := range prev.Props {

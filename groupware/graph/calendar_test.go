@@ -163,7 +163,8 @@ func TestGraphRuleGraphCannotHold(t *testing.T) {
 
 // TestGraphSeriesBecomesSingle: an update that turns a series into a
 // single event without location removes the rule and the location on
-// Graph (absent properties are sent as cleared, not left out).
+// Graph (absent properties are sent as cleared, not left out); the CRM id
+// the update names is stored and found.
 func TestGraphSeriesBecomesSingle(t *testing.T) {
 	fake := newFake(t)
 	c := zonedConnector(t, fake)
@@ -175,7 +176,7 @@ func TestGraphSeriesBecomesSingle(t *testing.T) {
 	for _, field := range []string{calendar.FieldRecurrence, calendar.FieldExdates, calendar.FieldLocation} {
 		delete(single.Master, field)
 	}
-	res, err := src.Write(context.Background(), f, []groupware.Write[groupware.Event]{{Op: groupware.OpUpdate, ID: created.ID, ETag: created.ETag, Item: &groupware.Event{Series: single}}})
+	res, err := src.Write(context.Background(), f, []groupware.Write[groupware.Event]{{Op: groupware.OpUpdate, ID: created.ID, ETag: created.ETag, CRMID: "relinked", Item: &groupware.Event{Series: single}}})
 	if err != nil || res[0].Err != nil {
 		t.Fatalf("update: %+v %v", res, err)
 	}
@@ -186,5 +187,8 @@ func TestGraphSeriesBecomesSingle(t *testing.T) {
 	m := got[0].Item.Series.Master
 	if m[calendar.FieldRecurrence] != "" || m[calendar.FieldLocation] != "" || len(got[0].Item.Series.Overrides) != 0 {
 		t.Errorf("after the update: rule %q, location %q, %d overrides; want none", m[calendar.FieldRecurrence], m[calendar.FieldLocation], len(got[0].Item.Series.Overrides))
+	}
+	if found, err := src.FindByCRMID(context.Background(), f, "relinked"); err != nil || found.ID != created.ID {
+		t.Errorf("FindByCRMID of the CRM id the update stored: %+v %v", found, err)
 	}
 }

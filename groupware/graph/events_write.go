@@ -91,7 +91,7 @@ func (s *events) update(ctx context.Context, w groupware.Write[groupware.Event])
 	if err != nil {
 		return groupware.WriteResult{}, err
 	}
-	body, err := eventBody(gs.Master, "", false, true)
+	body, err := eventBody(gs.Master, w.CRMID, false, true)
 	if err != nil {
 		return groupware.WriteResult{}, err
 	}
