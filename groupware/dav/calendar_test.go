@@ -16,7 +16,7 @@ import (
 // stores it: TZID with its VTIMEZONE, the 15 October instance cancelled
 // by EXDATE, the 22 October one moved by a RECURRENCE-ID override, and
 // properties wfe does not map (an alarm, categories, X- properties).
-const otherClientSeries = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN\r\n" +
+const otherClientICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN\r\n" +
 	"BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n" +
 	"BEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" +
 	"BEGIN:VEVENT\r\nUID:tb-4711@example.org\r\nDTSTAMP:20260901T080000Z\r\nSUMMARY:Jour fixe Vertrieb\r\nLOCATION:Raum Köln\r\n" +
@@ -33,11 +33,15 @@ const otherClientSeries = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mozilla.o
 // stores the CRM id and keeps its alarm, categories and X- properties; a create repeated with the same CRM id is ErrExists.
 func TestDAVOtherClientSeries(t *testing.T) {
 	t.Parallel()
+	t.Run("radicale", func(t *testing.T) { t.Parallel(); otherClientSeries(t, groupwaretest.StartRadicale(t)) })
+	t.Run("xandikos", func(t *testing.T) { t.Parallel(); otherClientSeries(t, groupwaretest.StartXandikos(t)) })
+}
+
+func otherClientSeries(t *testing.T, srv *groupwaretest.DAVServer) {
 	ctx := context.Background()
-	srv := groupwaretest.StartRadicale(t)
 	c := connect(t, srv, srv.Password)
 	path := srv.MakeCalendar(t, "privat", "VEVENT")
-	put := srv.Do(t, "PUT", path+"tb-4711.ics", otherClientSeries, "Content-Type", "text/calendar")
+	put := srv.Do(t, "PUT", path+"tb-4711.ics", otherClientICS, "Content-Type", "text/calendar")
 	put.Body.Close()
 	if put.StatusCode/100 != 2 {
 		t.Fatalf("PUT: %s", put.Status)
@@ -79,6 +83,9 @@ func TestDAVOtherClientSeries(t *testing.T) {
 		if !strings.Contains(string(body), keep) {
 			t.Errorf("after the update the object lacks %q:\n%s", keep, body)
 		}
+	}
+	if found, err := src.FindByCRMID(ctx, f, "linked-1"); err != nil || found.ID != path+"tb-4711.ics" {
+		t.Errorf("FindByCRMID of the linked object: %+v %v", found, err)
 	}
 	w := groupware.Write[groupware.Event]{Op: groupware.OpCreate, CRMID: "twice", Item: &groupware.Event{Series: groupwaretest.AllDayEvent()}}
 	if res, err := src.Write(ctx, f, []groupware.Write[groupware.Event]{w}); err != nil || res[0].Err != nil {

@@ -3,6 +3,7 @@ package dav
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -210,14 +211,31 @@ func (c *Connector) getRaw(ctx context.Context, path, accept string) ([]byte, st
 	return buf.Bytes(), resp.Header.Get("ETag"), nil
 }
 
-// FindByCRMID reads the object wfe created for crmID: its resource name
-// is derived from the CRM id, so this is one GET.
+// FindByCRMID reads the object that carries crmID: first the object wfe
+// created for it (its resource name is derived from the CRM id: one GET),
+// else one a link stored the CRM id in (a calendar-query REPORT on
+// X-WFE-CRM-ID).
 func (s *calObjects) FindByCRMID(ctx context.Context, folder groupware.Folder, crmID string) (*groupware.Event, error) {
 	ev, _, err := s.c.getObject(ctx, folder.ID+objectName(crmID))
-	if err != nil {
-		return nil, fmt.Errorf("calendar object with CRM id %q in %q: %w", crmID, folder.Path, err)
+	if err == nil || !errors.Is(err, groupware.ErrNotFound) {
+		return ev, err
 	}
-	return ev, nil
+	var paths []string
+	body := fmt.Sprintf(calendarQueryBody, s.comp, `<c:prop-filter name="`+propCRMID+`"><c:text-match collation="i;octet">`+xmlEscape(crmID)+`</c:text-match></c:prop-filter>`)
+	if _, err := s.c.multistatus(ctx, "REPORT", folder.ID, body, "1", func(e msEntry) error {
+		if !isCollection(folder, e.Path) && e.Status/100 == 2 {
+			paths = append(paths, e.Path)
+		}
+		return nil
+	}); err != nil {
+		return nil, folderError(folder, err)
+	}
+	for _, p := range paths {
+		if ev, _, err := s.c.getObject(ctx, p); err == nil && ev.CRMID == crmID {
+			return ev, nil
+		}
+	}
+	return nil, fmt.Errorf("calendar object with CRM id %q in %q: %w", crmID, folder.Path, groupware.ErrNotFound)
 }
 
 // objectName is the calendar object name for a CRM id (see uidOf).
