@@ -41,17 +41,23 @@
 //
 // # Appointments and tasks
 //
-// A Connector is also Calendars: Events(w)
-// is the appointments table bound to a Window, Tasks() the tasks table.
-// Both carry an Event (Task is the same type): the calendar object as
-// canonical fields of package groupware/calendar (one record per series,
-// moved and cancelled instances inside it), with the CRM id and, on
-// Graph, the Teams join URL. CalDAV selects by time range and follows
+// A Connector is also Calendars: Events(w) is the appointments table
+// bound to a Window, Tasks() the tasks table. Both carry an Event (Task is
+// the same type): the calendar object as canonical fields of package
+// groupware/calendar (one record per series, moved and cancelled
+// instances inside it; Event.Fields is what the planner compares), with
+// the CRM id and, on Graph, the Teams join URL (Event.OnlineMeeting asks
+// for one on create). CalDAV selects by time range and follows
 // sync-collection; Graph follows calendarView/delta bound to the window
 // and To Do's tasks/delta. Tokens carry the window they were made for: a
 // token used with another window is ErrTokenExpired, and the caller lists
-// again. The contract suite groupwaretest.RunCalendarContract is what
-// every calendar source passes.
+// again. A full listing holds what overlaps the window; an incremental one
+// may also name records outside it, or ids the caller never linked (a
+// Graph instance, a CalDAV object of the other component), which the
+// caller reads with Get and judges, or ignores. Changes does not fill
+// Change.Item for calendars: the caller reads the items with Get. The
+// contract suite groupwaretest.RunCalendarContract is what every calendar
+// source passes.
 //
 // # Adding a table or a protocol
 //
