@@ -86,26 +86,9 @@ of 'wfe console user add'; see 'wfe status' for --quiet-factor and
 }
 
 func serve(ctx context.Context, env *Env, o serveOptions) error {
-	var handler slog.Handler
-	switch o.logFormat {
-	case "text":
-		handler = slog.NewTextHandler(env.Stderr, nil)
-	case "json":
-		handler = slog.NewJSONHandler(env.Stderr, nil)
-	default:
-		return usagef("--log-format %q: want text or json", o.logFormat)
-	}
-	if o.grace < 0 {
-		return usagef("--grace must not be negative")
-	}
-	if o.reload <= 0 {
-		return usagef("--reload must be positive")
-	}
-	if o.parallel < 1 {
-		return usagef("--parallel must be at least 1")
-	}
-	if o.dbConns < 1 {
-		return usagef("--db-conns must be at least 1")
+	handler, err := o.check(env)
+	if err != nil {
+		return err
 	}
 	loc, err := cronLocation(env, o.tz)
 	if err != nil {
@@ -117,21 +100,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	log := slog.New(handler).With("node", node)
 
-	st, err := env.Store(ctx)
+	st, err := openServeStore(ctx, env, o.dbConns)
 	if err != nil {
 		return err
-	}
-	if st.Dialect() == store.SQLite {
-		unlock, err := lockServe(st.Path())
-		if err != nil {
-			return err
-		}
-		env.OnClose(unlock)
-	} else if err := st.LimitConns(o.dbConns); err != nil {
-		return err
-	}
-	if err := ensureBuiltinTimers(ctx, st); err != nil {
-		return fmt.Errorf("create the built-in timer %s: %w", builtinAutoImport, err)
 	}
 	svc := &timerService{env: env, st: st, node: node, log: log, parallel: o.parallel}
 	sched, err := svc.newScheduler(loc, timer.WithReloadInterval(o.reload), timer.WithGracePeriod(o.grace))
@@ -157,13 +128,69 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	if env.watch.serveReady != nil {
 		env.watch.serveReady(node)
 	}
+	pruneClaimsUntilDone(ctx, st, log)
+	return stopServe(ctx, cons, sched, o.grace, log)
+}
 
+// check checks the flags of serve and returns the log handler
+// --log-format names.
+func (o *serveOptions) check(env *Env) (slog.Handler, error) {
+	var handler slog.Handler
+	switch o.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(env.Stderr, nil)
+	case "json":
+		handler = slog.NewJSONHandler(env.Stderr, nil)
+	default:
+		return nil, usagef("--log-format %q: want text or json", o.logFormat)
+	}
+	if o.grace < 0 {
+		return nil, usagef("--grace must not be negative")
+	}
+	if o.reload <= 0 {
+		return nil, usagef("--reload must be positive")
+	}
+	if o.parallel < 1 {
+		return nil, usagef("--parallel must be at least 1")
+	}
+	if o.dbConns < 1 {
+		return nil, usagef("--db-conns must be at least 1")
+	}
+	return handler, nil
+}
+
+// openServeStore opens the store for serve: one serve per SQLite file
+// (locked until env closes), at most dbConns PostgreSQL connections, and
+// the built-in timers created when missing.
+func openServeStore(ctx context.Context, env *Env, dbConns int) (*store.Store, error) {
+	st, err := env.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.Dialect() == store.SQLite {
+		unlock, err := lockServe(st.Path())
+		if err != nil {
+			return nil, err
+		}
+		env.OnClose(unlock)
+	} else if err := st.LimitConns(dbConns); err != nil {
+		return nil, err
+	}
+	if err := ensureBuiltinTimers(ctx, st); err != nil {
+		return nil, fmt.Errorf("create the built-in timer %s: %w", builtinAutoImport, err)
+	}
+	return st, nil
+}
+
+// pruneClaimsUntilDone removes old timer claims every claimPruneEvery
+// until ctx ends.
+func pruneClaimsUntilDone(ctx context.Context, st *store.Store, log *slog.Logger) {
 	prune := time.NewTicker(claimPruneEvery)
 	defer prune.Stop()
-	for done := false; !done; {
+	for {
 		select {
 		case <-ctx.Done():
-			done = true
+			return
 		case <-prune.C:
 			if n, err := st.PruneClaims(ctx, time.Now().Add(-claimRetention)); err != nil {
 				log.Warn("prune timer claims", "err", err)
@@ -172,15 +199,19 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 			}
 		}
 	}
+}
 
-	log.Info("serve stopping: no new ticks; waiting for running timers", "grace", o.grace.String())
-	if err := cons.stop(context.WithoutCancel(ctx), o.grace); err != nil {
+// stopServe stops the console and the timers, giving running timers the
+// grace period.
+func stopServe(ctx context.Context, cons *runningConsole, sched *timer.Scheduler, grace time.Duration, log *slog.Logger) error {
+	log.Info("serve stopping: no new ticks; waiting for running timers", "grace", grace.String())
+	if err := cons.stop(context.WithoutCancel(ctx), grace); err != nil {
 		log.Warn("console stopped with requests still open", "err", err)
 	}
 	// Shutdown cancels the running timers after the grace period and then
 	// waits for them to return; the extra minute bounds a run that ignores
 	// its cancelled context.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.grace+time.Minute)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace+time.Minute)
 	defer cancel()
 	if err := sched.Shutdown(sctx); err != nil {
 		log.Error("serve stopped with timers still running", "err", err)
