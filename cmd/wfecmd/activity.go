@@ -140,13 +140,12 @@ delegated_to, ...).`,
 			if asJSON {
 				return printJSON(env.Stdout, out)
 			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tSUBJECT\tSENDER\tCONTACTS\tDOCS\tFOLDER\tLOCK\tDELEGATED TO")
+			t := newTable("ID", "TYPE", "STATUS", "SUBJECT", "SENDER", "CONTACTS", "DOCS", "FOLDER", "LOCK", "DELEGATED TO").keepWhole("ID").freeText("SUBJECT", "SENDER", "CONTACTS", "FOLDER", "DELEGATED TO")
 			for _, a := range out {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", a.ID, a.Type, a.Status, clip(a.Subject, 40), a.Sender,
+				t.row(a.ID, a.Type, a.Status, a.Subject, a.Sender,
 					strings.Join(a.Contacts, ", "), a.Documents, a.ImportFolder, yesNo(a.GroupwareLock), a.DelegatedTo)
 			}
-			return tw.Flush()
+			return t.print(env.Stdout, env.Wide)
 		},
 	}, &Command{
 		Name:    "show",

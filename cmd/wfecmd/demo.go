@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wfehq/wfe/engine"
@@ -50,6 +49,7 @@ type demo struct {
 	password string
 	mails    int
 	keep     bool // the database stays in dir (--keep)
+	wide     bool // listings print whole values (--wide)
 }
 
 func init() {
@@ -100,7 +100,7 @@ activity list' and friends.`,
 
 // newDemo prepares database, server and CRM data.
 func newDemo(ctx context.Context, env *Env, keep string) (_ *demo, err error) {
-	d := &demo{out: &stickyWriter{w: env.Stdout}, password: store.GenerateSecretKey()}
+	d := &demo{out: &stickyWriter{w: env.Stdout}, password: store.GenerateSecretKey(), wide: env.Wide}
 	if keep == "" {
 		if d.dir, err = os.MkdirTemp("", "wfe-demo-"); err != nil {
 			return nil, err
@@ -277,13 +277,11 @@ func (d *demo) printActivities(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	fmt.Fprintf(d.out, "\nActivities created (%d):\n", len(acts))
-	tw := tabwriter.NewWriter(d.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tSENDER\tSUBJECT\tCONTACTS\tDOCUMENTS")
+	t := newTable("ID", "TYPE", "STATUS", "SENDER", "SUBJECT", "CONTACTS", "DOCUMENTS").keepWhole("ID").freeText("SENDER", "SUBJECT", "CONTACTS")
 	for _, a := range acts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", a.ID, a.Type, a.Status, dash(a.Sender), clip(a.Subject, 44),
-			dash(strings.Join(a.ContactEmails, ",")), a.DocumentCount)
+		t.row(a.ID, a.Type, a.Status, dash(a.Sender), a.Subject, dash(strings.Join(a.ContactEmails, ",")), a.DocumentCount)
 	}
-	return len(acts), tw.Flush()
+	return len(acts), t.print(d.out, d.wide)
 }
 
 // printFolders shows where the mails went, read over IMAP like any client.

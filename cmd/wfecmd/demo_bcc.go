@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/wfehq/wfe/engine"
 	"github.com/wfehq/wfe/mailbox/mailserver"
@@ -72,12 +71,11 @@ func (d *demo) runBCC(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(d.out, "\nBCC activities (%d):\n", len(acts))
-	tw := tabwriter.NewWriter(d.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tSENDER\tSUBJECT\tCONTACTS")
+	t := newTable("ID", "TYPE", "STATUS", "SENDER", "SUBJECT", "CONTACTS").keepWhole("ID").freeText("SENDER", "SUBJECT", "CONTACTS")
 	for _, a := range acts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Type, a.Status, dash(a.Sender), clip(a.Subject, 44), dash(strings.Join(a.ContactEmails, ",")))
+		t.row(a.ID, a.Type, a.Status, dash(a.Sender), a.Subject, dash(strings.Join(a.ContactEmails, ",")))
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.print(d.out, d.wide); err != nil {
 		return err
 	}
 	if len(acts) == 0 {

@@ -18,7 +18,7 @@ func TestDemo(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	var out, errb bytes.Buffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
-	if code := Execute(context.Background(), root, env, []string{"demo"}); code != 0 {
+	if code := Execute(context.Background(), root, env, []string{"demo", "--wide"}); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	got := out.String()
@@ -54,7 +54,7 @@ func TestDemoKeep(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out.String())
 	}
 	c := &storeCLI{t: t, db: filepath.Join(dir, "wfe.db"), env: map[string]string{}}
-	if acts := c.ok("activity", "list"); strings.Count(acts, "EMAILEINGANG") != 12 {
+	if acts := c.ok("activity", "list", "--wide"); strings.Count(acts, "EMAILEINGANG") != 12 {
 		t.Fatalf("kept database:\n%s", acts)
 	}
 	if _, errs, code := c.run("demo", "--keep", dir); code != 1 || !strings.Contains(errs, "already holds a wfe.db") {

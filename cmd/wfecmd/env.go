@@ -16,6 +16,9 @@ type Env struct {
 	Stderr io.Writer
 	// DB is the global --db value (SQLite path or postgres:// URL).
 	DB string
+	// Wide is the global --wide: listings print whole values instead of
+	// fitting 100 columns.
+	Wide bool
 	// Getenv reads the environment (replaceable in tests).
 	Getenv func(string) string
 	// Extensions add actions, conditions and data types to every registry

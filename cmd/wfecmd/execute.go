@@ -41,6 +41,8 @@ func Execute(ctx context.Context, root *Command, env *Env, args []string) int {
 	return runCommand(ctx, env, cmd, args)
 }
 
+const wideUsage = "listings print whole values instead of shortening them to fit 100 columns"
+
 // globalOptions are the flags given before the command words.
 type globalOptions struct{ help, version bool }
 
@@ -53,6 +55,7 @@ func globalFlags(env *Env) (*flag.FlagSet, *globalOptions) {
 	}
 	g := &globalOptions{}
 	gfs.StringVar(&env.DB, "db", defDB, "database: SQLite file path or postgres:// URL (env WFE_DB)")
+	gfs.BoolVar(&env.Wide, "wide", false, wideUsage)
 	gfs.BoolVar(&g.help, "help", false, "show help")
 	gfs.BoolVar(&g.help, "h", false, "show help")
 	gfs.BoolVar(&g.version, "version", false, "print the version")
@@ -87,7 +90,7 @@ func resolve(env *Env, root *Command, args []string) (*Command, []string, int) {
 // runCommand parses the flags of a leaf command, runs it and turns its
 // error into a message and an exit status.
 func runCommand(ctx context.Context, env *Env, cmd *Command, args []string) int {
-	fs := commandFlags(cmd, &env.DB)
+	fs := commandFlags(cmd, &env.DB, &env.Wide)
 	rest, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		printCommandHelp(env.Stdout, cmd, fs)
@@ -122,11 +125,12 @@ func reportUsage(env *Env, cmd *Command, err error) int {
 
 // commandFlags is the flag set of a leaf command; db receives --db, which
 // is accepted after the command words as well.
-func commandFlags(cmd *Command, db *string) *flag.FlagSet {
+func commandFlags(cmd *Command, db *string, wide *bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(cmd.path(), flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(db, "db", *db, "database: SQLite file path or postgres:// URL (env WFE_DB)")
 	fs.Lookup("db").DefValue = store.RedactDSN(*db) // help shows no password
+	fs.BoolVar(wide, "wide", *wide, wideUsage)
 	if cmd.Flags != nil {
 		cmd.Flags(fs)
 	}

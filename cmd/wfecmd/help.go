@@ -54,7 +54,7 @@ func helpCommand(env *Env, from *Command, words []string) int {
 // example, or a group's commands and the examples of its commands.
 func printHelp(w io.Writer, c *Command, db string) {
 	if c.Run != nil {
-		printCommandHelp(w, c, commandFlags(c, &db))
+		printCommandHelp(w, c, commandFlags(c, &db, new(bool)))
 		return
 	}
 	if c.Long != "" {

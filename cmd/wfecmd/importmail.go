@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wfehq/wfe/actions/mailimport"
@@ -105,7 +104,7 @@ is a terminal, or always with --progress.`,
 					return perr
 				}
 			} else {
-				printImportResults(env.Stdout, results)
+				printImportResults(env.Stdout, results, env.Wide)
 			}
 			if err == nil && len(results) == 0 && opts.MatchCode == "" {
 				fmt.Fprintln(env.Stderr, "no usable mail configuration is flagged \"import automatically\" (see 'wfe mailconfig list')")
@@ -148,7 +147,7 @@ func optionalRunAs(ctx context.Context, st *store.Store, login string) (string, 
 	return emps[0].Login, nil
 }
 
-func printImportResults(w io.Writer, results []mailimport.Result) {
+func printImportResults(w io.Writer, results []mailimport.Result, wide bool) {
 	for i := range results {
 		r := &results[i]
 		if r.Error != "" && r.Unseen == 0 && len(r.Mails) == 0 {
@@ -164,13 +163,12 @@ func printImportResults(w io.Writer, results []mailimport.Result) {
 			if len(r.Mails) == 0 {
 				continue
 			}
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "  UID\tOUTCOME\tFROM\tSUBJECT\tCONTACTS\tREASON")
+			t := newTable("UID", "OUTCOME", "FROM", "SUBJECT", "CONTACTS", "REASON").keepWhole("UID").freeText("FROM", "SUBJECT", "CONTACTS", "REASON")
+			t.indent = "  "
 			for _, m := range r.Mails {
-				fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", m.UID, m.Outcome, dash(m.From), dash(clip(m.Subject, 60)),
-					dash(strings.Join(m.Contacts, ",")), m.Reason)
+				t.row(m.UID, m.Outcome, dash(m.From), dash(m.Subject), dash(strings.Join(m.Contacts, ",")), m.Reason)
 			}
-			tw.Flush()
+			t.print(w, wide)
 			continue
 		}
 		fmt.Fprintf(w, "%s: %d unseen, %d imported, %d duplicates, %d quarantined, %d moved",

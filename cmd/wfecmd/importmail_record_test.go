@@ -45,7 +45,7 @@ func TestImportMailRunRecord(t *testing.T) {
 		for _, name := range []string{"01-plain-ascii.eml", "07-mixed-pdf.eml", "01-plain-ascii.eml"} {
 			srv.Append(t, "info", "INBOX", fixtureMail(t, name))
 		}
-		srv.Append(t, "info", "INBOX", []byte("Subject: kaputt\r\nthis line is no header field\r\n\r\nbody\r\n"))
+		srv.Append(t, "info", "INBOX", []byte("not a mail at all\r\n")) // no header field at all
 		c.env["PW"] = testPassword
 		c.ok("mailconfig", "set", "123", "--user", "info", "--password-env", "PW", "--imap", srv.Addr, "--imap-security", "none", "--auto-import")
 		_, errs, _ := c.run("import-mail", "--dry-run")
@@ -72,7 +72,7 @@ func TestImportMailRunRecord(t *testing.T) {
 				t.Errorf("quarantined mail without reason: %+v", q)
 			}
 		}
-		if list := c.ok("runs", "list"); !regexp.MustCompile(run.ID + `\s+\(import-mail\)\s+-\s`).MatchString(list) {
+		if list := c.ok("runs", "list", "--wide"); !regexp.MustCompile(run.ID + `\s+\(import-mail\)\s+-\s`).MatchString(list) {
 			t.Errorf("runs list does not show the import:\n%s", list)
 		}
 		show := c.ok("runs", "show", run.ID)

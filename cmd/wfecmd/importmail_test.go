@@ -31,7 +31,7 @@ func TestImportMailCommand(t *testing.T) {
 	c.ok("mailconfig", "set", "123", "--user", "info", "--password-env", "PW", "--imap", srv.Addr, "--auto-import")
 
 	// dry run: lists the mails, changes nothing
-	out := c.ok("import-mail", "123", "--dry-run")
+	out := c.ok("import-mail", "123", "--dry-run", "--wide")
 	if !strings.Contains(out, "dry run, 3 unseen mail(s), nothing changed") || !strings.Contains(out, "Anfrage Wartungsvertrag") ||
 		!strings.Contains(out, mailimport.OutcomeDryRun) {
 		t.Fatalf("dry run:\n%s", out)

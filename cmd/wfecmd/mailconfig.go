@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wfehq/wfe/actions/groupwaresync"
@@ -437,17 +436,17 @@ func mailConfigList(ctx context.Context, env *Env, st *store.Store, asJSON bool)
 	if asJSON {
 		return printJSON(env.Stdout, out)
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tMATCH CODE\tUSER\tIMAP\tSMTP\tSECURITY\tFLAGS\tLOCKED\tAUTO-LOCK")
+	t := newTable("ID", "MATCH CODE", "USER", "IMAP", "SMTP", "SECURITY", "FLAGS", "LOCKED", "AUTO-LOCK").keepWhole("ID", "MATCH CODE").
+		freeText("USER", "IMAP", "SMTP", "FLAGS", "AUTO-LOCK")
 	for _, c := range out {
 		user := c.UserName
 		if user == "" {
 			user = "(employee's login)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\n", c.ID, c.MatchCode, user, dash(c.IMAPAddr), dash(c.SMTPAddr),
-			orNone(c.IMAPSecurity), orNone(c.SMTPSecurity), mailConfigFlagsText(&c), yesNo(c.IsLocked), dash(c.AutoLockStatus))
+		t.row(c.ID, c.MatchCode, user, dash(c.IMAPAddr), dash(c.SMTPAddr),
+			orNone(c.IMAPSecurity)+"/"+orNone(c.SMTPSecurity), mailConfigFlagsText(&c), yesNo(c.IsLocked), dash(c.AutoLockStatus))
 	}
-	return tw.Flush()
+	return t.print(env.Stdout, env.Wide)
 }
 
 func mailConfigFlagsText(c *mailConfigJSON) string {

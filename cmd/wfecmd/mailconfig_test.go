@@ -73,7 +73,7 @@ func TestMailConfigSetAndList(t *testing.T) {
 	if err := s.SetAutoLock(context.Background(), cfg.ID, "authentication failed at 2024-03-05T10:00:00Z: bad password"); err != nil {
 		t.Fatal(err)
 	}
-	listed := c.ok("mailconfig", "list")
+	listed := c.ok("mailconfig", "list", "--wide")
 	if !strings.Contains(listed, "authentication failed at 2024-03-05T10:00:00Z") {
 		t.Fatalf("list does not show the automatic lock:\n%s", listed)
 	}
@@ -87,7 +87,7 @@ func TestMailConfigSetAndList(t *testing.T) {
 		t.Fatalf("password change output: %s", out)
 	}
 
-	human := c.ok("mailconfig", "list")
+	human := c.ok("mailconfig", "list", "--wide")
 	js := c.ok("mailconfig", "list", "--json")
 	for _, secret := range []string{testPassword, "client-secret-value-42"} {
 		if strings.Contains(human+js, secret) {

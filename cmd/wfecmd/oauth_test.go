@@ -187,7 +187,7 @@ func TestOAuthLoginRefreshImportSendAndSignInNeeded(t *testing.T) {
 	}
 
 	// before the sign-in the list says so
-	if out := e.must("mailconfig", "list"); !strings.Contains(out, "sign-in needed") {
+	if out := e.must("mailconfig", "list", "--wide"); !strings.Contains(out, "sign-in needed") {
 		t.Fatalf("list before sign-in:\n%s", out)
 	}
 	// a configuration locked after a failure is unlocked by the sign-in;
@@ -297,7 +297,7 @@ func TestOAuthLoginRefreshImportSendAndSignInNeeded(t *testing.T) {
 	if !cfg.AutoLocked || !strings.HasPrefix(cfg.AutoLockedReason, mailconn.ReasonSignInNeeded) {
 		t.Fatalf("configuration lock %v %q", cfg.AutoLocked, cfg.AutoLockedReason)
 	}
-	if out := e.must("mailconfig", "list"); !strings.Contains(out, "sign-in needed") {
+	if out := e.must("mailconfig", "list", "--wide"); !strings.Contains(out, "sign-in needed") {
 		t.Fatalf("list after invalid_grant:\n%s", out)
 	}
 	var list []struct {

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wfehq/wfe/actions/sendmail"
@@ -83,7 +82,7 @@ func init() {
 			if asJSON {
 				return printJSON(env.Stdout, nonNil(l))
 			}
-			return printOutbox(env.Stdout, l)
+			return printOutbox(env.Stdout, l, env.Wide)
 		},
 	}, &Command{
 		Name:    "retry",
@@ -172,9 +171,9 @@ func outcomeOf(a sendmail.Attempt) string {
 	return "failed for good"
 }
 
-func printOutbox(w io.Writer, l []outbox.Entry) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tSTATE\tACTIVITY\tTO\tSUBJECT\tATTEMPTS\tWHEN\tERROR")
+func printOutbox(w io.Writer, l []outbox.Entry, wide bool) error {
+	t := newTable("ID", "KIND", "STATE", "ACTIVITY", "TO", "SUBJECT", "ATTEMPTS", "WHEN", "ERROR").keepWhole("ID", "ACTIVITY").
+		freeText("TO", "SUBJECT", "WHEN", "ERROR")
 	for _, e := range l {
 		act := "-"
 		if e.ActivityID != nil {
@@ -191,8 +190,7 @@ func printOutbox(w io.Writer, l []outbox.Entry) error {
 		if e.ErrorClass != "" && errText != "" {
 			errText = e.ErrorClass + ": " + errText
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.Kind, e.State, act, dash(clip(strings.Join(e.Recipients, ","), 40)),
-			dash(clip(e.Subject, 40)), e.Attempts, dash(when), errText)
+		t.row(e.ID, e.Kind, e.State, act, dash(strings.Join(e.Recipients, ",")), dash(e.Subject), e.Attempts, dash(when), errText)
 	}
-	return tw.Flush()
+	return t.print(w, wide)
 }

@@ -99,7 +99,7 @@ func TestOutboxCommands(t *testing.T) {
 		past := time.Now().Add(-2 * time.Hour)
 		a := queue(t, st, cfg, act, past)
 		b := queue(t, st, cfg, act, past)
-		out := c.ok("outbox", "list", "--state", "pending")
+		out := c.ok("outbox", "list", "--state", "pending", "--wide")
 		if !strings.Contains(out, "forward") || !strings.Contains(out, "retryable: ") || !strings.Contains(out, "451") {
 			t.Fatalf("list:\n%s", out)
 		}
@@ -128,7 +128,7 @@ func TestOutboxCommands(t *testing.T) {
 
 		srv.FailNext(1, 550)
 		p := queue(t, st, cfg, act, time.Now())
-		out = c.ok("outbox", "list", "--state", "failed")
+		out = c.ok("outbox", "list", "--state", "failed", "--wide")
 		if !strings.Contains(out, fmt.Sprintf("%d ", p.EntryID)) || !strings.Contains(out, "permanent: ") || !strings.Contains(out, "550") {
 			t.Fatalf("failed list:\n%s", out)
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wfehq/wfe/store"
@@ -72,17 +70,16 @@ func init() {
 				}
 				return printJSON(env.Stdout, views)
 			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tWORKFLOW\tTIMER\tRUN AS\tSCHEDULED\tSTARTED\tDURATION\tSTATUS\tNODE\tERROR")
+			t := newTable("ID", "WORKFLOW", "TIMER", "RUN AS", "SCHEDULED", "STARTED", "DURATION", "STATUS", "NODE", "ERROR").keepWhole("ID").freeText("WORKFLOW", "TIMER", "RUN AS", "NODE", "ERROR")
 			for _, r := range runs {
 				dur := ""
 				if r.FinishedAt != nil {
 					dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, dash(runSubject(r)), dash(r.Timer), dash(r.RunAs),
-					localTime(r.ScheduledAt), r.StartedAt.Local().Format("2006-01-02 15:04:05"), dur, r.Status, dash(r.Node), clip(r.Error, 60))
+				t.row(r.ID, dash(runSubject(r)), dash(r.Timer), dash(r.RunAs),
+					localTime(r.ScheduledAt), r.StartedAt.Local().Format("2006-01-02 15:04:05"), dur, r.Status, dash(r.Node), r.Error)
 			}
-			return tw.Flush()
+			return t.print(env.Stdout, env.Wide)
 		},
 	})
 }

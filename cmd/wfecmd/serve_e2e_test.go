@@ -50,7 +50,7 @@ func TestServeImportsBCCFromDovecot(t *testing.T) {
 	if n := len(d.Folder(t, "bcc", "INBOX")); n != 0 {
 		t.Errorf("%d mails left in the inbox", n)
 	}
-	if acts := c.ok("activity", "list"); !strings.Contains(acts, "Terminbestätigung Aufbau") {
+	if acts := c.ok("activity", "list", "--wide"); !strings.Contains(acts, "Terminbestätigung Aufbau") {
 		t.Errorf("activity missing:\n%s", acts)
 	}
 }

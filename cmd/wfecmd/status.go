@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wfehq/wfe/console/watchdog"
@@ -101,8 +99,7 @@ func status(ctx context.Context, env *Env, wd watchdogOptions, asJSON bool, tz s
 }
 
 func printSources(env *Env, sources []watchdog.Source) error {
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATE\tKIND\tSOURCE\tLAST SUCCESS\tLAST ERROR")
+	t := newTable("STATE", "KIND", "SOURCE", "LAST SUCCESS", "LAST ERROR").keepWhole("SOURCE").freeText("LAST ERROR")
 	for _, s := range sources {
 		last := "never"
 		if s.LastSuccess != nil {
@@ -115,7 +112,7 @@ func printSources(env *Env, sources []watchdog.Source) error {
 				lastErr = s.LastErrorAt.Local().Format("2006-01-02 15:04:05") + " " + lastErr
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.State, s.Kind, s.Name, last, lastErr)
+		t.row(s.State, s.Kind, s.Name, last, lastErr)
 	}
-	return tw.Flush()
+	return t.print(env.Stdout, env.Wide)
 }

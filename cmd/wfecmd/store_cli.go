@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
-	"text/tabwriter"
+	"strings"
 
 	"github.com/wfehq/wfe/store"
 )
@@ -60,12 +59,12 @@ func listCommand[T any](short string, fetch func(*store.Store, context.Context) 
 			if asJSON {
 				return printJSON(env.Stdout, nonNil(items))
 			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, header)
+			cols := strings.Split(header, "\t")
+			t := newTable(cols...).keepWhole(cols[0]).freeText(cols[1:]...) // the first column names the item
 			for _, it := range items {
-				fmt.Fprintln(tw, row(it))
+				t.row(anySlice(strings.Split(row(it), "\t"))...)
 			}
-			return tw.Flush()
+			return t.print(env.Stdout, env.Wide)
 		},
 	}
 }

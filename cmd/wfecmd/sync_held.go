@@ -3,8 +3,6 @@ package wfecmd
 import (
 	"context"
 	"flag"
-	"fmt"
-	"text/tabwriter"
 
 	"github.com/wfehq/wfe/actions/groupwaresync"
 	"github.com/wfehq/wfe/store"
@@ -85,12 +83,11 @@ wfe sync adopt.`,
 			if asJSON {
 				return printJSON(env.Stdout, rows)
 			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tEMAIL")
+			t := newTable("ID", "NAME", "EMAIL").keepWhole("ID").freeText("NAME", "EMAIL")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%d\t%s\t%s\n", r.ID, r.Name, r.Email)
+				t.row(r.ID, r.Name, r.Email)
 			}
-			return tw.Flush()
+			return t.print(env.Stdout, env.Wide)
 		},
 	}, &Command{
 		Name:  "adopt",
@@ -153,12 +150,12 @@ first-run match that is not unique. Settle one with wfe sync resolve.`,
 			if asJSON {
 				return printJSON(env.Stdout, rows)
 			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tRULE\tLOGIN\tCRM\tGROUPWARE\tREASON")
+			t := newTable("ID", "RULE", "LOGIN", "CRM", "GROUPWARE", "REASON").keepWhole("ID").
+				freeText("GROUPWARE", "REASON")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Rule, r.Login, r.CRMID, r.Groupware, r.Reason)
+				t.row(r.ID, r.Rule, r.Login, r.CRMID, r.Groupware, r.Reason)
 			}
-			return tw.Flush()
+			return t.print(env.Stdout, env.Wide)
 		},
 	}, &Command{
 		Name:  "resolve",

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/wfehq/wfe/actions/groupwaresync"
 	"github.com/wfehq/wfe/groupware"
@@ -131,13 +130,11 @@ wfe sync rule add sales --for group:sales --master groupware --folder Kunden --s
 			if asJSON {
 				return printJSON(env.Stdout, nonNil(rs))
 			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTABLE\tFOR\tMASTER\tFOLDERS\tCONFLICT\tACTIVE")
+			t := newTable("NAME", "TABLE", "FOR", "MASTER", "FOLDERS", "CONFLICT", "ACTIVE").keepWhole("NAME").freeText("FOR", "FOLDERS")
 			for _, r := range rs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Table, r.ScopeText(), r.Master,
-					strings.Join(r.Folders, ", "), r.Conflict, yesNo(r.Active))
+				t.row(r.Name, r.Table, r.ScopeText(), r.Master, strings.Join(r.Folders, ", "), r.Conflict, yesNo(r.Active))
 			}
-			return tw.Flush()
+			return t.print(env.Stdout, env.Wide)
 		},
 	}, &Command{
 		Name:    "show",

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wfehq/wfe/engine"
@@ -370,7 +369,7 @@ serve, the timer polling as well) or only polled, and why.`,
 			if asJSON {
 				return printJSON(env.Stdout, views)
 			}
-			if err := printTimerTable(env.Stdout, views); err != nil {
+			if err := printTimerTable(env.Stdout, views, env.Wide); err != nil {
 				return err
 			}
 			return printMailSources(ctx, env.Stdout, st)
@@ -379,15 +378,14 @@ serve, the timer polling as well) or only polled, and why.`,
 }
 
 // printTimerTable prints the timer listing as a table.
-func printTimerTable(w io.Writer, views []timerView) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tTYPE\tWORKFLOW\tRUN AS\tSCHEDULE\tACTIVE\tLAST RUN\tOUTCOME\tNODE\tNEXT RUN\tPROBLEM")
+func printTimerTable(w io.Writer, views []timerView, wide bool) error {
+	t := newTable("NAME", "TYPE", "WORKFLOW", "RUN AS", "SCHEDULE", "ACTIVE", "LAST RUN", "OUTCOME", "NODE", "NEXT RUN", "PROBLEM").keepWhole("NAME").
+		freeText("WORKFLOW", "RUN AS", "SCHEDULE", "OUTCOME", "NODE", "PROBLEM")
 	for _, v := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.Type, dash(v.WorkflowID), dash(v.RunAs),
-			v.Schedule, yesNo(v.Active), localTime(v.LastRunAt), dash(v.LastOutcome), dash(v.LastNode),
-			localTime(v.NextRun), dash(v.Problem))
+		t.row(v.Name, v.Type, dash(v.WorkflowID), dash(v.RunAs), v.Schedule, yesNo(v.Active), localTime(v.LastRunAt),
+			dash(v.LastOutcome), dash(v.LastNode), localTime(v.NextRun), dash(v.Problem))
 	}
-	return tw.Flush()
+	return t.print(w, wide)
 }
 
 // timerSetActiveCommand is 'wfe timer enable' (on) or 'wfe timer disable'.

@@ -87,7 +87,7 @@ func TestTimerCommands(t *testing.T) {
 	if nightly.Schedule != "cron 0 2 * * *" || nightly.NextRun == nil || nightly.NextRun.Local().Hour() != 2 || nightly.EndAt == nil {
 		t.Errorf("nightly: %+v", nightly)
 	}
-	if text := c.ok("timer", "list"); !strings.Contains(text, "NEXT RUN") || !strings.Contains(text, "every 10m") {
+	if text := c.ok("timer", "list", "--wide"); !strings.Contains(text, "NEXT RUN") || !strings.Contains(text, "every 10m") {
 		t.Errorf("list:\n%s", text)
 	}
 
