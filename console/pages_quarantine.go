@@ -1,11 +1,13 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 
+	"github.com/wfehq/wfe/actions/mailimport"
 	"github.com/wfehq/wfe/store"
 )
 
@@ -65,4 +67,33 @@ func (s *Server) quarantinedRaw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.fail(w, r, http.StatusNotFound, "no raw message of quarantined mail "+r.PathValue("id"))
+}
+
+// replayQuarantined takes a quarantined mail through the import again
+// (after the cause was fixed): imported, the entry is marked replayed;
+// failing again, it stays with the new reason, shown in the note.
+func (s *Server) replayQuarantined(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, http.StatusNotFound, "no quarantined mail "+r.PathValue("id"))
+		return
+	}
+	deps := mailimport.Deps{Store: s.opts.Store, Logger: s.opts.Logger, Now: s.opts.Now}
+	res, err := mailimport.Replay(r.Context(), deps, id, s.opts.ReplayRunAs)
+	switch {
+	case errors.Is(err, mailimport.ErrNotQuarantined):
+		s.fail(w, r, http.StatusConflict, "mail "+r.PathValue("id")+" is not in quarantine (replayed already?)")
+		return
+	case err != nil:
+		s.storeFailure(w, r, "quarantined mail "+r.PathValue("id"), err)
+		return
+	}
+	target := "ledger entry " + r.PathValue("id")
+	if res.Outcome == store.OutcomeQuarantined {
+		s.changed(w, r, "quarantine.replay", target, "failed again: "+res.Reason, "/quarantine",
+			"mail "+r.PathValue("id")+" is still quarantined: "+res.Reason)
+		return
+	}
+	note := fmt.Sprintf("mail %d replayed: %s as activity %d", id, res.Outcome, res.ActivityID)
+	s.changed(w, r, "quarantine.replay", target, fmt.Sprintf("%s as activity %d", res.Outcome, res.ActivityID), "/quarantine", note)
 }

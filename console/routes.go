@@ -70,6 +70,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/activities/{id}", Read, s.activityPage},
 		{"GET", "/quarantine", Read, s.quarantinePage},
 		{"GET", "/quarantine/{id}/raw", Read, s.quarantinedRaw},
+		{"POST", "/quarantine/{id}/replay", Change, s.replayQuarantined},
 		{"GET", "/sync", Read, s.syncPage},
 		{"GET", "/sync/{rule}/preview", Read, s.previewSync},
 		{"POST", "/sync/{rule}/run", Change, s.runSync},

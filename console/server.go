@@ -46,6 +46,9 @@ type Options struct {
 	// TestMailConfig checks a configuration's accounts ("test account");
 	// nil hides the button.
 	TestMailConfig TestMailConfigFunc
+	// ReplayRunAs is the employee login a replayed quarantined mail is
+	// imported as (creator of the activity; "" = none).
+	ReplayRunAs string
 	// Sync runs and previews groupware sync rules (nil: a
 	// groupwaresync.Runner on Store).
 	Sync SyncRunner
