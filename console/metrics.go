@@ -46,7 +46,7 @@ func newCollector(s *Server) prometheus.Collector { return collector{s} }
 
 // Describe implements prometheus.Collector.
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRuns, descRunDuration, descMails, descLastSuccess, descSourceState, descSourcesLocked, descLateness, descConflicts} {
+	for _, d := range []*prometheus.Desc{descRuns, descRunDuration, descMails, descLastSuccess, descSourceState, descSourcesLocked, descLateness, descConflicts, descSyncChanges} {
 		ch <- d
 	}
 }
@@ -55,7 +55,7 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, f := range []func(context.Context, chan<- prometheus.Metric) error{c.runs, c.mails, c.sources, c.conflicts} {
+	for _, f := range []func(context.Context, chan<- prometheus.Metric) error{c.runs, c.mails, c.sources, c.conflicts, c.syncChanges} {
 		if err := f(ctx, ch); err != nil {
 			c.s.opts.Logger.Error("console: metrics", "err", err)
 			ch <- prometheus.NewInvalidMetric(descRuns, fmt.Errorf("read the database: %w", err))

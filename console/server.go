@@ -49,6 +49,10 @@ type Options struct {
 	// ReplayRunAs is the employee login a replayed quarantined mail is
 	// imported as (creator of the activity; "" = none).
 	ReplayRunAs string
+	// SyncTimer names the built-in groupware sync timer, whose run
+	// records /metrics reads for the sync changes ("" =
+	// DefaultSyncTimer).
+	SyncTimer string
 	// Sync runs and previews groupware sync rules (nil: a
 	// groupwaresync.Runner on Store).
 	Sync SyncRunner
