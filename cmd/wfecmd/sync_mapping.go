@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/wfehq/wfe/actions/groupwaresync"
 	"github.com/wfehq/wfe/groupware"
@@ -82,15 +81,15 @@ func init() {
 			if asJSON {
 				return printJSON(env.Stdout, v)
 			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "GROUPWARE\tCRM")
+			t := newTable("GROUPWARE", "CRM").freeText("GROUPWARE", "CRM")
 			for _, p := range v.Fields {
-				fmt.Fprintf(tw, "%s\t%s\n", p.Groupware, p.CRM)
+				t.row(p.Groupware, p.CRM)
 			}
-			if v.Default {
-				fmt.Fprintln(tw, "(the default mapping)")
+			if err := t.print(env.Stdout, env.Wide); err != nil || !v.Default {
+				return err
 			}
-			return tw.Flush()
+			_, err = fmt.Fprintln(env.Stdout, "(the default mapping)")
+			return err
 		},
 	}, &Command{
 		Name:  "set",

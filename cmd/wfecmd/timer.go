@@ -372,7 +372,7 @@ serve, the timer polling as well) or only polled, and why.`,
 			if err := printTimerTable(env.Stdout, views, env.Wide); err != nil {
 				return err
 			}
-			return printMailSources(ctx, env.Stdout, st)
+			return printMailSources(ctx, env.Stdout, st, env.Wide)
 		},
 	}
 }

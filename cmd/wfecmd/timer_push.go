@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/wfehq/wfe/store"
 )
@@ -49,16 +48,15 @@ func mailSourceViews(ctx context.Context, st *store.Store) ([]mailSourceView, er
 
 // printMailSources prints, below the timers, whether each source of the
 // automatic mail import is pushed or polled.
-func printMailSources(ctx context.Context, w io.Writer, st *store.Store) error {
+func printMailSources(ctx context.Context, w io.Writer, st *store.Store, wide bool) error {
 	views, err := mailSourceViews(ctx, st)
 	if err != nil || len(views) == 0 {
 		return err
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MAIL SOURCE\tIMPORTED\tSINCE\tNODE\tDETAIL")
+	t := newTable("MAIL SOURCE", "IMPORTED", "SINCE", "NODE", "DETAIL").keepWhole("MAIL SOURCE").freeText("NODE", "DETAIL")
 	for _, v := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.MatchCode, v.Mode, v.Since, v.Node, dash(v.Detail))
+		t.row(v.MatchCode, v.Mode, v.Since, v.Node, dash(v.Detail))
 	}
-	return tw.Flush()
+	return t.print(w, wide)
 }
