@@ -15,6 +15,11 @@ type (
 	ActivityFilter      = crm.ActivityFilter
 	ActivitySummary     = crm.ActivitySummary
 	ActivityChanges     = crm.ActivityChanges
+	AppointmentChanges  = crm.AppointmentChanges
+	CalendarFields      = crm.CalendarFields
+	AppointmentFilter   = crm.AppointmentFilter
+	Attendee            = crm.Attendee
+	AttendeeList        = crm.AttendeeList
 	MailConfig          = crm.MailConfig
 	Credentials         = crm.Credentials
 	RejectedRow         = crm.RejectedRow
@@ -32,6 +37,7 @@ const (
 	TypeMailIn          = crm.TypeMailIn
 	TypeMeeting         = crm.TypeMeeting
 	TypeAppointment     = crm.TypeAppointment
+	TypeTask            = crm.TypeTask
 	StatusDone          = crm.StatusDone
 	StatusOpen          = crm.StatusOpen
 	DefaultImportFolder = crm.DefaultImportFolder

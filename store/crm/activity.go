@@ -31,30 +31,31 @@ func IsMeetingType(t string) bool { return t == TypeMeeting || t == TypeAppointm
 
 // Activity is a CRM activity (column names of docs/REQUIREMENTS.md section I in the column tags).
 type Activity struct {
-	ID            int64            `gorm:"primaryKey" json:"id"`
-	Type          string           `gorm:"column:acttypekey" json:"type"`
-	Status        string           `gorm:"column:actstatuskey" json:"status"`
-	Subject       string           `json:"subject"`
-	Text          string           `json:"text"`
-	HTML          string           `gorm:"column:html" json:"html,omitempty"`
-	Sender        string           `json:"sender"`
-	To            sqldb.StringList `gorm:"column:recipients_to;type:text" json:"to"`
-	Cc            sqldb.StringList `gorm:"column:recipients_cc;type:text" json:"cc"`
-	StartDate     *time.Time       `gorm:"column:startdate" json:"start_date,omitempty"`
-	EndDate       *time.Time       `gorm:"column:enddate" json:"end_date,omitempty"`
-	RemindDate    *time.Time       `gorm:"column:reminddate" json:"remind_date,omitempty"`
-	Location      string           `json:"location"`
-	Priority      int              `json:"priority"`
-	GlobalID      string           `gorm:"column:globalid" json:"message_id"` // Message-ID of a mail
-	DelegatedTo   *int64           `gorm:"column:delegatedto" json:"delegated_to_id,omitempty"`
-	DelegatedBy   *int64           `gorm:"column:delegatedby" json:"delegated_by_id,omitempty"`
-	CreatedBy     *int64           `gorm:"column:created_by" json:"created_by_id,omitempty"`
-	ImportFolder  string           `gorm:"column:importordner" json:"import_folder"`
-	GroupwareLock bool             `gorm:"column:groupwarelock" json:"groupware_lock"`
-	Project       string           `json:"project"`
-	Campaign      string           `json:"campaign"`
-	TicketID      *int64           `json:"ticket_id,omitempty"`
-	MailConfigID  *int64           `json:"mail_config_id,omitempty"`
+	ID             int64            `gorm:"primaryKey" json:"id"`
+	Type           string           `gorm:"column:acttypekey" json:"type"`
+	Status         string           `gorm:"column:actstatuskey" json:"status"`
+	Subject        string           `json:"subject"`
+	Text           string           `json:"text"`
+	HTML           string           `gorm:"column:html" json:"html,omitempty"`
+	Sender         string           `json:"sender"`
+	To             sqldb.StringList `gorm:"column:recipients_to;type:text" json:"to"`
+	Cc             sqldb.StringList `gorm:"column:recipients_cc;type:text" json:"cc"`
+	StartDate      *time.Time       `gorm:"column:startdate" json:"start_date,omitempty"`
+	EndDate        *time.Time       `gorm:"column:enddate" json:"end_date,omitempty"`
+	RemindDate     *time.Time       `gorm:"column:reminddate" json:"remind_date,omitempty"`
+	Location       string           `json:"location"`
+	Priority       int              `json:"priority"`
+	GlobalID       string           `gorm:"column:globalid" json:"message_id"` // Message-ID of a mail
+	DelegatedTo    *int64           `gorm:"column:delegatedto" json:"delegated_to_id,omitempty"`
+	DelegatedBy    *int64           `gorm:"column:delegatedby" json:"delegated_by_id,omitempty"`
+	CreatedBy      *int64           `gorm:"column:created_by" json:"created_by_id,omitempty"`
+	ImportFolder   string           `gorm:"column:importordner" json:"import_folder"`
+	GroupwareLock  bool             `gorm:"column:groupwarelock" json:"groupware_lock"`
+	Project        string           `json:"project"`
+	Campaign       string           `json:"campaign"`
+	TicketID       *int64           `json:"ticket_id,omitempty"`
+	MailConfigID   *int64           `json:"mail_config_id,omitempty"`
+	CalendarFields                  // appointments and tasks (appointments.go)
 	// Unassigned: no contact could be matched.
 	Unassigned bool `json:"unassigned"`
 	// MatchExplanation says, line by line, why the activity is linked to

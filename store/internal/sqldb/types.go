@@ -15,16 +15,26 @@ import (
 type StringList []string
 
 // Value implements driver.Valuer.
-func (l StringList) Value() (driver.Value, error) {
+func (l StringList) Value() (driver.Value, error) { return JSONList[string](l).Value() }
+
+// Scan implements sql.Scanner.
+func (l *StringList) Scan(src any) error { return (*JSONList[string])(l).Scan(src) }
+
+// JSONList is a list of values stored as a JSON array in a text column
+// (an empty list as "[]").
+type JSONList[T any] []T
+
+// Value implements driver.Valuer.
+func (l JSONList[T]) Value() (driver.Value, error) {
 	if l == nil {
 		return "[]", nil
 	}
-	b, err := json.Marshal([]string(l))
+	b, err := json.Marshal([]T(l))
 	return string(b), err
 }
 
 // Scan implements sql.Scanner.
-func (l *StringList) Scan(src any) error {
+func (l *JSONList[T]) Scan(src any) error {
 	var b []byte
 	switch v := src.(type) {
 	case nil:
@@ -35,17 +45,15 @@ func (l *StringList) Scan(src any) error {
 	case []byte:
 		b = v
 	default:
-		return fmt.Errorf("string list: cannot scan %T", src)
+		return fmt.Errorf("list column: cannot scan %T", src)
 	}
+	*l = nil
 	if len(b) == 0 {
-		*l = nil
 		return nil
 	}
-	var out []string
-	if err := json.Unmarshal(b, &out); err != nil {
-		return fmt.Errorf("string list: %w", err)
+	if err := json.Unmarshal(b, (*[]T)(l)); err != nil {
+		return fmt.Errorf("list column: %w", err)
 	}
-	*l = out
 	return nil
 }
 
