@@ -90,14 +90,20 @@ func toActivityJSON(a *store.Activity, contacts []string, docs int, logins login
 }
 
 func init() {
-	var (
-		asJSON             bool
-		limit              int
-		typ, status, msgID string
-		folder             string
-		showJSON           bool
-	)
-	root.Sub("activity", "list and show CRM activities").Add(&Command{
+	root.Sub("activity", "list and show CRM activities").Add(activityListCommand(), activityShowCommand())
+}
+
+// activityListFlags holds the flags of 'wfe activity list'.
+type activityListFlags struct {
+	asJSON             bool
+	limit              int
+	typ, status, msgID string
+	folder             string
+}
+
+func activityListCommand() *Command {
+	var f activityListFlags
+	return &Command{
 		Name:    "list",
 		Short:   "list activities",
 		Example: "wfe activity list --status open --limit 50\nwfe activity list --json",
@@ -107,47 +113,58 @@ addresses, document count, import folder, write protection and delegation.
 message_id, contacts, documents, import_folder, groupware_lock,
 delegated_to, ...).`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&asJSON, "json", false, "print JSON")
-			fs.IntVar(&limit, "limit", 0, "show at most `N` activities")
-			fs.StringVar(&typ, "type", "", "only this activity type (e.g. EMAILEINGANG, MAILAUS)")
-			fs.StringVar(&status, "status", "", "only this status (E or O)")
-			fs.StringVar(&msgID, "message-id", "", "only activities with this Message-ID")
-			fs.StringVar(&folder, "import-folder", "", "only this import folder (case-insensitive)")
+			fs.BoolVar(&f.asJSON, "json", false, "print JSON")
+			fs.IntVar(&f.limit, "limit", 0, "show at most `N` activities")
+			fs.StringVar(&f.typ, "type", "", "only this activity type (e.g. EMAILEINGANG, MAILAUS)")
+			fs.StringVar(&f.status, "status", "", "only this status (E or O)")
+			fs.StringVar(&f.msgID, "message-id", "", "only activities with this Message-ID")
+			fs.StringVar(&f.folder, "import-folder", "", "only this import folder (case-insensitive)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 0 {
 				return usagef("list takes no arguments")
 			}
-			if limit < 0 {
+			if f.limit < 0 {
 				return usagef("--limit must not be negative")
 			}
-			s, err := env.Store(ctx)
-			if err != nil {
-				return err
-			}
-			list, err := s.ListActivities(ctx, store.ActivityFilter{Type: typ, Status: status, GlobalID: msgID, ImportFolder: folder, Limit: limit})
-			if err != nil {
-				return err
-			}
-			logins, err := employeeLogins(ctx, s)
-			if err != nil {
-				return err
-			}
-			out := make([]activityJSON, len(list))
-			for i := range list {
-				out[i] = toActivityJSON(&list[i].Activity, list[i].ContactEmails, list[i].DocumentCount, logins)
-			}
-			if asJSON {
-				return printJSON(env.Stdout, out)
-			}
-			t := newTable("ID", "TYPE", "STATUS", "SUBJECT", "SENDER", "CONTACTS", "DOCS", "FOLDER", "LOCK", "DELEGATED TO").keepWhole("ID").freeText("SUBJECT", "SENDER", "CONTACTS", "FOLDER", "DELEGATED TO")
-			for _, a := range out {
-				t.row(a.ID, a.Type, a.Status, a.Subject, a.Sender,
-					strings.Join(a.Contacts, ", "), a.Documents, a.ImportFolder, yesNo(a.GroupwareLock), a.DelegatedTo)
-			}
-			return t.print(env.Stdout, env.Wide)
+			return listActivities(ctx, env, &f)
 		},
-	}, &Command{
+	}
+}
+
+// listActivities prints the activities the flags select, as JSON or as a
+// table.
+func listActivities(ctx context.Context, env *Env, f *activityListFlags) error {
+	s, err := env.Store(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := s.ListActivities(ctx, store.ActivityFilter{Type: f.typ, Status: f.status, GlobalID: f.msgID, ImportFolder: f.folder, Limit: f.limit})
+	if err != nil {
+		return err
+	}
+	logins, err := employeeLogins(ctx, s)
+	if err != nil {
+		return err
+	}
+	out := make([]activityJSON, len(list))
+	for i := range list {
+		out[i] = toActivityJSON(&list[i].Activity, list[i].ContactEmails, list[i].DocumentCount, logins)
+	}
+	if f.asJSON {
+		return printJSON(env.Stdout, out)
+	}
+	t := newTable("ID", "TYPE", "STATUS", "SUBJECT", "SENDER", "CONTACTS", "DOCS", "FOLDER", "LOCK", "DELEGATED TO").keepWhole("ID").freeText("SUBJECT", "SENDER", "CONTACTS", "FOLDER", "DELEGATED TO")
+	for _, a := range out {
+		t.row(a.ID, a.Type, a.Status, a.Subject, a.Sender,
+			strings.Join(a.Contacts, ", "), a.Documents, a.ImportFolder, yesNo(a.GroupwareLock), a.DelegatedTo)
+	}
+	return t.print(env.Stdout, env.Wide)
+}
+
+func activityShowCommand() *Command {
+	var showJSON bool
+	return &Command{
 		Name:    "show",
 		Args:    "ID",
 		Short:   "show one activity with its contacts, documents and match explanation",
@@ -161,80 +178,47 @@ delegated_to, ...).`,
 			if err != nil {
 				return usagef("activity ID %q is not a number", args[0])
 			}
-			s, err := env.Store(ctx)
-			if err != nil {
-				return err
-			}
-			d, err := s.GetActivity(ctx, id)
-			if err != nil {
-				return err
-			}
-			logins, err := employeeLogins(ctx, s)
-			if err != nil {
-				return err
-			}
-			var emails []string
-			for _, c := range d.Contacts {
-				emails = append(emails, c.Contact.Email)
-			}
-			j := activityDetailJSON{
-				activityJSON: toActivityJSON(&d.Activity, emails, len(d.Documents), logins),
-				Text:         d.Text, HTML: d.HTML, EndDate: d.EndDate, RemindDate: d.RemindDate, Location: d.Location,
-				Priority: d.Priority, Project: d.Project, Campaign: d.Campaign, Partners: nonNil(d.PartnerIDs),
-				ContactDetails: nonNil(d.Contacts), DocumentList: nonNil(d.Documents),
-				MatchExplanation: nonNil([]string(d.MatchExplanation)), UpdatedAt: d.UpdatedAt,
-			}
-			if showJSON {
-				return printJSON(env.Stdout, j)
-			}
-			printActivity(env.Stdout, &j)
-			return nil
+			return showActivity(ctx, env, id, showJSON)
 		},
-	})
+	}
+}
+
+// showActivity prints the activity id with its contacts, documents and
+// match explanation, as JSON or as text.
+func showActivity(ctx context.Context, env *Env, id int64, asJSON bool) error {
+	s, err := env.Store(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := s.GetActivity(ctx, id)
+	if err != nil {
+		return err
+	}
+	logins, err := employeeLogins(ctx, s)
+	if err != nil {
+		return err
+	}
+	var emails []string
+	for _, c := range d.Contacts {
+		emails = append(emails, c.Contact.Email)
+	}
+	j := activityDetailJSON{
+		activityJSON: toActivityJSON(&d.Activity, emails, len(d.Documents), logins),
+		Text:         d.Text, HTML: d.HTML, EndDate: d.EndDate, RemindDate: d.RemindDate, Location: d.Location,
+		Priority: d.Priority, Project: d.Project, Campaign: d.Campaign, Partners: nonNil(d.PartnerIDs),
+		ContactDetails: nonNil(d.Contacts), DocumentList: nonNil(d.Documents),
+		MatchExplanation: nonNil([]string(d.MatchExplanation)), UpdatedAt: d.UpdatedAt,
+	}
+	if asJSON {
+		return printJSON(env.Stdout, j)
+	}
+	printActivity(env.Stdout, &j)
+	return nil
 }
 
 func printActivity(w io.Writer, a *activityDetailJSON) {
-	date := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.Local().Format("2006-01-02 15:04:05 -0700")
-	}
-	opt := func(id *int64) string {
-		if id == nil {
-			return ""
-		}
-		return strconv.FormatInt(*id, 10)
-	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	rows := [][2]string{
-		{"ID", strconv.FormatInt(a.ID, 10)},
-		{"Type (ACTTYPEKEY)", a.Type},
-		{"Status (ACTSTATUSKEY)", a.Status},
-		{"Subject", a.Subject},
-		{"Sender", a.Sender},
-		{"To", strings.Join(a.To, ", ")},
-		{"Cc", strings.Join(a.Cc, ", ")},
-		{"Message-ID (GLOBALID)", a.MessageID},
-		{"Start", date(a.StartDate)},
-		{"End", date(a.EndDate)},
-		{"Remind", date(a.RemindDate)},
-		{"Location", a.Location},
-		{"Priority", strconv.Itoa(a.Priority)},
-		{"Import folder", a.ImportFolder},
-		{"GroupwareLock", yesNo(a.GroupwareLock)},
-		{"Delegated to", a.DelegatedTo},
-		{"Delegated by", a.DelegatedBy},
-		{"Created by", a.CreatedBy},
-		{"Project", a.Project},
-		{"Campaign", a.Campaign},
-		{"Ticket", opt(a.TicketID)},
-		{"Mail configuration", opt(a.MailConfigID)},
-		{"Unassigned", yesNo(a.Unassigned)},
-		{"Created", a.CreatedAt.Local().Format("2006-01-02 15:04:05 -0700")},
-		{"Updated", a.UpdatedAt.Local().Format("2006-01-02 15:04:05 -0700")},
-	}
-	for _, r := range rows {
+	for _, r := range activityFields(a) {
 		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
 	}
 	tw.Flush()
@@ -262,6 +246,50 @@ func printActivity(w io.Writer, a *activityDetailJSON) {
 	}
 	if a.Text != "" {
 		fmt.Fprintf(w, "\nText:\n%s\n", a.Text)
+	}
+}
+
+// activityFields returns the label and value of each field 'activity show'
+// prints, in order.
+func activityFields(a *activityDetailJSON) [][2]string {
+	date := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Local().Format("2006-01-02 15:04:05 -0700")
+	}
+	opt := func(id *int64) string {
+		if id == nil {
+			return ""
+		}
+		return strconv.FormatInt(*id, 10)
+	}
+	return [][2]string{
+		{"ID", strconv.FormatInt(a.ID, 10)},
+		{"Type (ACTTYPEKEY)", a.Type},
+		{"Status (ACTSTATUSKEY)", a.Status},
+		{"Subject", a.Subject},
+		{"Sender", a.Sender},
+		{"To", strings.Join(a.To, ", ")},
+		{"Cc", strings.Join(a.Cc, ", ")},
+		{"Message-ID (GLOBALID)", a.MessageID},
+		{"Start", date(a.StartDate)},
+		{"End", date(a.EndDate)},
+		{"Remind", date(a.RemindDate)},
+		{"Location", a.Location},
+		{"Priority", strconv.Itoa(a.Priority)},
+		{"Import folder", a.ImportFolder},
+		{"GroupwareLock", yesNo(a.GroupwareLock)},
+		{"Delegated to", a.DelegatedTo},
+		{"Delegated by", a.DelegatedBy},
+		{"Created by", a.CreatedBy},
+		{"Project", a.Project},
+		{"Campaign", a.Campaign},
+		{"Ticket", opt(a.TicketID)},
+		{"Mail configuration", opt(a.MailConfigID)},
+		{"Unassigned", yesNo(a.Unassigned)},
+		{"Created", a.CreatedAt.Local().Format("2006-01-02 15:04:05 -0700")},
+		{"Updated", a.UpdatedAt.Local().Format("2006-01-02 15:04:05 -0700")},
 	}
 }
 
