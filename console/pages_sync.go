@@ -29,6 +29,7 @@ type syncData struct {
 	Conflicts []syncstate.Conflict
 	Report    *groupwaresync.Report
 	Error     string
+	Held      *syncHeld
 }
 
 func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) {
@@ -46,7 +47,12 @@ func (s *Server) renderSync(w http.ResponseWriter, r *http.Request, rep *groupwa
 		s.internal(w, r, "list sync conflicts", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "sync", syncData{Rules: rules, Conflicts: conflicts, Report: rep, Error: runErr})
+	held, err := s.loadSyncHeld(r)
+	if err != nil {
+		s.internal(w, r, "load pending imports and the contact mapping", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "sync", syncData{Rules: rules, Conflicts: conflicts, Report: rep, Error: runErr, Held: held})
 }
 
 // previewSync plans a rule without writing anything anywhere and shows

@@ -75,6 +75,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/sync/{rule}/preview", Read, s.previewSync},
 		{"POST", "/sync/{rule}/run", Change, s.runSync},
 		{"POST", "/sync/conflicts/{id}/resolve", Change, s.resolveConflict},
+		{"POST", "/sync/pending/{id}/adopt", Change, s.adoptPending},
+		{"POST", "/sync/mapping", Change, s.saveMapping},
 		{"GET", "/mailconfigs", Read, s.mailConfigsPage},
 		{"POST", "/mailconfigs", Change, s.saveMailConfig},
 		{"GET", "/mailconfigs/{id}", Read, s.mailConfigPage},
