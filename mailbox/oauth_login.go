@@ -10,6 +10,7 @@ import (
 	"html"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -105,28 +106,38 @@ func (cb *oauthCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // exchange turns the callback's code into a token, or its error into a
 // sign-in error.
 func (cb *oauthCallback) exchange(r *http.Request) oauthResult {
-	q := r.URL.Query()
-	var res oauthResult
+	tok, err := OAuthExchange(r.Context(), cb.cfg, r.URL.Query(), cb.verifier, cb.secrets...)
+	return oauthResult{tok: tok, err: err}
+}
+
+// OAuthExchange completes a sign-in from the query of the provider's
+// redirect: its error becomes a sign-in error (KindAuth), its code is
+// exchanged for a token with the PKCE verifier. secrets (and the code)
+// are kept out of every error. The caller has checked the state.
+func OAuthExchange(ctx context.Context, cfg *oauth2.Config, q url.Values, verifier string, secrets ...string) (*oauth2.Token, error) {
+	server := endpointHost(cfg.Endpoint.TokenURL)
 	switch code := q.Get("code"); {
 	case q.Get("error") != "":
 		msg := q.Get("error")
 		if d := q.Get("error_description"); d != "" {
 			msg += ": " + d
 		}
-		res.err = &Error{Kind: KindAuth, Server: cb.server, Op: "oauth sign-in",
-			Err: redactSecrets(fmt.Errorf("the provider refused the sign-in: %s", msg), cb.secrets...)}
+		return nil, &Error{Kind: KindAuth, Server: server, Op: "oauth sign-in",
+			Err: redactSecrets(fmt.Errorf("the provider refused the sign-in: %s", msg), secrets...)}
 	case code == "":
-		res.err = &Error{Kind: KindAuth, Server: cb.server, Op: "oauth sign-in", Err: errors.New("the callback carries no code")}
+		return nil, &Error{Kind: KindAuth, Server: server, Op: "oauth sign-in", Err: errors.New("the callback carries no code")}
 	default:
-		tok, err := cb.cfg.Exchange(r.Context(), code, oauth2.VerifierOption(cb.verifier))
+		tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 		if err != nil {
-			res.err = oauthError(cb.server, "oauth code exchange", err, append(cb.secrets, code)...)
-		} else {
-			res.tok = tok
+			return nil, oauthError(server, "oauth code exchange", err, append(secrets, code)...)
 		}
+		return tok, nil
 	}
-	return res
 }
+
+// NewOAuthState returns a random state and PKCE verifier for a sign-in
+// whose redirect another handler receives (OAuthExchange completes it).
+func NewOAuthState() (state, verifier string) { return oauthRandom(), oauth2.GenerateVerifier() }
 
 // oauthRandom is 32 random bytes, URL-safe base64.
 func oauthRandom() string {

@@ -200,6 +200,14 @@ func SignIn(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *st
 	if err != nil {
 		return nil, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
 	}
+	return StoreSignIn(ctx, st, cfg, emp, tok)
+}
+
+// StoreSignIn stores the token of a completed sign-in with the app
+// registration of cfg (encrypted): in cfg when emp is nil, else in emp,
+// clearing the automatic lock of cfg or the lock of emp (cfg and emp are
+// updated in memory too), as SignIn does.
+func StoreSignIn(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *store.Employee, tok *oauth2.Token) (*SignInResult, error) {
 	b, err := json.Marshal(tok)
 	if err != nil {
 		return nil, err
