@@ -102,58 +102,92 @@ func (f *mailConfigFlags) define(fs *flag.FlagSet) {
 // apply copies the given flags onto c and returns the names of the
 // changed fields. Secrets are read from stdin or the environment.
 func (f *mailConfigFlags) apply(ctx context.Context, env *Env, st *store.Store, c *store.MailConfig) ([]string, error) {
-	var changed []string
-	str := func(o optString, name string, dst *string) {
-		if o.set && *dst != o.v {
-			*dst = o.v
-			changed = append(changed, name)
-		}
+	if err := f.checkServersAndSystem(); err != nil {
+		return nil, err
 	}
-	boolean := func(o optBool, name string, dst *bool) {
-		if o.set && *dst != o.v {
-			*dst = o.v
-			changed = append(changed, name)
-		}
+	var ch fieldChanges
+	if err := f.applyServers(&ch, c); err != nil {
+		return nil, err
 	}
-	security := func(o optString, name string, dst *string) error {
-		if !o.set {
-			return nil
-		}
-		sec, err := mailbox.ParseSecurity(o.v)
-		if err != nil {
-			return usagef("--%s: %v", name, err)
-		}
-		str(optString{v: string(sec), set: true}, name, dst)
+	f.applyTexts(&ch, c)
+	if err := f.applyParsed(ctx, st, &ch, c); err != nil {
+		return nil, err
+	}
+	if err := f.applySecrets(env, &ch, c); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// fieldChanges collects the flag names of the fields apply changed.
+type fieldChanges []string
+
+// str sets *dst to the flag's value when it was given and differs.
+func (ch *fieldChanges) str(o optString, name string, dst *string) {
+	if o.set && *dst != o.v {
+		*dst = o.v
+		*ch = append(*ch, name)
+	}
+}
+
+// boolean sets *dst to the flag's value when it was given and differs.
+func (ch *fieldChanges) boolean(o optBool, name string, dst *bool) {
+	if o.set && *dst != o.v {
+		*dst = o.v
+		*ch = append(*ch, name)
+	}
+}
+
+// security sets *dst to the transport security the flag names, when given.
+func (ch *fieldChanges) security(o optString, name string, dst *string) error {
+	if !o.set {
 		return nil
 	}
+	sec, err := mailbox.ParseSecurity(o.v)
+	if err != nil {
+		return usagef("--%s: %v", name, err)
+	}
+	ch.str(optString{v: string(sec), set: true}, name, dst)
+	return nil
+}
+
+// checkServersAndSystem checks the --imap and --smtp addresses and
+// replaces --calendar-system by the system's canonical name.
+func (f *mailConfigFlags) checkServersAndSystem() error {
 	for _, a := range []struct {
 		name string
 		o    optString
 	}{{"imap", f.imap}, {"smtp", f.smtp}} {
 		if a.o.set && a.o.v != "" {
 			if err := checkHostPort(a.name, a.o.v, false); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	if f.calendarSystem.set {
 		system, err := groupwaresync.ParseSystem(f.calendarSystem.v)
 		if err != nil {
-			return nil, usagef("--calendar-system: %v", err)
+			return usagef("--calendar-system: %v", err)
 		}
 		f.calendarSystem.v = system
 	}
-	str(f.user, "user", &c.UserName)
-	str(f.groupwareSystem, "groupware-system", &c.GroupwareSystem)
-	str(f.imap, "imap", &c.IMAPAddr)
-	if err := security(f.imapSecurity, "imap-security", &c.IMAPSecurity); err != nil {
-		return nil, err
+	return nil
+}
+
+// applyServers applies the user, the mail servers with their security,
+// SMTP authentication and the CA file.
+func (f *mailConfigFlags) applyServers(ch *fieldChanges, c *store.MailConfig) error {
+	ch.str(f.user, "user", &c.UserName)
+	ch.str(f.groupwareSystem, "groupware-system", &c.GroupwareSystem)
+	ch.str(f.imap, "imap", &c.IMAPAddr)
+	if err := ch.security(f.imapSecurity, "imap-security", &c.IMAPSecurity); err != nil {
+		return err
 	}
-	str(f.smtp, "smtp", &c.SMTPAddr)
-	if err := security(f.smtpSecurity, "smtp-security", &c.SMTPSecurity); err != nil {
-		return nil, err
+	ch.str(f.smtp, "smtp", &c.SMTPAddr)
+	if err := ch.security(f.smtpSecurity, "smtp-security", &c.SMTPSecurity); err != nil {
+		return err
 	}
-	boolean(f.smtpAuth, "smtp-auth", &c.SMTPAuth)
+	ch.boolean(f.smtpAuth, "smtp-auth", &c.SMTPAuth)
 	if f.caFile.set && f.caFile.v != "" {
 		// checked now rather than at the first connection, and kept as
 		// an absolute path: serve and timers may run elsewhere
@@ -162,46 +196,56 @@ func (f *mailConfigFlags) apply(ctx context.Context, env *Env, st *store.Store, 
 			err = mailbox.CheckCAFile(abs)
 		}
 		if err != nil {
-			return nil, usagef("--ca-file %s: %v", f.caFile.v, err)
+			return usagef("--ca-file %s: %v", f.caFile.v, err)
 		}
 		f.caFile.v = abs
 	}
-	str(f.caFile, "ca-file", &c.CAFile)
-	boolean(f.locked, "locked", &c.IsLocked)
-	boolean(f.autoImport, "auto-import", &c.AutoImport)
-	boolean(f.push, "push", &c.Push)
-	str(f.importFolder, "import-folder", &c.ImportFolder)
-	str(f.errorFolder, "error-folder", &c.ErrorFolder)
-	str(f.groupwareHost, "groupware-host", &c.GroupwareHost)
-	str(f.calendarSystem, "calendar-system", &c.CalendarSystem)
-	str(f.displayName, "display-name", &c.DisplayName)
-	str(f.oauthTenant, "oauth-tenant", &c.OAuthTenantID)
-	str(f.oauthClientID, "oauth-client-id", &c.OAuthClientID)
-	str(f.oauthAuthURL, "oauth-auth-url", &c.OAuthAuthURL)
-	str(f.oauthTokenURL, "oauth-token-url", &c.OAuthTokenURL)
-	str(f.oauthScopes, "oauth-scopes", &c.OAuthScopes)
+	ch.str(f.caFile, "ca-file", &c.CAFile)
+	return nil
+}
+
+// applyTexts applies the flags copied as they are.
+func (f *mailConfigFlags) applyTexts(ch *fieldChanges, c *store.MailConfig) {
+	ch.boolean(f.locked, "locked", &c.IsLocked)
+	ch.boolean(f.autoImport, "auto-import", &c.AutoImport)
+	ch.boolean(f.push, "push", &c.Push)
+	ch.str(f.importFolder, "import-folder", &c.ImportFolder)
+	ch.str(f.errorFolder, "error-folder", &c.ErrorFolder)
+	ch.str(f.groupwareHost, "groupware-host", &c.GroupwareHost)
+	ch.str(f.calendarSystem, "calendar-system", &c.CalendarSystem)
+	ch.str(f.displayName, "display-name", &c.DisplayName)
+	ch.str(f.oauthTenant, "oauth-tenant", &c.OAuthTenantID)
+	ch.str(f.oauthClientID, "oauth-client-id", &c.OAuthClientID)
+	ch.str(f.oauthAuthURL, "oauth-auth-url", &c.OAuthAuthURL)
+	ch.str(f.oauthTokenURL, "oauth-token-url", &c.OAuthTokenURL)
+	ch.str(f.oauthScopes, "oauth-scopes", &c.OAuthScopes)
+}
+
+// applyParsed applies the flags that need parsing or a look-up: the
+// groupware port, the import start date and the responsible employee.
+func (f *mailConfigFlags) applyParsed(ctx context.Context, st *store.Store, ch *fieldChanges, c *store.MailConfig) error {
 	if f.groupwarePort.set {
 		port := 0
 		if f.groupwarePort.v != "" {
 			n, err := strconv.Atoi(f.groupwarePort.v)
 			if err != nil || n < 1 || n > 65535 {
-				return nil, usagef("--groupware-port %q is not a port number (1-65535)", f.groupwarePort.v)
+				return usagef("--groupware-port %q is not a port number (1-65535)", f.groupwarePort.v)
 			}
 			port = n
 		}
 		if c.GroupwarePort != port {
 			c.GroupwarePort = port
-			changed = append(changed, "groupware-port")
+			*ch = append(*ch, "groupware-port")
 		}
 	}
 	if f.importSince.set {
 		since, err := parseDate(f.importSince.v)
 		if err != nil {
-			return nil, usagef("--import-since: %v", err)
+			return usagef("--import-since: %v", err)
 		}
 		if !equalTime(c.ImportSince, since) {
 			c.ImportSince = since
-			changed = append(changed, "import-since")
+			*ch = append(*ch, "import-since")
 		}
 	}
 	if f.responsible.set {
@@ -209,36 +253,42 @@ func (f *mailConfigFlags) apply(ctx context.Context, env *Env, st *store.Store, 
 		if f.responsible.v != "" {
 			emp, err := st.EmployeeByLogin(ctx, f.responsible.v)
 			if err != nil {
-				return nil, fmt.Errorf("--responsible %s: %w", f.responsible.v, err)
+				return fmt.Errorf("--responsible %s: %w", f.responsible.v, err)
 			}
 			id = &emp.ID
 		}
 		if !equalID(c.ResponsibleID, id) {
 			c.ResponsibleID = id
-			changed = append(changed, "responsible")
+			*ch = append(*ch, "responsible")
 		}
 	}
+	return nil
+}
+
+// applySecrets applies the password and the OAuth2 client secret, read
+// from stdin or the environment.
+func (f *mailConfigFlags) applySecrets(env *Env, ch *fieldChanges, c *store.MailConfig) error {
 	if f.passwordStdin || f.passwordEnv != "" {
 		pw, err := f.password(env)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if pw != c.Password {
 			c.Password = pw
-			changed = append(changed, "password")
+			*ch = append(*ch, "password")
 		}
 	}
 	if f.oauthClientSecretEnv != "" {
 		secret := env.Getenv(f.oauthClientSecretEnv)
 		if secret == "" {
-			return nil, fmt.Errorf("environment variable %s (--oauth-client-secret-env) is empty or not set", f.oauthClientSecretEnv)
+			return fmt.Errorf("environment variable %s (--oauth-client-secret-env) is empty or not set", f.oauthClientSecretEnv)
 		}
 		if secret != c.OAuthClientSecret {
 			c.OAuthClientSecret = secret
-			changed = append(changed, "oauth-client-secret")
+			*ch = append(*ch, "oauth-client-secret")
 		}
 	}
-	return changed, nil
+	return nil
 }
 
 func (f *mailConfigFlags) password(env *Env) (string, error) {
@@ -292,13 +342,13 @@ func equalID(a, b *int64) bool {
 }
 
 func init() {
-	var (
-		set    mailConfigFlags
-		asJSON bool
-		testAs string
-	)
 	mc := root.Sub("mailconfig", "manage mail configurations (IMAP/SMTP accounts)")
-	mc.Add(&Command{
+	mc.Add(mailConfigSetCommand(), mailConfigListCommand(), mailConfigTestCommand())
+}
+
+func mailConfigSetCommand() *Command {
+	var set mailConfigFlags
+	return &Command{
 		Name:    "set",
 		Args:    "MATCHCODE",
 		Short:   "create or update a mail configuration",
@@ -320,7 +370,12 @@ clears the automatic lock an authentication failure set.`,
 			}
 			return mailConfigSet(ctx, env, st, args[0], &set)
 		},
-	}, &Command{
+	}
+}
+
+func mailConfigListCommand() *Command {
+	var asJSON bool
+	return &Command{
 		Name:    "list",
 		Short:   "list mail configurations (never their secrets)",
 		Example: "wfe mailconfig list --json",
@@ -332,7 +387,12 @@ clears the automatic lock an authentication failure set.`,
 			}
 			return mailConfigList(ctx, env, st, asJSON)
 		},
-	}, &Command{
+	}
+}
+
+func mailConfigTestCommand() *Command {
+	var testAs string
+	return &Command{
 		Name:    "test",
 		Args:    "MATCHCODE",
 		Short:   "log in over IMAP, check SMTP and test the groupware",
@@ -363,7 +423,7 @@ groupware.`,
 			}
 			return mailConfigTest(ctx, env, st, args[0], testAs)
 		},
-	})
+	}
 }
 
 func mailConfigSet(ctx context.Context, env *Env, st *store.Store, matchCode string, f *mailConfigFlags) error {
