@@ -55,8 +55,17 @@ func TestRouteTable(t *testing.T) {
 		}
 		switch rt.Access {
 		case console.Public:
-			// POST /login without credentials is a failed sign-in (TestSignIn).
-			if code := req(anon, ""); rt.Method == "GET" && code != http.StatusOK {
+			// POST /login without credentials is a failed sign-in
+			// (TestSignIn); the OAuth callback without a started
+			// sign-in's state is refused (TestOAuthSignIn).
+			code := req(anon, "")
+			if rt.Path == "/oauth/authorization/callback" {
+				if code != http.StatusBadRequest {
+					t.Errorf("%s without a sign-in's state: %d, want 400", name, code)
+				}
+				continue
+			}
+			if rt.Method == "GET" && code != http.StatusOK {
 				t.Errorf("%s: public route answers %d without sign-in", name, code)
 			}
 			continue

@@ -3,6 +3,8 @@ package console
 import (
 	"net/http"
 	"strings"
+
+	"github.com/wfehq/wfe/mailbox"
 )
 
 // Access is who may call a route.
@@ -41,6 +43,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/healthz", Public, s.healthz},
 		{"GET", "/readyz", Public, s.readyz},
 		{"GET", "/metrics", Public, s.metrics},
+		{"GET", mailbox.OAuthCallbackPath, Public, s.oauthCallback},
 		{"POST", "/logout", Session, s.logout},
 
 		{"GET", "/api/v1/sources", Read, s.apiSources},
@@ -82,6 +85,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/mailconfigs/{id}", Read, s.mailConfigPage},
 		{"POST", "/mailconfigs/{id}", Change, s.saveMailConfig},
 		{"POST", "/mailconfigs/{id}/test", Change, s.testMailConfig},
+		{"POST", "/mailconfigs/{id}/oauth", Change, s.startOAuth},
 	}
 }
 

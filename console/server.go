@@ -46,6 +46,11 @@ type Options struct {
 	// TestMailConfig checks a configuration's accounts ("test account");
 	// nil hides the button.
 	TestMailConfig TestMailConfigFunc
+	// PublicURL is the console's address as the browser reaches it
+	// (e.g. https://wfe.example.com), for the OAuth redirect URI
+	// (PublicURL + /oauth/authorization/callback, to be registered with
+	// the app); "" = the request's host.
+	PublicURL string
 	// ReplayRunAs is the employee login a replayed quarantined mail is
 	// imported as (creator of the activity; "" = none).
 	ReplayRunAs string
@@ -83,6 +88,7 @@ type Server struct {
 	throttle *throttle
 	pages    map[string]*template.Template
 	registry *prometheus.Registry
+	oauth    oauthFlows
 }
 
 // New builds the console.
