@@ -35,6 +35,7 @@ type activityJSON struct {
 	TicketID      *int64     `json:"ticket_id,omitempty"`
 	Unassigned    bool       `json:"unassigned"`
 	CreatedAt     time.Time  `json:"created_at"`
+	calendarJSON             // appointments and tasks (activity_calendar.go)
 }
 
 // activityDetailJSON is `activity show --json`.
@@ -86,6 +87,7 @@ func toActivityJSON(a *store.Activity, contacts []string, docs int, logins login
 		Contacts: nonNil(contacts), Documents: docs, ImportFolder: a.ImportFolder, GroupwareLock: a.GroupwareLock,
 		DelegatedTo: logins.of(a.DelegatedTo), DelegatedBy: logins.of(a.DelegatedBy), CreatedBy: logins.of(a.CreatedBy),
 		MailConfigID: a.MailConfigID, TicketID: a.TicketID, Unassigned: a.Unassigned, CreatedAt: a.CreatedAt,
+		calendarJSON: toCalendarJSON(a),
 	}
 }
 
@@ -277,6 +279,7 @@ func activityFields(a *activityDetailJSON) [][2]string {
 		{"End", date(a.EndDate)},
 		{"Remind", date(a.RemindDate)},
 		{"Location", a.Location},
+		{"Teams join URL", a.TeamsJoinURL},
 		{"Priority", strconv.Itoa(a.Priority)},
 		{"Import folder", a.ImportFolder},
 		{"GroupwareLock", yesNo(a.GroupwareLock)},
