@@ -19,10 +19,13 @@ import (
 
 // consoleOptions are serve's flags for the admin console.
 type consoleOptions struct {
-	addr     string
-	tlsCert  string
-	tlsKey   string
-	watchdog watchdogOptions
+	addr    string
+	tlsCert string
+	tlsKey  string
+	// publicURL is the console's address as browsers reach it (OAuth
+	// redirect URI); "" = the request's host
+	publicURL string
+	watchdog  watchdogOptions
 }
 
 // defaultConsoleAddr is where serve offers the console unless told
@@ -34,6 +37,7 @@ func (o *consoleOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "http", defaultConsoleAddr, "serve the admin console on `ADDR` (host:port); off: no console")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve the console over HTTPS with this certificate `FILE` (PEM; with --tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "private key `FILE` of --tls-cert (PEM)")
+	fs.StringVar(&o.publicURL, "public-url", "", "the console's `URL` as browsers reach it (behind a proxy), for the OAuth redirect URI URL/oauth/authorization/callback")
 	o.watchdog.flags(fs)
 }
 
@@ -63,7 +67,7 @@ func startConsole(ctx context.Context, env *Env, st *store.Store, sched console.
 	}
 	rc := &runningConsole{done: make(chan error, 1)}
 	h, err := console.New(console.Options{Store: st, Validate: env.storeValidator(st), Scheduler: sched, TLS: o.tlsCert != "",
-		Watchdog: wd, Logger: log.With("component", "console"), Ready: rc.ready,
+		PublicURL: o.publicURL, SyncTimer: builtinGroupwareSync, Watchdog: wd, Logger: log.With("component", "console"), Ready: rc.ready,
 		TestMailConfig: func(ctx context.Context, matchCode string, w io.Writer) error {
 			return mailConfigTest(ctx, &Env{Stdout: w, Stderr: w, Getenv: env.Getenv, Extensions: env.Extensions}, st, matchCode, "")
 		}})
