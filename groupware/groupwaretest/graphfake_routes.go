@@ -41,6 +41,8 @@ func (f *GraphFake) route(w http.ResponseWriter, r *http.Request, me, path strin
 		f.routeFolderContacts(w, r, mb, "", parts[1:])
 	case parts[0] == "calendars" || parts[0] == "events":
 		f.routeEvents(w, r, mb, parts)
+	case parts[0] == "mailFolders" || parts[0] == "messages" || parts[0] == "sendMail":
+		f.routeMail(w, r, mb, parts)
 	case parts[0] == "todo":
 		f.routeTodo(w, r, mb, parts[1:])
 	default:

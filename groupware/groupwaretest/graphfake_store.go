@@ -13,6 +13,7 @@ type fakeMailbox struct {
 	tombstones []fakeTombstone
 	nextID     int
 	cal        *fakeCalendars
+	mail       *fakeMail // created at first use
 }
 
 type fakeFolder struct{ id, name, parent string }

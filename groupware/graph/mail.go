@@ -1,0 +1,105 @@
+package graph
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/wfehq/wfe/groupware"
+)
+
+// MailMessage is one message of a mail folder as listed: its Graph id
+// (which changes when the message is moved) and its Internet Message-ID.
+type MailMessage struct {
+	ID                string `json:"id"`
+	InternetMessageID string `json:"internetMessageId"`
+	IsRead            bool   `json:"isRead"`
+}
+
+type messagePage struct {
+	Value    []MailMessage `json:"value"`
+	NextLink string        `json:"@odata.nextLink"`
+}
+
+// MailFolderID finds the id of a mail folder by display name (case
+// insensitive) or returns a well-known name (inbox, sentitems,
+// deleteditems, …) as it is, which Graph accepts in place of an id.
+func (c *Connector) MailFolderID(ctx context.Context, name string) (string, error) {
+	switch strings.ToLower(name) {
+	case "inbox", "sentitems", "deleteditems", "drafts", "archive", "junkemail":
+		return strings.ToLower(name), nil
+	}
+	folders, err := c.flatFolders(ctx, groupware.TableMail, c.userPath+"/mailFolders?$top=100", "mail folders")
+	if err != nil {
+		return "", err
+	}
+	for _, f := range folders {
+		if strings.EqualFold(f.Name, name) {
+			return f.ID, nil
+		}
+	}
+	return "", fmt.Errorf("graph: mailbox has no mail folder %q: %w", name, groupware.ErrNotFound)
+}
+
+// Messages lists the messages of a mail folder (id or well-known name),
+// following @odata.nextLink.
+func (c *Connector) Messages(ctx context.Context, folderID string) ([]MailMessage, error) {
+	link := c.userPath + "/mailFolders/" + url.PathEscape(folderID) + "/messages?$select=id,internetMessageId,isRead&$top=100"
+	var out []MailMessage
+	for link != "" {
+		var page messagePage
+		if err := c.getJSON(ctx, link, &page); err != nil {
+			return nil, fmt.Errorf("listing the messages of mail folder %s: %w", folderID, err)
+		}
+		out = append(out, page.Value...)
+		link = page.NextLink
+	}
+	return out, nil
+}
+
+// MessageMIME returns the raw MIME of a message ($value) as a stream the
+// caller closes.
+func (c *Connector) MessageMIME(ctx context.Context, id string) (io.ReadCloser, error) {
+	resp, err := c.callWith(ctx, 1, http.MethodGet, c.userPath+"/messages/"+url.PathEscape(id)+"/$value", nil,
+		map[string]string{"Accept": "*/*"})
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		return nil, fmt.Errorf("fetching message %s: %w", id, statusError(resp.StatusCode, resp.Body))
+	}
+	return resp.Body, nil
+}
+
+// MoveMessage moves a message to a folder (id or well-known name) and
+// returns the id the moved message has there.
+func (c *Connector) MoveMessage(ctx context.Context, id, destinationID string) (string, error) {
+	var moved struct {
+		ID string `json:"id"`
+	}
+	body := map[string]string{"destinationId": destinationID}
+	if err := c.sendJSON(ctx, http.MethodPost, c.userPath+"/messages/"+url.PathEscape(id)+"/move", body, nil, &moved); err != nil {
+		return "", fmt.Errorf("moving message %s to %s: %w", id, destinationID, err)
+	}
+	return moved.ID, nil
+}
+
+// SendMIME sends a complete MIME message through sendMail; Graph saves a
+// message sent as MIME to Sent Items.
+func (c *Connector) SendMIME(ctx context.Context, raw []byte) error {
+	body := []byte(base64.StdEncoding.EncodeToString(raw))
+	resp, err := c.callWith(ctx, 1, http.MethodPost, c.userPath+"/sendMail", body, map[string]string{"Content-Type": "text/plain"})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("sending mail: %w", statusError(resp.StatusCode, resp.Body))
+	}
+	return nil
+}
