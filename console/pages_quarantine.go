@@ -9,6 +9,7 @@ import (
 
 	"github.com/wfehq/wfe/actions/mailimport"
 	"github.com/wfehq/wfe/store"
+	sc "github.com/wfehq/wfe/store/console"
 )
 
 // quarantineRow is a quarantined mail with its configuration's name.
@@ -34,11 +35,26 @@ func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cfgs {
 		names[c.ID] = c.MatchCode
 	}
-	rows := make([]quarantineRow, len(entries))
-	for i, e := range entries {
-		rows[i] = quarantineRow{LedgerEntry: e, MatchCode: names[e.MailConfigID]}
+	replayed, err := s.opts.Store.ListLedger(r.Context(), 0, sc.OutcomeReplayed, 100)
+	if err != nil {
+		s.internal(w, r, "list replayed mails", err)
+		return
 	}
-	s.render(w, r, http.StatusOK, "quarantine", rows)
+	named := func(entries []store.LedgerEntry) []quarantineRow {
+		rows := make([]quarantineRow, len(entries))
+		for i, e := range entries {
+			rows[i] = quarantineRow{LedgerEntry: e, MatchCode: names[e.MailConfigID]}
+		}
+		return rows
+	}
+	s.render(w, r, http.StatusOK, "quarantine", quarantineData{Quarantined: named(entries), Replayed: named(replayed)})
+}
+
+// quarantineData is the quarantine page: the mails in quarantine and the
+// newest replayed ones (kept, with the activity each became).
+type quarantineData struct {
+	Quarantined []quarantineRow
+	Replayed    []quarantineRow
 }
 
 // quarantinedRaw sends the raw message of a quarantined mail as a .eml

@@ -58,6 +58,9 @@ func TestQuarantineReplay(t *testing.T) {
 	if a, err := f.st.GetActivity(ctx, *e.ActivityID); err != nil || a.Subject != "Angebot" {
 		t.Fatalf("activity %d: %+v %v", *e.ActivityID, a, err)
 	}
+	if _, body := f.get(c, "/quarantine"); !strings.Contains(body, `<a href="/activities/`+itoa(*e.ActivityID)+`">`) {
+		t.Errorf("the replayed entry is not listed with its activity:\n%s", body)
+	}
 	if resp, _ := f.postForm(c, "/quarantine/"+itoa(good.ID)+"/replay", csrf, nil); resp.StatusCode != 409 {
 		t.Errorf("second replay: %s, want 409", resp.Status)
 	}
