@@ -23,7 +23,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wfehq/wfe/actions/mailconn"
 	"github.com/wfehq/wfe/engine"
 	"github.com/wfehq/wfe/mailbox"
 	"github.com/wfehq/wfe/store"
@@ -157,7 +156,7 @@ func Send(ctx context.Context, d Deps, req Request) (*Result, error) {
 		}
 		return res, nil
 	}
-	id, err := mailconn.Send(ctx, st, cfg, req.RunAs, msg, mailconn.SendOptions{Now: d.Now, Timeout: d.Timeout})
+	id, err := transmit(ctx, d, cfg, req.RunAs, msg)
 	if err != nil {
 		return nil, fmt.Errorf("send activity %d: %w", act.ID, err) // the transport error carries its class
 	}
