@@ -2,16 +2,15 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 	"gorm.io/gorm/clause"
 
+	"github.com/wfehq/wfe/internal/exprpos"
 	"github.com/wfehq/wfe/store/internal/sqldb"
 )
 
@@ -71,11 +70,11 @@ func CompileContactSearch(src string) (*ContactMatcher, error) {
 	}
 	prog, err := expr.Compile(src, expr.Env(contactSearchEnv{}), expr.AsBool())
 	if err != nil {
-		var fe *file.Error
-		if errors.As(err, &fe) && fe.Line > 0 {
-			return nil, fmt.Errorf("expression %q: line %d, column %d: %s: %w", src, fe.Line, fe.Column+1, envNames.Replace(fe.Message), sqldb.ErrInvalid)
+		msg, pos := exprpos.Of(err)
+		if pos.Line > 0 {
+			return nil, fmt.Errorf("expression %q: line %d, column %d: %s: %w", src, pos.Line, pos.Col, envNames.Replace(msg), sqldb.ErrInvalid)
 		}
-		return nil, fmt.Errorf("expression %q: %s (it must give true or false): %w", src, envNames.Replace(strings.TrimSpace(err.Error())), sqldb.ErrInvalid)
+		return nil, fmt.Errorf("expression %q: %s (it must give true or false): %w", src, envNames.Replace(msg), sqldb.ErrInvalid)
 	}
 	return &ContactMatcher{Source: src, prog: prog}, nil
 }
