@@ -55,7 +55,7 @@ func TestCustomActionModule(t *testing.T) {
 // the run record must hold the category the action found.
 func (w wfeIn) runWorkflow(wf string) {
 	w.t.Helper()
-	w.init()
+	w.ok("init")
 	w.ok("employee", "add", "demo", "--email", "demo@example.com")
 	w.ok("workflow", "import", "--activate", wf)
 	out := w.ok("run", "ClassifyDemo", "--as", "demo")
@@ -92,15 +92,6 @@ func (w wfeIn) ok(args ...string) string {
 		w.t.Fatalf("wfe %s: exit %d\n%s", strings.Join(args, " "), code, out)
 	}
 	return out
-}
-
-// init creates the database when this wfe has an init command (older
-// builds create it on first use).
-func (w wfeIn) init() {
-	w.t.Helper()
-	if out, _ := w.run("help"); strings.Contains(out, "init") {
-		w.ok("init")
-	}
 }
 
 func copyExample(t *testing.T, src string) string {
