@@ -45,12 +45,14 @@ type conflictRow struct {
 }
 
 func init() {
-	var (
-		as, partner, keep string
-		asJSON            bool
-	)
 	g := root.Sub("sync", "synchronise CRM contacts with the groupware (Microsoft Graph, CardDAV)")
-	g.Add(&Command{
+	g.Add(syncPendingCommand(), syncAdoptCommand(), syncConflictsCommand(), syncResolveCommand())
+}
+
+func syncPendingCommand() *Command {
+	var as string
+	var asJSON bool
+	return &Command{
 		Name:  "pending",
 		Args:  "NAME",
 		Short: "list groupware contacts waiting for a manual import",
@@ -89,7 +91,12 @@ wfe sync adopt.`,
 			}
 			return t.print(env.Stdout, env.Wide)
 		},
-	}, &Command{
+	}
+}
+
+func syncAdoptCommand() *Command {
+	var as, partner string
+	return &Command{
 		Name:  "adopt",
 		Args:  "NAME ID...",
 		Short: "import pending groupware contacts under a business partner",
@@ -130,7 +137,12 @@ groupware copies, by a run of the rule for the employee that starts at once.`,
 			}
 			return printSyncReport(env, rep, false)
 		},
-	}, &Command{
+	}
+}
+
+func syncConflictsCommand() *Command {
+	var asJSON bool
+	return &Command{
 		Name:  "conflicts",
 		Short: "list conflicts waiting for a person",
 		Long: `conflicts lists the records held for a person: a field changed differently
@@ -157,7 +169,12 @@ first-run match that is not unique. Settle one with wfe sync resolve.`,
 			}
 			return t.print(env.Stdout, env.Wide)
 		},
-	}, &Command{
+	}
+}
+
+func syncResolveCommand() *Command {
+	var keep string
+	return &Command{
 		Name:  "resolve",
 		Args:  "ID",
 		Short: "settle a conflict: keep the CRM's or the groupware's version",
@@ -175,7 +192,7 @@ employee at once, which writes the kept version to the other side.`,
 			}
 			return resolveConflict(ctx, env, st, args[0], keep)
 		},
-	})
+	}
 }
 
 func resolveConflict(ctx context.Context, env *Env, st *store.Store, arg, keep string) error {
