@@ -24,7 +24,7 @@ import (
 // full is set.
 func storeWithDisk(t *testing.T) (st *store.Store, full *atomic.Bool) {
 	full = new(atomic.Bool)
-	st = storetest.Open(t, store.WithBlobWriteFault(func() error {
+	st = storetest.Open(t, store.WithBlobWriteFault(func([]byte) error {
 		if full.Load() {
 			return syscall.ENOSPC
 		}

@@ -102,7 +102,7 @@ type options struct {
 	blobDir   string
 	getenv    func(string) string
 	now       func() time.Time
-	blobFault func() error
+	blobFault func(data []byte) error
 	// beforeBulkInsert runs in each import batch's transaction before its
 	// multi-row inserts (nil: nothing)
 	beforeBulkInsert func(tx *gorm.DB)
@@ -124,9 +124,12 @@ func WithKeyFile(path string) Option { return func(o *options) { o.keyFile = pat
 func WithBlobDir(dir string) Option { return func(o *options) { o.blobDir = dir } }
 
 // WithBlobWriteFault is for tests that simulate a failing disk: f is
-// asked before every write of blob content, and an error it returns fails
-// that write as the file system would (syscall.ENOSPC for a full disk).
-func WithBlobWriteFault(f func() error) Option { return func(o *options) { o.blobFault = f } }
+// asked before every write of blob content, with the bytes about to be
+// written, and an error it returns fails that write as the file system
+// would (syscall.ENOSPC for a full disk).
+func WithBlobWriteFault(f func(data []byte) error) Option {
+	return func(o *options) { o.blobFault = f }
+}
 
 // WithBeforeBulkInsert is for tests of the batch commit's fallback: f
 // runs in every CommitImport transaction between the prefetch and the

@@ -3,6 +3,7 @@ package mailimport_test
 import (
 	"bytes"
 	"errors"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -14,16 +15,27 @@ import (
 	"github.com/wfehq/wfe/store/storetest"
 )
 
-// diskFull fails every blob write after the first `room` ones with
-// ENOSPC while full is set.
+// diskFull fails blob writes with ENOSPC while full is set: every write
+// after the first `room` ones, or, when lost is set, every write whose
+// bytes lost matches, whatever the order the parse workers write in.
 type diskFull struct {
 	room   int64
+	lost   *regexp.Regexp
 	writes atomic.Int64
 	full   atomic.Bool
 }
 
-func (d *diskFull) fault() error {
-	if d.full.Load() && d.writes.Add(1) > d.room {
+func (d *diskFull) fault(data []byte) error {
+	if !d.full.Load() {
+		return nil
+	}
+	if d.lost != nil {
+		if d.lost.Match(data) {
+			return syscall.ENOSPC
+		}
+		return nil
+	}
+	if d.writes.Add(1) > d.room {
 		return syscall.ENOSPC
 	}
 	return nil
@@ -59,15 +71,18 @@ func checkDiskFullError(t *testing.T, st *store.Store, err error, uids ...string
 // stays imported and moved, nothing of the second is committed or leaves
 // the inbox, and the next run with space imports every mail exactly once.
 func TestDiskFullMidBatch(t *testing.T) {
-	disk := &diskFull{room: 5} // five raw mails: batch 1's four and one of batch 2
+	// the disk is full for the mails of batches 2 and 3 (UIDs 5..10, "Mail
+	// 04".."Mail 09"): the parse workers of batch 1 may still be writing
+	// while batch 2 is fetched, so which write fails first is chosen by
+	// content, not by count
+	disk := &diskFull{lost: regexp.MustCompile(`Subject: Mail 0[4-9]`)}
 	st := storetest.Open(t, store.WithBlobWriteFault(disk.fault))
 	e := newEnv(t, st, mailtest.IMAPOptions{})
 	raws := numberedMails(10)
 	e.appendRaw(raws...)
 	disk.full.Store(true)
 	_, err := e.importOnce(false, 4)
-	// one of UIDs 5..8 was stored before the disk filled up
-	checkDiskFullError(t, st, err, "5", "6")
+	checkDiskFullError(t, st, err, "5", "6", "7", "8")
 	if n := len(e.activities()); n != 4 {
 		t.Fatalf("%d activities after the disk filled up, want the 4 of the first batch", n)
 	}

@@ -19,7 +19,7 @@ import (
 // blobDir is a content-addressed directory: <dir>/<sha[:2]>/<sha>.
 type blobDir struct {
 	dir   string
-	fault func() error // WithBlobWriteFault
+	fault func(data []byte) error // WithBlobWriteFault
 
 	// live holds the packs of this process's batches from their creation
 	// until the batch is discarded: garbage collection never removes them.

@@ -94,7 +94,7 @@ var packName = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}/[0-9A-Za-z_-][0-9A-Za-z_.-
 // writeAt writes data at off, failing as WithBlobWriteFault says.
 func (p *packFile) writeAt(d *blobDir, data []byte, off int64) error {
 	if d.fault != nil {
-		if err := d.fault(); err != nil {
+		if err := d.fault(data); err != nil {
 			return &fs.PathError{Op: "write", Path: p.path, Err: err}
 		}
 	}

@@ -20,7 +20,7 @@ type Config struct {
 	// Fault, when set (tests), is asked before every write of blob
 	// content; an error it returns fails that write as the file system
 	// would.
-	Fault func() error
+	Fault func(data []byte) error
 	// Refs are SELECT statements of one column each: the SHA-256 of every
 	// blob a row refers to (empty values are ignored).
 	Refs []string
