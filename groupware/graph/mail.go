@@ -8,16 +8,16 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/wfehq/wfe/groupware"
+	"time"
 )
 
 // MailMessage is one message of a mail folder as listed: its Graph id
 // (which changes when the message is moved) and its Internet Message-ID.
 type MailMessage struct {
-	ID                string `json:"id"`
-	InternetMessageID string `json:"internetMessageId"`
-	IsRead            bool   `json:"isRead"`
+	ID                string    `json:"id"`
+	InternetMessageID string    `json:"internetMessageId"`
+	IsRead            bool      `json:"isRead"`
+	ReceivedDateTime  time.Time `json:"receivedDateTime"`
 }
 
 type messagePage struct {
@@ -29,26 +29,27 @@ type messagePage struct {
 // insensitive) or returns a well-known name (inbox, sentitems,
 // deleteditems, …) as it is, which Graph accepts in place of an id.
 func (c *Connector) MailFolderID(ctx context.Context, name string) (string, error) {
-	switch strings.ToLower(name) {
-	case "inbox", "sentitems", "deleteditems", "drafts", "archive", "junkemail":
+	if wellKnownMailFolders[strings.ToLower(name)] {
 		return strings.ToLower(name), nil
 	}
-	folders, err := c.flatFolders(ctx, groupware.TableMail, c.userPath+"/mailFolders?$top=100", "mail folders")
-	if err != nil {
-		return "", err
-	}
-	for _, f := range folders {
-		if strings.EqualFold(f.Name, name) {
-			return f.ID, nil
-		}
-	}
-	return "", fmt.Errorf("graph: mailbox has no mail folder %q: %w", name, groupware.ErrNotFound)
+	return c.childMailFolder(ctx, "", name)
 }
 
 // Messages lists the messages of a mail folder (id or well-known name),
 // following @odata.nextLink.
 func (c *Connector) Messages(ctx context.Context, folderID string) ([]MailMessage, error) {
-	link := c.userPath + "/mailFolders/" + url.PathEscape(folderID) + "/messages?$select=id,internetMessageId,isRead&$top=100"
+	return c.listMessages(ctx, folderID, "")
+}
+
+// UnreadMessages lists the unread messages of a mail folder (id or
+// well-known name), following @odata.nextLink.
+func (c *Connector) UnreadMessages(ctx context.Context, folderID string) ([]MailMessage, error) {
+	return c.listMessages(ctx, folderID, "&$filter="+url.QueryEscape("isRead eq false"))
+}
+
+func (c *Connector) listMessages(ctx context.Context, folderID, filter string) ([]MailMessage, error) {
+	link := c.userPath + "/mailFolders/" + url.PathEscape(folderID) +
+		"/messages?$select=id,internetMessageId,isRead,receivedDateTime&$top=100" + filter
 	var out []MailMessage
 	for link != "" {
 		var page messagePage

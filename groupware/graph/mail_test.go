@@ -81,3 +81,39 @@ func TestGraphSendMIME(t *testing.T) {
 		t.Fatalf("Sent Items: %q, want the message sent", sent)
 	}
 }
+
+// TestGraphMailFolderPathAndUnread: a folder path of two levels is
+// created once (a second lookup finds the same folders), a well-known
+// first segment stands for that folder, and the unread listing leaves out
+// the messages read.
+func TestGraphMailFolderPathAndUnread(t *testing.T) {
+	fake := newFake(t)
+	var waits atomic.Int64
+	c := appConnector(t, fake, "s3cret", noSleepPacer(&waits))
+	ctx := context.Background()
+	if _, err := c.MailFolderPath(ctx, "CRM/Aktivitäten", false); !errors.Is(err, groupware.ErrNotFound) {
+		t.Fatalf("missing path without create: %v, want ErrNotFound", err)
+	}
+	id, err := c.MailFolderPath(ctx, "CRM/Aktivitäten", true)
+	if err != nil || id == "" || id != fake.MailFolderByPath(testMailbox, "CRM/Aktivitäten") {
+		t.Fatalf("created path: %q, %v; fake has %q", id, err, fake.MailFolderByPath(testMailbox, "CRM/Aktivitäten"))
+	}
+	again, err := c.MailFolderPath(ctx, "crm/aktivitäten", true)
+	if err != nil || again != id {
+		t.Fatalf("second lookup: %q, %v; want %q", again, err, id)
+	}
+	sub, err := c.MailFolderPath(ctx, "Inbox/Rechnungen", true)
+	if err != nil || sub != fake.MailFolderByPath(testMailbox, "Inbox/Rechnungen") {
+		t.Fatalf("child of the inbox: %q, %v", sub, err)
+	}
+	fake.AddMessage(testMailbox, "inbox", rawMail(1))
+	fake.MarkMessagesRead(testMailbox, "inbox", true)
+	fake.AddMessage(testMailbox, "inbox", rawMail(2))
+	unread, err := c.UnreadMessages(ctx, "inbox")
+	if err != nil || len(unread) != 1 || unread[0].InternetMessageID != "<m2@firma.example>" || unread[0].ReceivedDateTime.IsZero() {
+		t.Fatalf("unread: %+v, %v; want message 2 with its time of arrival", unread, err)
+	}
+	if all, err := c.Messages(ctx, "inbox"); err != nil || len(all) != 2 {
+		t.Fatalf("all messages: %d, %v; want 2", len(all), err)
+	}
+}

@@ -10,12 +10,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // fakeMail is the mail of one GraphFake mailbox: folders by id and
 // messages by id, each with its raw MIME.
 type fakeMail struct {
 	folders   map[string]string // id → display name
+	parents   map[string]string // id → parent folder id ("" at the top level)
 	wellKnown map[string]string // well-known name (inbox, sentitems) → id
 	messages  map[string]*fakeMessage
 }
@@ -23,6 +25,8 @@ type fakeMail struct {
 type fakeMessage struct {
 	id, folder string
 	seq        int64
+	read       bool
+	received   time.Time
 	raw        []byte
 }
 
@@ -30,29 +34,53 @@ type fakeMessage struct {
 // it; f.mu is held.
 func (f *GraphFake) mailOf(mb *fakeMailbox) *fakeMail {
 	if mb.mail == nil {
-		mb.mail = &fakeMail{folders: map[string]string{}, wellKnown: map[string]string{}, messages: map[string]*fakeMessage{}}
+		mb.mail = &fakeMail{folders: map[string]string{}, parents: map[string]string{}, wellKnown: map[string]string{}, messages: map[string]*fakeMessage{}}
 		for _, wk := range [][2]string{{"inbox", "Inbox"}, {"sentitems", "Sent Items"}} {
-			id := f.newMailFolder(mb, wk[1])
+			id := f.newMailFolder(mb, "", wk[1])
 			mb.mail.wellKnown[wk[0]] = id
 		}
 	}
 	return mb.mail
 }
 
-func (f *GraphFake) newMailFolder(mb *fakeMailbox, name string) string {
+func (f *GraphFake) newMailFolder(mb *fakeMailbox, parent, name string) string {
 	mb.nextID++
 	id := fmt.Sprintf("mailfolder-%d", mb.nextID)
 	mb.mail.folders[id] = name
+	mb.mail.parents[id] = parent
 	return id
 }
 
-// AddMailFolder creates a mail folder named name and returns its id.
+// AddMailFolder creates a top-level mail folder named name and returns
+// its id.
 func (f *GraphFake) AddMailFolder(upn, name string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	mb := f.mailboxFor(upn)
 	f.mailOf(mb)
-	return f.newMailFolder(mb, name)
+	return f.newMailFolder(mb, "", name)
+}
+
+// MailFolderByPath returns the id of the mail folder at path (display
+// names separated by "/", case insensitive), "" when there is none.
+func (f *GraphFake) MailFolderByPath(upn, path string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.mailOf(f.mailboxFor(upn))
+	parent := ""
+	for _, name := range strings.Split(path, "/") {
+		found := ""
+		for id, n := range m.folders {
+			if m.parents[id] == parent && strings.EqualFold(n, name) {
+				found = id
+			}
+		}
+		if found == "" {
+			return ""
+		}
+		parent = found
+	}
+	return parent
 }
 
 // AddMessage delivers the raw MIME message to the folder (an id or a
@@ -65,11 +93,28 @@ func (f *GraphFake) AddMessage(upn, folder string, raw []byte) string {
 }
 
 func (f *GraphFake) putMessage(mb *fakeMailbox, folder string, raw []byte) string {
+	return f.putMessageRead(mb, folder, raw, false, time.Now().UTC())
+}
+
+// putMessageRead stores a message with its read flag and time of arrival.
+func (f *GraphFake) putMessageRead(mb *fakeMailbox, folder string, raw []byte, read bool, received time.Time) string {
 	mb.nextID++
 	f.seq++
 	id := fmt.Sprintf("msg-%d", mb.nextID)
-	mb.mail.messages[id] = &fakeMessage{id: id, folder: folder, seq: f.seq, raw: append([]byte(nil), raw...)}
+	mb.mail.messages[id] = &fakeMessage{id: id, folder: folder, seq: f.seq, read: read, received: received,
+		raw: append([]byte(nil), raw...)}
 	return id
+}
+
+// MarkMessagesRead marks every message of a folder (id or well-known
+// name) read or unread.
+func (f *GraphFake) MarkMessagesRead(upn, folder string, read bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.mailOf(f.mailboxFor(upn))
+	for _, msg := range m.inFolder(m.folderID(folder)) {
+		msg.read = read
+	}
 }
 
 // MessagesIn returns the raw messages of a folder (id or well-known
@@ -110,11 +155,15 @@ func (f *GraphFake) routeMail(w http.ResponseWriter, r *http.Request, mb *fakeMa
 	m := f.mailOf(mb)
 	switch {
 	case len(parts) == 1 && parts[0] == "mailFolders" && r.Method == http.MethodGet:
-		list := []map[string]string{}
-		for id, name := range m.folders {
-			list = append(list, map[string]string{"id": id, "displayName": name})
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"value": list})
+		f.listMailFolders(w, m, "")
+	case len(parts) == 3 && parts[0] == "mailFolders" && parts[2] == "childFolders" && m.folders[m.folderID(parts[1])] == "":
+		graphErr(w, http.StatusNotFound, "ErrorItemNotFound", "The specified folder was not found in the store.")
+	case len(parts) == 3 && parts[0] == "mailFolders" && parts[2] == "childFolders" && r.Method == http.MethodGet:
+		f.listMailFolders(w, m, m.folderID(parts[1]))
+	case len(parts) == 1 && parts[0] == "mailFolders" && r.Method == http.MethodPost:
+		f.createMailFolder(w, r, mb, "")
+	case len(parts) == 3 && parts[0] == "mailFolders" && parts[2] == "childFolders" && r.Method == http.MethodPost:
+		f.createMailFolder(w, r, mb, m.folderID(parts[1]))
 	case len(parts) == 3 && parts[0] == "mailFolders" && parts[2] == "messages" && r.Method == http.MethodGet:
 		f.listMessages(w, r, m, m.folderID(parts[1]))
 	case len(parts) == 1 && parts[0] == "sendMail" && r.Method == http.MethodPost:
@@ -139,11 +188,25 @@ func (f *GraphFake) listMessages(w http.ResponseWriter, r *http.Request, m *fake
 		return
 	}
 	all := m.inFolder(folder)
+	if filter := r.URL.Query().Get("$filter"); filter != "" {
+		if filter != "isRead eq false" {
+			graphErr(w, http.StatusBadRequest, "ErrorInvalidUrlQueryFilter", "the fake filters messages by isRead eq false only.")
+			return
+		}
+		var unread []*fakeMessage
+		for _, msg := range all {
+			if !msg.read {
+				unread = append(unread, msg)
+			}
+		}
+		all = unread
+	}
 	skip, _ := strconv.Atoi(r.URL.Query().Get("$skip"))
 	end := min(skip+f.pageSize, len(all))
 	page := []map[string]any{}
 	for _, msg := range all[min(skip, end):end] {
-		page = append(page, map[string]any{"id": msg.id, "internetMessageId": messageID(msg.raw), "isRead": false})
+		page = append(page, map[string]any{"id": msg.id, "internetMessageId": messageID(msg.raw), "isRead": msg.read,
+			"receivedDateTime": msg.received.Format(time.RFC3339)})
 	}
 	out := map[string]any{"value": page}
 	if end < len(all) {
@@ -180,9 +243,9 @@ func (f *GraphFake) moveMessage(w http.ResponseWriter, r *http.Request, mb *fake
 		graphErr(w, http.StatusNotFound, "ErrorItemNotFound", "The destination folder was not found in the store.")
 		return
 	}
-	raw := m.messages[id].raw
+	moved := m.messages[id]
 	delete(m.messages, id)
-	newID := f.putMessage(mb, dest, raw)
+	newID := f.putMessageRead(mb, dest, moved.raw, moved.read, moved.received)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": newID, "parentFolderId": dest})
 }
 
@@ -199,6 +262,39 @@ func (f *GraphFake) sendMail(w http.ResponseWriter, r *http.Request, mb *fakeMai
 		graphErr(w, http.StatusBadRequest, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.")
 		return
 	}
-	f.putMessage(mb, m.wellKnown["sentitems"], raw)
+	f.putMessageRead(mb, m.wellKnown["sentitems"], raw, true, time.Now().UTC())
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// listMailFolders lists the top-level mail folders (parent "") or the
+// child folders of parent.
+func (f *GraphFake) listMailFolders(w http.ResponseWriter, m *fakeMail, parent string) {
+	list := []map[string]string{}
+	for id, name := range m.folders {
+		if m.parents[id] == parent {
+			list = append(list, map[string]string{"id": id, "displayName": name})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i]["id"] < list[j]["id"] })
+	writeJSON(w, http.StatusOK, map[string]any{"value": list})
+}
+
+// createMailFolder creates a mail folder under parent ("" = top level);
+// a sibling of the same name is a conflict, as in Graph.
+func (f *GraphFake) createMailFolder(w http.ResponseWriter, r *http.Request, mb *fakeMailbox, parent string) {
+	var body struct {
+		DisplayName string `json:"displayName"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.DisplayName == "" {
+		graphErr(w, http.StatusBadRequest, "ErrorInvalidRequest", "displayName is required.")
+		return
+	}
+	for id, name := range mb.mail.folders {
+		if mb.mail.parents[id] == parent && strings.EqualFold(name, body.DisplayName) {
+			graphErr(w, http.StatusConflict, "ErrorFolderExists", "A folder with the specified name already exists.")
+			return
+		}
+	}
+	id := f.newMailFolder(mb, parent, body.DisplayName)
+	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "displayName": body.DisplayName, "parentFolderId": parent})
 }
