@@ -61,6 +61,15 @@ type Source[T any] interface {
 	FindByCRMID(ctx context.Context, folder Folder, crmID string) (*T, error)
 }
 
+// Batcher is implemented by a Source that sends several writes in one
+// request to its server: a Write of up to BatchLimit writes costs one
+// request, and each write still gets a result of its own. A Source
+// without it (CardDAV) sends one request per write, so callers give it
+// one write at a time and run several side by side.
+type Batcher interface {
+	BatchLimit() int
+}
+
 // ChangeSet is what changed in a folder since a token.
 type ChangeSet[T any] struct {
 	// Changed holds created or changed items. Item is set when the server

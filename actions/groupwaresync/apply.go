@@ -17,13 +17,18 @@ import (
 // server answers one write long after the next could have started.
 const applyInFlight = 4
 
-// apply carries out a plan record by record, up to applyInFlight creates
-// and updates at once (never two of one record; other operations run
-// alone, in the plan's order). A record that fails is counted and
-// reported, and the run goes on; the next run retries it. Every write to
-// the groupware is followed by the commit of its link; CRM writes commit
-// together with their link.
+// apply carries out a plan record by record. A groupware that takes
+// several writes per request gets them in batches (applyBatched); any
+// other gets up to applyInFlight creates and updates at once (never two
+// of one record; other operations run alone, in the plan's order). A
+// record that fails is counted and reported, and the run goes on; the
+// next run retries it. Every write to the groupware is followed by the
+// commit of its link; CRM writes commit together with their link.
 func (r *run) apply(ctx context.Context, p *plan.Plan) {
+	if n := r.batchLimit(); n > 1 {
+		r.applyBatched(ctx, p, n)
+		return
+	}
 	sem := make(chan struct{}, applyInFlight)
 	var wg sync.WaitGroup
 	busy := map[string]bool{} // CRM ids written since the last wait
@@ -65,8 +70,8 @@ func (r *run) applyOne(ctx context.Context, op plan.Operation) error {
 	switch op.Kind {
 	case plan.Forget:
 		return r.Store.Sync().DeleteLink(ctx, r.acct, op.CRMID)
-	case plan.DeleteInGroupware:
-		return r.deleteInGroupware(ctx, op)
+	case plan.DeleteInGroupware, plan.Update, plan.LinkPair, plan.CreateInGroupware:
+		return r.writeAlone(ctx, op)
 	case plan.DeleteInCRM:
 		id, err := crmID(op.CRMID)
 		if err != nil {
@@ -75,10 +80,6 @@ func (r *run) applyOne(ctx context.Context, op plan.Operation) error {
 		return r.Store.Sync().DeleteContactLinked(ctx, r.acct, id)
 	case plan.Refresh:
 		return r.Store.Sync().SaveLink(ctx, r.link(op, op.ETag, op.Synced))
-	case plan.Update, plan.LinkPair:
-		return r.update(ctx, op)
-	case plan.CreateInGroupware:
-		return r.createInGroupware(ctx, op)
 	case plan.CreateInCRM:
 		return r.createInCRM(ctx, op)
 	case plan.Conflict:
@@ -121,18 +122,6 @@ func (r *run) folderOf(gwID string) (groupware.Folder, error) {
 		return groupware.Folder{}, fmt.Errorf("groupware item %s: its folder is not among the rule's folders: %w", gwID, groupware.ErrFolderNotFound)
 	}
 	return f, nil
-}
-
-func (r *run) deleteInGroupware(ctx context.Context, op plan.Operation) error {
-	f, err := r.folderOf(op.GroupwareID)
-	if err != nil {
-		return err
-	}
-	_, err = r.writeOne(ctx, f, groupware.Write[groupware.Contact]{Op: groupware.OpDelete, ID: op.GroupwareID, ETag: op.ETag})
-	if err != nil && !errors.Is(err, groupware.ErrNotFound) {
-		return err
-	}
-	return r.Store.Sync().DeleteLink(ctx, r.acct, op.CRMID)
 }
 
 // readOnlyBack turns values the CRM cannot take (display name, company)
@@ -190,55 +179,6 @@ func (r *run) afterUpdate(op *plan.Operation) *syncstate.Contact {
 	return &next
 }
 
-// update writes a linked pair's changes: the groupware item first (read
-// whole and changed in the mapped fields only), then the CRM contact
-// together with the link's new state.
-func (r *run) update(ctx context.Context, op plan.Operation) error {
-	r.readOnlyBack(&op)
-	etag := op.ETag
-	if len(op.ToGroupware) > 0 {
-		var err error
-		if etag, err = r.writeGroupware(ctx, op); err != nil {
-			return err
-		}
-	}
-	id, err := crmID(op.CRMID)
-	if err != nil {
-		return err
-	}
-	cols := r.crmColumns(op.ToCRM)
-	return r.Store.Sync().UpdateContactLinked(ctx, id, cols, r.link(op, etag, op.Synced))
-}
-
-// writeGroupware updates the item with the fields of op.ToGroupware,
-// with If-Match on the version the plan saw.
-func (r *run) writeGroupware(ctx context.Context, op plan.Operation) (string, error) {
-	f, err := r.folderOf(op.GroupwareID)
-	if err != nil {
-		return "", err
-	}
-	item := r.gw.items[op.GroupwareID]
-	if item == nil {
-		res, err := r.gw.src.Get(ctx, f, []string{op.GroupwareID})
-		if err != nil {
-			return "", err
-		}
-		if len(res) != 1 || res[0].Err != nil || res[0].Item == nil {
-			return "", fmt.Errorf("read groupware item %s before updating it: %w", op.GroupwareID, firstErr(res))
-		}
-		item = res[0].Item
-	}
-	next := *item
-	for name, v := range op.ToGroupware {
-		groupwareFields[name].set(&next, v)
-	}
-	res, err := r.writeOne(ctx, f, groupware.Write[groupware.Contact]{Op: groupware.OpUpdate, ID: op.GroupwareID, ETag: op.ETag, Item: &next})
-	if err != nil {
-		return "", err
-	}
-	return res.ETag, nil
-}
-
 func firstErr(res []groupware.Result[groupware.Contact]) error {
 	for _, x := range res {
 		if x.Err != nil {
@@ -259,15 +199,138 @@ func (r *run) crmColumns(f plan.Fields) map[string]string {
 	return cols
 }
 
-// createInGroupware creates the CRM contact's copy in the folder for new
-// items, carrying the CRM id. A copy already there (a crash between the
-// create and the commit of its link) is found by the CRM id and linked.
-func (r *run) createInGroupware(ctx context.Context, op plan.Operation) error {
-	item := &groupware.Contact{}
-	for name, v := range op.ToGroupware {
-		groupwareFields[name].set(item, v)
+// createInCRM creates the groupware item's copy in the CRM under the
+// partner the plan chose, together with its link.
+func (r *run) createInCRM(ctx context.Context, op plan.Operation) error {
+	partner, err := crmID(op.PartnerID)
+	if err != nil {
+		return fmt.Errorf("business partner: %w", err)
 	}
-	res, err := r.writeOne(ctx, r.newItems, groupware.Write[groupware.Contact]{Op: groupware.OpCreate, CRMID: op.CRMID, Item: item})
+	c := &syncstate.Contact{PartnerID: partner}
+	for col, v := range r.crmColumns(op.ToCRM) {
+		c.SetColumn(col, v)
+	}
+	return r.Store.Sync().CreateContactLinked(ctx, c, r.link(op, op.ETag, op.Synced))
+}
+
+// gwWrite is an operation's write to the groupware, made ready to send.
+type gwWrite struct {
+	// op is the operation as written (read-only CRM values sent back).
+	op     plan.Operation
+	folder groupware.Folder
+	// write is nil when the operation writes nothing to the groupware
+	// (an update of the CRM side only).
+	write *groupware.Write[groupware.Contact]
+}
+
+// writesGroupware reports whether an operation of kind k may write to
+// the groupware.
+func writesGroupware(k plan.Kind) bool {
+	switch k {
+	case plan.CreateInGroupware, plan.Update, plan.LinkPair, plan.DeleteInGroupware:
+		return true
+	}
+	return false
+}
+
+// writeAlone sends one operation's groupware write and commits it.
+func (r *run) writeAlone(ctx context.Context, op plan.Operation) error {
+	w, err := r.groupwareWrite(ctx, op)
+	if err != nil {
+		return err
+	}
+	if w.write == nil {
+		return r.committed(ctx, w, unwritten(w.op), nil)
+	}
+	res, err := r.writeOne(ctx, w.folder, *w.write)
+	return r.committed(ctx, w, res, err)
+}
+
+// unwritten is the result of a groupware write left out: the item stays
+// as the plan saw it.
+func unwritten(op plan.Operation) groupware.WriteResult {
+	return groupware.WriteResult{ID: op.GroupwareID, ETag: op.ETag}
+}
+
+// groupwareWrite makes the write of a create, update (the item read
+// whole and changed in the mapped fields only, with If-Match on the
+// version the plan saw) or delete.
+func (r *run) groupwareWrite(ctx context.Context, op plan.Operation) (*gwWrite, error) {
+	switch op.Kind {
+	case plan.CreateInGroupware:
+		item := &groupware.Contact{}
+		for name, v := range op.ToGroupware {
+			groupwareFields[name].set(item, v)
+		}
+		return &gwWrite{op: op, folder: r.newItems, write: &groupware.Write[groupware.Contact]{Op: groupware.OpCreate, CRMID: op.CRMID, Item: item}}, nil
+	case plan.DeleteInGroupware:
+		f, err := r.folderOf(op.GroupwareID)
+		return &gwWrite{op: op, folder: f, write: &groupware.Write[groupware.Contact]{Op: groupware.OpDelete, ID: op.GroupwareID, ETag: op.ETag}}, err
+	}
+	r.readOnlyBack(&op)
+	if len(op.ToGroupware) == 0 {
+		return &gwWrite{op: op}, nil
+	}
+	f, err := r.folderOf(op.GroupwareID)
+	if err != nil {
+		return nil, err
+	}
+	item, err := r.groupwareItem(ctx, f, op.GroupwareID)
+	if err != nil {
+		return nil, err
+	}
+	next := *item
+	for name, v := range op.ToGroupware {
+		groupwareFields[name].set(&next, v)
+	}
+	return &gwWrite{op: op, folder: f, write: &groupware.Write[groupware.Contact]{Op: groupware.OpUpdate, ID: op.GroupwareID, ETag: op.ETag, Item: &next}}, nil
+}
+
+// groupwareItem is the item as the run listed it, else read afresh.
+func (r *run) groupwareItem(ctx context.Context, f groupware.Folder, id string) (*groupware.Contact, error) {
+	if item := r.gw.items[id]; item != nil {
+		return item, nil
+	}
+	res, err := r.gw.src.Get(ctx, f, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(res) != 1 || res[0].Err != nil || res[0].Item == nil {
+		return nil, fmt.Errorf("read groupware item %s before updating it: %w", id, firstErr(res))
+	}
+	return res[0].Item, nil
+}
+
+// committed stores what a groupware write did, right after its result:
+// the link of a create, the CRM side and link of an update, the removal
+// of a deleted item's link. A failed write commits nothing and is
+// retried by the next run; a delete of an item already gone counts as
+// done.
+func (r *run) committed(ctx context.Context, w *gwWrite, res groupware.WriteResult, err error) error {
+	op := w.op
+	switch op.Kind {
+	case plan.CreateInGroupware:
+		return r.created(ctx, op, res, err)
+	case plan.DeleteInGroupware:
+		if err != nil && !errors.Is(err, groupware.ErrNotFound) {
+			return err
+		}
+		return r.Store.Sync().DeleteLink(ctx, r.acct, op.CRMID)
+	}
+	if err != nil {
+		return err
+	}
+	id, err := crmID(op.CRMID)
+	if err != nil {
+		return err
+	}
+	return r.Store.Sync().UpdateContactLinked(ctx, id, r.crmColumns(op.ToCRM), r.link(op, res.ETag, op.Synced))
+}
+
+// created links the CRM contact to its new copy in the folder for new
+// items. A copy already there (a crash between the create and the commit
+// of its link) is found by the CRM id it carries and linked.
+func (r *run) created(ctx context.Context, op plan.Operation, res groupware.WriteResult, err error) error {
 	synced := op.Synced
 	if errors.Is(err, groupware.ErrExists) {
 		found, ferr := r.gw.src.FindByCRMID(ctx, r.newItems, op.CRMID)
@@ -284,18 +347,4 @@ func (r *run) createInGroupware(ctx context.Context, op plan.Operation) error {
 	r.gw.folderOf[res.ID] = r.newItems.ID
 	r.mu.Unlock()
 	return r.Store.Sync().SaveLink(ctx, r.link(op, res.ETag, synced))
-}
-
-// createInCRM creates the groupware item's copy in the CRM under the
-// partner the plan chose, together with its link.
-func (r *run) createInCRM(ctx context.Context, op plan.Operation) error {
-	partner, err := crmID(op.PartnerID)
-	if err != nil {
-		return fmt.Errorf("business partner: %w", err)
-	}
-	c := &syncstate.Contact{PartnerID: partner}
-	for col, v := range r.crmColumns(op.ToCRM) {
-		c.SetColumn(col, v)
-	}
-	return r.Store.Sync().CreateContactLinked(ctx, c, r.link(op, op.ETag, op.Synced))
 }

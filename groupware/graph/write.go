@@ -11,27 +11,21 @@ import (
 	"github.com/wfehq/wfe/groupware"
 )
 
+// BatchLimit is how many writes go to Graph in one $batch request.
+func (s *contacts) BatchLimit() int { return MaxBatch }
+
 // Write sends creates, updates (If-Match on the change key) and deletes,
-// MaxBatch per $batch request; each write gets its own result.
+// MaxBatch per $batch request; each write gets its own result. A write
+// that cannot be sent (a create without its CRM id) fails alone.
 func (s *contacts) Write(ctx context.Context, folder groupware.Folder, writes []groupware.Write[groupware.Contact]) ([]groupware.WriteResult, error) {
 	out := make([]groupware.WriteResult, 0, len(writes))
 	for start := 0; start < len(writes); start += MaxBatch {
 		chunk := writes[start:min(start+MaxBatch, len(writes))]
-		reqs := make([]batchRequest, len(chunk))
-		for i, w := range chunk {
-			req, err := s.writeRequest(folder, w)
-			if err != nil {
-				return nil, err
-			}
-			reqs[i] = req
-		}
-		answers, err := s.c.batch(ctx, reqs)
+		res, err := s.writeChunk(ctx, folder, chunk)
 		if err != nil {
-			return nil, folderError(folder, err)
+			return nil, err
 		}
-		for i, a := range answers {
-			out = append(out, writeResult(chunk[i], a))
-		}
+		out = append(out, res...)
 	}
 	for _, r := range out {
 		if errors.Is(r.Err, groupware.ErrAuth) {
@@ -39,6 +33,42 @@ func (s *contacts) Write(ctx context.Context, folder groupware.Folder, writes []
 		}
 	}
 	return out, nil
+}
+
+// writeChunk sends up to MaxBatch writes in one $batch and returns their
+// results in the order of chunk.
+func (s *contacts) writeChunk(ctx context.Context, folder groupware.Folder, chunk []groupware.Write[groupware.Contact]) ([]groupware.WriteResult, error) {
+	out := make([]groupware.WriteResult, len(chunk))
+	reqs := make([]batchRequest, 0, len(chunk))
+	sent := make([]int, 0, len(chunk)) // index in chunk of each request
+	for i, w := range chunk {
+		req, err := s.writeRequest(folder, w)
+		if err != nil {
+			out[i] = groupware.WriteResult{ID: w.ID, Err: &groupware.RecordError{ID: recordID(w), Op: w.Op.String(), Err: err}}
+			continue
+		}
+		reqs, sent = append(reqs, req), append(sent, i)
+	}
+	if len(reqs) == 0 {
+		return out, nil
+	}
+	answers, err := s.c.batch(ctx, reqs)
+	if err != nil {
+		return nil, folderError(folder, err)
+	}
+	for k, a := range answers {
+		out[sent[k]] = writeResult(chunk[sent[k]], a)
+	}
+	return out, nil
+}
+
+// recordID names a write's record in its error: the CRM id of a create,
+// else the groupware id.
+func recordID(w groupware.Write[groupware.Contact]) string {
+	if w.Op == groupware.OpCreate {
+		return w.CRMID
+	}
+	return w.ID
 }
 
 // writeRequest is one write as a part of a $batch.
@@ -76,10 +106,7 @@ func (s *contacts) writeRequest(folder groupware.Folder, w groupware.Write[group
 // create or update, or the record's error. A create that finds its folder
 // gone reports ErrFolderNotFound.
 func writeResult(w groupware.Write[groupware.Contact], a batchResponse) groupware.WriteResult {
-	id := w.ID
-	if w.Op == groupware.OpCreate {
-		id = w.CRMID
-	}
+	id := recordID(w)
 	if err := a.err(); err != nil {
 		if w.Op == groupware.OpCreate && errors.Is(err, groupware.ErrNotFound) {
 			err = fmt.Errorf("%w (%w)", groupware.ErrFolderNotFound, err)

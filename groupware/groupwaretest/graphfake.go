@@ -52,6 +52,10 @@ type throttleRule struct {
 type fakeFailure struct {
 	status int
 	code   string
+	// left is how many more answers fail (0: every one); retryAfter is
+	// sent as Retry-After when set.
+	left       int
+	retryAfter string
 }
 
 // NewGraphFake starts a fake Graph; it stops when the test ends.

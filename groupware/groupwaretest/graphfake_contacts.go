@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 )
 
 // contactProperties are the writable properties of Graph's contact
@@ -64,10 +65,19 @@ func readBody(w http.ResponseWriter, r *http.Request, allowed map[string]bool, t
 // failed answers with an injected failure for key, if there is one.
 func (f *GraphFake) failed(w http.ResponseWriter, key string) bool {
 	fail, ok := f.failures[key]
-	if ok {
-		graphErr(w, fail.status, fail.code, "Injected failure for "+key+".")
+	if !ok {
+		return false
 	}
-	return ok
+	if fail.retryAfter != "" {
+		w.Header().Set("Retry-After", fail.retryAfter)
+	}
+	graphErr(w, fail.status, fail.code, "Injected failure for "+key+".")
+	if fail.left--; fail.left == 0 {
+		delete(f.failures, key)
+	} else if fail.left > 0 {
+		f.failures[key] = fail
+	}
+	return true
 }
 
 func (f *GraphFake) createContact(w http.ResponseWriter, r *http.Request, mb *fakeMailbox, folder string) {
@@ -82,7 +92,7 @@ func (f *GraphFake) createContact(w http.ResponseWriter, r *http.Request, mb *fa
 	}
 	mb.nextID++
 	f.seq++
-	c := &fakeContact{id: fmt.Sprintf("AAMk-%d", mb.nextID), folder: folder, seq: f.seq, props: props, extended: ext}
+	c := &fakeContact{id: fmt.Sprintf("AAMk-%d", mb.nextID), folder: folder, seq: f.seq, props: props, extended: ext, modified: time.Now().UTC()}
 	mb.contacts[c.id] = c
 	writeJSON(w, http.StatusCreated, c.render(""))
 }
@@ -115,7 +125,7 @@ func (f *GraphFake) serveContact(w http.ResponseWriter, r *http.Request, mb *fak
 			c.extended[k] = v
 		}
 		f.seq++
-		c.seq = f.seq
+		c.seq, c.modified = f.seq, time.Now().UTC()
 		writeJSON(w, http.StatusOK, c.render(""))
 	case http.MethodDelete:
 		f.seq++
