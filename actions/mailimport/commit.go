@@ -183,7 +183,7 @@ func (r *run) prepare(ctx context.Context, b *batch, m *msg, known store.LedgerM
 	mail := m.mail
 	m.out.MessageID, m.out.Subject, m.out.From = mail.MessageID, mail.Subject, mail.From.Addr
 	in := &Input{Mail: mail, UID: m.uid, InternalDate: m.internal, ContentSHA256: m.sha, Config: cfg,
-		RunAs: r.req.RunAs, Delegate: r.req.Delegate, Settings: r.settings, Store: r.st, Folder: r.req.Folder, DryRun: r.req.DryRun,
+		RunAs: r.req.RunAs, Delegate: r.req.Delegate, Settings: r.settings, Store: r.st, Folder: r.req.Folder, Sent: r.sent, DryRun: r.req.DryRun,
 		OpenRaw: r.opener(b, m), contacts: r.contacts}
 	if mail.MessageID != "" {
 		for _, e := range known.ByMessageID[mail.MessageID] {

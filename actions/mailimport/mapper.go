@@ -157,7 +157,10 @@ const (
 
 // IncomingMapper is the plain importer's Mapper (ImportMailsAction, import
 // without a workflow): every mail becomes an activity of Type and Status,
-// linked to the contacts of its sender address and their partners.
+// linked to the contacts of its sender address and their partners. A
+// mail of a Sent Items folder (Input.Sent) becomes an outgoing mail
+// (MAILAUS, done, unless Type and Status say otherwise than the
+// defaults) linked to the contacts of its To and Cc addresses.
 type IncomingMapper struct {
 	Type   string // "" = DefaultActivityType
 	Status string // "" = DefaultActivityStatus
@@ -170,7 +173,17 @@ func (m IncomingMapper) Map(ctx context.Context, in *Input) (Decision, error) {
 	a := BaseActivity(in)
 	a.Type = firstNonEmpty(m.Type, DefaultActivityType)
 	a.Status = firstNonEmpty(NormalizeStatus(m.Status), DefaultActivityStatus)
-	links, err := in.LinkContacts(ctx, "sender", in.Mail.From.Addr)
+	role, addresses := "sender", []string{in.Mail.From.Addr}
+	if in.Sent {
+		if a.Type == DefaultActivityType {
+			a.Type = store.TypeMailOut
+		}
+		if a.Status == DefaultActivityStatus {
+			a.Status = store.StatusDone
+		}
+		role, addresses = "recipient", append(a.To, a.Cc...)
+	}
+	links, err := in.LinkContacts(ctx, role, addresses...)
 	if err != nil {
 		return Decision{}, err
 	}

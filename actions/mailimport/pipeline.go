@@ -147,7 +147,10 @@ type Input struct {
 	Settings store.Settings
 	Store    *store.Store
 	Folder   string
-	DryRun   bool
+	// Sent: Folder is the mailbox's Sent Items (read over Graph): the
+	// mail was sent from the mailbox, not received.
+	Sent   bool
+	DryRun bool
 	// Related are earlier imports of this configuration with the same
 	// Message-ID but different content.
 	Related []store.LedgerEntry
@@ -313,24 +316,20 @@ func (p *Pipeline) Run(ctx context.Context, req Request) (*Result, error) {
 func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Result, error) {
 	cfg, st := req.Config, p.Deps.Store
 	dial := mailconn.DialOptions{Now: p.Deps.Now, NoLock: req.DryRun, IMAP: p.Deps.IMAPOptions}
-	c, err := mailconn.DialIMAP(ctx, st, cfg, req.RunAs, dial)
+	c, concurrent, err := p.openSource(ctx, req, dial)
 	if err != nil {
 		return res, err
 	}
 	defer logout(ctx, c)
-	status, err := c.Select(ctx, req.Folder)
-	if err != nil {
-		return res, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
-	}
-	res.UIDValidity = status.UIDValidity
 	var since time.Time
 	if cfg.ImportSince != nil {
 		since = *cfg.ImportSince
 	}
-	uids, err := c.SearchUnseen(ctx, since)
+	uidValidity, uids, err := c.ListUnseen(ctx, req.Folder, since)
 	if err != nil {
 		return res, fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err)
 	}
+	res.UIDValidity = uidValidity
 	res.Unseen = len(uids)
 	if len(uids) == 0 {
 		return res, nil
@@ -339,12 +338,12 @@ func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Res
 	if err != nil {
 		return res, engine.Retryable(err)
 	}
-	recorded, err := st.LedgerKeys(ctx, cfg.ID, req.Folder, status.UIDValidity, uids)
+	recorded, err := st.LedgerKeys(ctx, cfg.ID, req.Folder, uidValidity, uids)
 	if err != nil {
 		return res, engine.Retryable(err)
 	}
-	r := &run{p: p, req: req, res: res, c: c, dial: dial, st: st, settings: settings, recorded: recorded, uidValidity: status.UIDValidity,
-		contacts: &contactMemo{m: map[string][]store.ContactMatch{}}, parseSlots: make(chan struct{}, parserCount)}
+	r := &run{p: p, req: req, res: res, c: c, concurrent: concurrent, dial: dial, st: st, settings: settings, recorded: recorded, uidValidity: uidValidity,
+		sent: concurrent && isSentFolder(req.Folder), contacts: &contactMemo{m: map[string][]store.ContactMatch{}}, parseSlots: make(chan struct{}, parserCount)}
 	defer func() {
 		if r.mc != nil {
 			logout(ctx, r.mc)
@@ -354,7 +353,7 @@ func (p *Pipeline) fetchAll(ctx context.Context, req Request, res *Result) (*Res
 }
 
 // logout ends a connection of the run, also when ctx ended.
-func logout(ctx context.Context, c *mailbox.IMAP) {
+func logout(ctx context.Context, c Source) {
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	c.Logout(lctx)
@@ -367,8 +366,13 @@ type run struct {
 	p   *Pipeline
 	req Request
 	res *Result
-	c   *mailbox.IMAP // selects, searches and fetches
-	mc  *mailbox.IMAP // moves; opened at the first move (mover)
+	c   Source // lists and fetches
+	mc  Source // moves; opened at the first move (mover)
+	// concurrent: c may fetch and move at the same time (Graph), so the
+	// moves need no connection of their own
+	concurrent bool
+	// sent: the folder is a Sent Items folder (its mails are outgoing)
+	sent bool
 	// connMu is held by the fetch stage during a FETCH and by the mover
 	// while it moves on c (moveShared: no connection of its own)
 	connMu     sync.Mutex

@@ -6,7 +6,6 @@ import (
 
 	"github.com/wfehq/wfe/actions/mailconn"
 	"github.com/wfehq/wfe/engine"
-	"github.com/wfehq/wfe/mailbox"
 	"github.com/wfehq/wfe/store"
 )
 
@@ -165,20 +164,24 @@ func (r *run) move(ctx context.Context, msgs []*msg) error {
 // other messages, and nothing is moved (the next run finds what was
 // committed in the ledger by content and moves it).
 //
-// A server that refuses the second connection (a limit of connections per
+// A source that fetches and moves at the same time (Graph) moves on the
+// fetch source. A server that refuses the second connection (a limit of connections per
 // user, say) gets the moves on the fetch connection, between two fetches
 // (shared): slower, but the run goes on. The refused login does not lock
 // the configuration: the first one showed the credentials are good.
-func (r *run) mover(ctx context.Context) (c *mailbox.IMAP, shared bool, err error) {
+func (r *run) mover(ctx context.Context) (src Source, shared bool, err error) {
 	if r.mc != nil {
 		return r.mc, false, nil
 	}
 	if r.moveShared {
 		return r.c, true, nil
 	}
+	if r.concurrent {
+		return r.c, false, nil
+	}
 	dial := r.dial
 	dial.NoLock = true
-	c, err = mailconn.DialIMAP(ctx, r.st, r.req.Config, r.req.RunAs, dial)
+	c, err := mailconn.DialIMAP(ctx, r.st, r.req.Config, r.req.RunAs, dial)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, false, ctx.Err()
@@ -193,9 +196,9 @@ func (r *run) mover(ctx context.Context) (c *mailbox.IMAP, shared bool, err erro
 		err = engine.Retryable(fmt.Errorf("the UIDVALIDITY of %q changed from %d to %d during the import", r.req.Folder, r.uidValidity, status.UIDValidity))
 	}
 	if err != nil {
-		logout(ctx, c)
+		logout(ctx, imapSource{c})
 		return nil, false, err
 	}
-	r.mc = c
-	return c, false, nil
+	r.mc = imapSource{c}
+	return r.mc, false, nil
 }

@@ -1,0 +1,224 @@
+package mailimport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wfehq/wfe/actions/groupwaresync"
+	"github.com/wfehq/wfe/actions/mailconn"
+	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/groupware"
+	"github.com/wfehq/wfe/groupware/graph"
+	"github.com/wfehq/wfe/mailbox"
+	"github.com/wfehq/wfe/store"
+)
+
+// graphSource is a mail folder of a Microsoft 365 mailbox read over
+// Graph: the messages are listed, fetched as MIME ($value) and moved one
+// by one. It is safe for one fetching and one moving goroutine.
+//
+// Graph has no UIDs, and a moved message gets a new id. ListUnseen
+// numbers the messages it lists 1..n, oldest first, under a UIDVALIDITY
+// of the run's own (the run's start in Unix seconds, raised past any the
+// ledger holds for these numbers), so a ledger key is never reused: a
+// message seen again by a later run, because that run ended between
+// commit and move, is found by its content hash and Message-ID and is
+// only moved, as an IMAP message is after its folder's UIDVALIDITY
+// changed.
+type graphSource struct {
+	conn *graph.Connector
+	st   *store.Store
+	cfg  *store.MailConfig
+	now  func() time.Time
+
+	// ids and received are indexed by UID-1; set by ListUnseen
+	ids      []string
+	received []time.Time
+
+	mu      sync.Mutex
+	folders map[string]string // folder path → Graph id, for moves
+}
+
+// openGraphSource signs in to the Microsoft 365 mailbox of req.Config:
+// refused before any request when the configuration (or the employee
+// whose sign-in it uses) is locked.
+func (p *Pipeline) openGraphSource(ctx context.Context, req Request) (Source, error) {
+	cfg := req.Config
+	if err := mailconn.Usable(cfg, req.RunAs); err != nil {
+		return nil, err
+	}
+	owner, err := graphMailboxOwner(cfg, req)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := groupwaresync.GraphMail(ctx, p.Deps.Store, cfg, owner, nil)
+	if err != nil {
+		return nil, engine.Permanent(err)
+	}
+	return &graphSource{conn: conn, st: p.Deps.Store, cfg: cfg, now: p.Deps.now, folders: map[string]string{}}, nil
+}
+
+// graphMailboxOwner is whose mailbox a Graph import reads: the address
+// the configuration names as its user name, else the employee the
+// imports are delegated to, else the run-as employee. The employee's own
+// sign-in (when the configuration has no client secret) stays theirs.
+func graphMailboxOwner(cfg *store.MailConfig, req Request) (*store.Employee, error) {
+	emp := req.Delegate
+	if emp == nil {
+		emp = req.RunAs
+	}
+	if strings.Contains(cfg.UserName, "@") {
+		owner := store.Employee{}
+		if emp != nil {
+			owner = *emp
+		}
+		owner.GroupwareLogin = cfg.UserName
+		if owner.Email == "" {
+			owner.Email = cfg.UserName
+		}
+		return &owner, nil
+	}
+	if emp == nil {
+		return nil, engine.Permanent(fmt.Errorf("mail configuration %s reads its mail over Microsoft Graph but names no mailbox: set its user name to the mailbox's address (wfe mailconfig set %s --user ADDRESS) or run the import as an employee",
+			cfg.MatchCode, cfg.MatchCode))
+	}
+	return emp, nil
+}
+
+// isSentFolder reports whether folder names a mailbox's Sent Items (the
+// well-known name, or the English or German display name).
+func isSentFolder(folder string) bool {
+	switch strings.ToLower(strings.TrimSpace(folder)) {
+	case "sentitems", "sent items", "gesendete elemente":
+		return true
+	}
+	return false
+}
+
+// ListUnseen lists the unread messages of folder (a path of display
+// names, or a well-known name such as inbox); of Sent Items, where
+// every message is read, all of them.
+func (s *graphSource) ListUnseen(ctx context.Context, folder string, since time.Time) (uint32, []uint32, error) {
+	id, err := s.conn.MailFolderPath(ctx, folder, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	var list []graph.MailMessage
+	if isSentFolder(folder) {
+		list, err = s.conn.Messages(ctx, id)
+	} else {
+		list, err = s.conn.UnreadMessages(ctx, id)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	list = arrivedSince(list, since)
+	sort.SliceStable(list, func(i, j int) bool { return list[i].ReceivedDateTime.Before(list[j].ReceivedDateTime) })
+	s.ids, s.received = make([]string, len(list)), make([]time.Time, len(list))
+	uids := make([]uint32, len(list))
+	for i, m := range list {
+		s.ids[i], s.received[i], uids[i] = m.ID, m.ReceivedDateTime, uint32(i+1)
+	}
+	validity, err := s.freshValidity(ctx, folder, uids)
+	return validity, uids, err
+}
+
+// arrivedSince keeps the messages that arrived on or after since's date
+// (all with a zero since).
+func arrivedSince(list []graph.MailMessage, since time.Time) []graph.MailMessage {
+	if since.IsZero() {
+		return list
+	}
+	day := time.Date(since.Year(), since.Month(), since.Day(), 0, 0, 0, 0, since.Location())
+	var out []graph.MailMessage
+	for _, m := range list {
+		if !m.ReceivedDateTime.Before(day) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// freshValidity is the run's UIDVALIDITY: the current Unix second, or the
+// first one after it under which the ledger holds none of uids.
+func (s *graphSource) freshValidity(ctx context.Context, folder string, uids []uint32) (uint32, error) {
+	v := uint32(s.now().Unix())
+	if len(uids) == 0 {
+		return v, nil
+	}
+	for {
+		seen, err := s.st.LedgerKeys(ctx, s.cfg.ID, folder, v, uids)
+		if err != nil {
+			return 0, engine.Retryable(err)
+		}
+		if len(seen) == 0 {
+			return v, nil
+		}
+		v++
+	}
+}
+
+// FetchStream fetches the MIME of each message; one deleted or moved
+// away meanwhile is left out.
+func (s *graphSource) FetchStream(ctx context.Context, uids []uint32, fn func(*mailbox.Message) error) error {
+	for _, uid := range uids {
+		i := int(uid) - 1
+		body, err := s.conn.MessageMIME(ctx, s.ids[i])
+		if errors.Is(err, groupware.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		err = fn(&mailbox.Message{UID: uid, InternalDate: s.received[i], Body: body})
+		body.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Move moves the messages one by one into dest, created when missing; a
+// message no longer there was moved or deleted by someone else.
+func (s *graphSource) Move(ctx context.Context, uids []uint32, dest string) error {
+	destID, err := s.folderID(ctx, dest)
+	if err != nil {
+		return err
+	}
+	for _, uid := range uids {
+		if _, err := s.conn.MoveMessage(ctx, s.ids[uid-1], destID); err != nil && !errors.Is(err, groupware.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// folderID finds (creating it when missing) the folder at path, once per run.
+func (s *graphSource) folderID(ctx context.Context, path string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.folders[path]; ok {
+		return id, nil
+	}
+	id, err := s.conn.MailFolderPath(ctx, path, true)
+	if err != nil {
+		return "", err
+	}
+	s.folders[path] = id
+	return id, nil
+}
+
+// CreateFolder creates the folder at path and its missing parents.
+func (s *graphSource) CreateFolder(ctx context.Context, path string) error {
+	_, err := s.folderID(ctx, path)
+	return err
+}
+
+// Logout does nothing: Graph has no session to end.
+func (s *graphSource) Logout(context.Context) error { return nil }
