@@ -19,6 +19,11 @@ func transmit(ctx context.Context, d Deps, cfg *store.MailConfig, runAs *store.E
 	if cfg.SMTPAddr != "" {
 		return mailconn.Send(ctx, d.Store, cfg, runAs, msg, mailconn.SendOptions{Now: d.Now, Timeout: d.Timeout})
 	}
+	// a configuration (or employee) locked by hand or after a refused
+	// sign-in sends nothing, as over SMTP
+	if err := mailconn.Usable(cfg, runAs); err != nil {
+		return "", err
+	}
 	emp := runAs
 	if emp == nil {
 		// the app registration acts for the sender's mailbox

@@ -2,10 +2,12 @@ package sendmail_test
 
 import (
 	"bytes"
+	"errors"
 	"net/mail"
 	"strings"
 	"testing"
 
+	"github.com/wfehq/wfe/actions/mailconn"
 	"github.com/wfehq/wfe/actions/sendmail"
 	"github.com/wfehq/wfe/groupware/groupwaretest"
 	"github.com/wfehq/wfe/mailbox/mailtest"
@@ -17,14 +19,7 @@ import (
 // message lands in the sender's Sent Items with the Message-ID Send
 // returned, and nothing reaches the SMTP server.
 func TestSendThroughGraph(t *testing.T) {
-	f := newFixture(t, mailtest.SMTPOptions{})
-	fake := groupwaretest.NewGraphFake(t)
-	fake.AddApp("client-1", "app-s3cret")
-	fake.AddMailbox(f.emp.Email)
-	f.cfg.SMTPAddr, f.cfg.CalendarSystem = "", "graph"
-	f.cfg.OAuthClientID, f.cfg.OAuthClientSecret, f.cfg.OAuthTokenURL = "client-1", "app-s3cret", fake.TokenURL
-	must(t, f.st.UpdateMailConfig(f.ctx, f.cfg))
-	must(t, f.st.Sync().SetGroupwareURL(f.ctx, f.cfg.ID, fake.Server.URL))
+	f, fake := graphFixture(t, false)
 	a := f.activity(store.TypeMailOut, []string{customer}, nil)
 	res, err := sendmail.Send(f.ctx, f.deps, sendmail.Request{ActivityID: a.ID, MatchCode: "OUT", RunAs: f.emp})
 	if err != nil {
@@ -47,4 +42,48 @@ func TestSendThroughGraph(t *testing.T) {
 	if n := len(f.srv.Messages()); n != 0 {
 		t.Errorf("SMTP server got %d messages, want none", n)
 	}
+}
+
+// TestSendThroughGraphLocked: a configuration without an SMTP server
+// whose groupware is Graph refuses to send while it is locked (by hand or
+// after a refused sign-in) before Graph gets any request, and the
+// activity keeps no Message-ID.
+func TestSendThroughGraphLocked(t *testing.T) {
+	for _, lock := range []string{"by hand", "automatically"} {
+		t.Run(lock, func(t *testing.T) {
+			f, fake := graphFixture(t, lock == "by hand")
+			if lock == "automatically" {
+				must(t, f.st.SetAutoLock(f.ctx, f.cfg.ID, "sign-in refused"))
+			}
+			a := f.activity(store.TypeMailOut, []string{customer}, nil)
+			_, err := sendmail.Send(f.ctx, f.deps, sendmail.Request{ActivityID: a.ID, MatchCode: "OUT", RunAs: f.emp})
+			if !errors.Is(err, mailconn.ErrLocked) {
+				t.Fatalf("send with a configuration locked %s: %v, want ErrLocked", lock, err)
+			}
+			if n := fake.Requests(); n != 0 || len(fake.MessagesIn(f.emp.Email, "sentitems")) != 0 {
+				t.Errorf("Graph got %d requests, want none", n)
+			}
+			got, err := f.st.GetActivity(f.ctx, a.ID)
+			if err != nil || got.GlobalID != a.GlobalID {
+				t.Errorf("activity after the refused send: global id %q (was %q), %v", got.GlobalID, a.GlobalID, err)
+			}
+		})
+	}
+}
+
+// graphFixture is the fixture with its configuration OUT turned into one
+// without an SMTP server whose groupware is the Graph fake (app
+// registration client-1), locked by hand when asked.
+func graphFixture(t *testing.T, lockedByHand bool) (*fixture, *groupwaretest.GraphFake) {
+	t.Helper()
+	f := newFixture(t, mailtest.SMTPOptions{})
+	fake := groupwaretest.NewGraphFake(t)
+	fake.AddApp("client-1", "app-s3cret")
+	fake.AddMailbox(f.emp.Email)
+	f.cfg.SMTPAddr, f.cfg.CalendarSystem = "", "graph"
+	f.cfg.OAuthClientID, f.cfg.OAuthClientSecret, f.cfg.OAuthTokenURL = "client-1", "app-s3cret", fake.TokenURL
+	f.cfg.IsLocked = lockedByHand
+	must(t, f.st.UpdateMailConfig(f.ctx, f.cfg))
+	must(t, f.st.Sync().SetGroupwareURL(f.ctx, f.cfg.ID, fake.Server.URL))
+	return f, fake
 }
