@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"time"
 )
 
 // contactProperties are the writable properties of Graph's contact
@@ -92,7 +91,7 @@ func (f *GraphFake) createContact(w http.ResponseWriter, r *http.Request, mb *fa
 	}
 	mb.nextID++
 	f.seq++
-	c := &fakeContact{id: fmt.Sprintf("AAMk-%d", mb.nextID), folder: folder, seq: f.seq, props: props, extended: ext, modified: time.Now().UTC()}
+	c := &fakeContact{id: fmt.Sprintf("AAMk-%d", mb.nextID), folder: folder, seq: f.seq, props: props, extended: ext}
 	mb.contacts[c.id] = c
 	writeJSON(w, http.StatusCreated, c.render(""))
 }
@@ -125,7 +124,7 @@ func (f *GraphFake) serveContact(w http.ResponseWriter, r *http.Request, mb *fak
 			c.extended[k] = v
 		}
 		f.seq++
-		c.seq, c.modified = f.seq, time.Now().UTC()
+		c.seq = f.seq
 		writeJSON(w, http.StatusOK, c.render(""))
 	case http.MethodDelete:
 		f.seq++
