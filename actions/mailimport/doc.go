@@ -1,4 +1,5 @@
-// Package mailimport imports mail from IMAP mailboxes into CRM activities:
+// Package mailimport imports mail from IMAP mailboxes, and from Microsoft
+// 365 mailboxes over Graph, into CRM activities:
 // the ImportMailsAction and CloseWorkSpaceAction of the CRM documentation's example workflow
 // (docs/REQUIREMENTS.md R10–R12), the import without a workflow (ImportAll, docs/REQUIREMENTS.md R18–R19),
 // and the reusable Pipeline every importer of wfe is built on.
@@ -48,6 +49,19 @@
 // the batches not committed discarded (their blobs and spool files are
 // removed); when the fetch stage fails, the batches it handed on are
 // committed and moved before the run ends with its error.
+//
+// # Sources
+//
+// The pipeline reads a Source: an IMAP connection, or for a configuration
+// without an IMAP server whose groupware is Microsoft Graph a Graph mail
+// folder (graphsource.go). A Graph folder lists its unread messages (all of
+// Sent Items), fetches each as MIME ($value) and moves it one by one; as
+// Graph has no UIDs, each run numbers the listed messages under a
+// UIDVALIDITY of its own, and a message seen again after a run ended
+// between commit and move is found by its content hash (step 2) and only
+// moved. It fetches and moves at the same time, so the moves need no
+// second connection. The mails of Sent Items reach the Mapper with
+// Input.Sent set.
 //
 // # The Mapper contract
 //
