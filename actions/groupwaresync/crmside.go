@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/wfehq/wfe/actions/groupwaresync/plan"
@@ -14,19 +13,13 @@ import (
 
 // Filter is a rule's CRM filter (R57), compiled once: an expr-lang
 // expression over the contact, seen as `contact` with its fields
-// (first_name, last_name, email, phone, …, partner), returning a bool.
+// (first_name, last_name, email, phone, …, partner), or for calendar
+// rules over the activity (CompileActivityFilter), returning a bool.
 type Filter struct{ prog *vm.Program }
 
 // CompileFilter compiles src; an empty filter passes every record.
 func CompileFilter(src string) (*Filter, error) {
-	if src == "" {
-		return &Filter{}, nil
-	}
-	prog, err := expr.Compile(src, expr.Env(filterEnv(&syncstate.Contact{})), expr.AsBool())
-	if err != nil {
-		return nil, fmt.Errorf("filter %q: %w", src, err)
-	}
-	return &Filter{prog: prog}, nil
+	return compileFilter(src, filterEnv(&syncstate.Contact{}))
 }
 
 func filterEnv(c *syncstate.Contact) map[string]any {
@@ -39,14 +32,7 @@ func filterEnv(c *syncstate.Contact) map[string]any {
 
 // Match reports whether the contact passes the filter.
 func (f *Filter) Match(c *syncstate.Contact) (bool, error) {
-	if f.prog == nil {
-		return true, nil
-	}
-	out, err := expr.Run(f.prog, filterEnv(c))
-	if err != nil {
-		return false, fmt.Errorf("filter on contact %d: %w", c.ID, err)
-	}
-	return out.(bool), nil
+	return f.matches(filterEnv(c), fmt.Sprintf("contact %d", c.ID))
 }
 
 // refMargin widens the reference-date window for clocks of several

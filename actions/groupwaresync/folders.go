@@ -14,12 +14,17 @@ import (
 // subfolders if the rule says so, and the folder for new items, which
 // must lie among them.
 func ruleFolders(ctx context.Context, conn groupware.Connector, rule *syncstate.Rule) (folders []groupware.Folder, newItems groupware.Folder, err error) {
-	all, err := conn.Folders(ctx, groupware.TableContacts)
+	return ruleFoldersOf(ctx, conn, rule, groupware.TableContacts)
+}
+
+// ruleFoldersOf is ruleFolders over the folders of table.
+func ruleFoldersOf(ctx context.Context, conn groupware.Connector, rule *syncstate.Rule, table groupware.Table) (folders []groupware.Folder, newItems groupware.Folder, err error) {
+	all, err := conn.Folders(ctx, table)
 	if err != nil {
 		return nil, groupware.Folder{}, err
 	}
 	if len(all) == 0 {
-		return nil, groupware.Folder{}, fmt.Errorf("the account has no contact folder: %w", groupware.ErrFolderNotFound)
+		return nil, groupware.Folder{}, fmt.Errorf("the account has no %s folder: %w", table, groupware.ErrFolderNotFound)
 	}
 	names := []string(rule.Folders)
 	if len(names) == 0 {

@@ -86,6 +86,9 @@ func (r *Runner) Run(ctx context.Context, ruleName string, opts Options) (*Repor
 	if err != nil {
 		return nil, err
 	}
+	if IsCalendarTable(rule.Table) {
+		return r.runCalendar(ctx, rule, opts)
+	}
 	mapping, err := LoadMapping(ctx, r.Store)
 	if err != nil {
 		return nil, err

@@ -14,9 +14,9 @@ import (
 
 // syncRuleFlags are the flags of `sync rule add`.
 type syncRuleFlags struct {
-	table, scope, master, newItems, conflict, defaultPartner, filter, overwrite string
-	folders                                                                     multiFlag
-	subfolders, del, noCreate, noUpdate                                         bool
+	table, scope, master, newItems, conflict, defaultPartner, filter, overwrite, window string
+	folders                                                                             multiFlag
+	subfolders, del, noCreate, noUpdate, teams                                          bool
 }
 
 // multiFlag collects a flag given several times.
@@ -27,7 +27,9 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 func (f *syncRuleFlags) define(fs *flag.FlagSet) {
 	*f = syncRuleFlags{}
-	fs.StringVar(&f.table, "table", "contacts", "table to sync (contacts)")
+	fs.StringVar(&f.table, "table", "contacts", "table to sync: contacts, appointments (BESPRECHUNG, TERMIN) or tasks")
+	fs.StringVar(&f.window, "window", "", "appointments: the `FROM:TO` days around each run to sync (default "+groupwaresync.DefaultWindow+")")
+	fs.BoolVar(&f.teams, "teams-links", false, "appointments on Microsoft Graph: meetings created in the CRM get a Teams link")
 	fs.StringVar(&f.scope, "for", "all", "validity: all, user:LOGIN or group:NAME")
 	fs.StringVar(&f.master, "master", "crm", "leading system: crm or groupware")
 	fs.Var(&f.folders, "folder", "groupware `FOLDER` to sync (display-name path, or address book name or path; repeatable; default: the default folder)")
@@ -35,7 +37,7 @@ func (f *syncRuleFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.newItems, "new-items-folder", "", "`FOLDER` new groupware items are created in (must be one of the synced folders; default: the first)")
 	fs.StringVar(&f.conflict, "conflict", "newest", "a field changed on both sides: newest, crm, groupware or ask")
 	fs.StringVar(&f.defaultPartner, "default-partner", "", "business partner `NAME` for contacts from the groupware whose company names none")
-	fs.StringVar(&f.filter, "filter", "", "CRM filter `EXPR` over the contact, e.g. 'contact.partner == \"ACME\"'")
+	fs.StringVar(&f.filter, "filter", "", "CRM filter `EXPR` over the contact (or activity), e.g. 'contact.partner == \"ACME\"'")
 	fs.BoolVar(&f.del, "delete", false, "delete what the other side deleted (both directions)")
 	fs.BoolVar(&f.noCreate, "no-create", false, "do not create records new on the other side (both directions)")
 	fs.BoolVar(&f.noUpdate, "no-update", false, "do not write changes of the other side (both directions)")
@@ -44,8 +46,9 @@ func (f *syncRuleFlags) define(fs *flag.FlagSet) {
 
 // rule builds the rule and checks it as a run would.
 func (f *syncRuleFlags) rule(name string) (*syncstate.Rule, error) {
-	if f.table != string(groupware.TableContacts) {
-		return nil, usagef("--table %q: only contacts can be synced so far", f.table)
+	window, err := f.calendarOptions()
+	if err != nil {
+		return nil, err
 	}
 	scope, scopeName, err := syncstate.ParseScope(f.scope)
 	if err != nil {
@@ -53,19 +56,41 @@ func (f *syncRuleFlags) rule(name string) (*syncstate.Rule, error) {
 	}
 	r := &syncstate.Rule{Name: name, Table: f.table, Scope: scope, ScopeName: scopeName, Master: f.master,
 		Folders: store.StringList(f.folders), Subfolders: f.subfolders, NewItemsFolder: f.newItems, Filter: f.filter,
-		Conflict: f.conflict, DefaultPartner: f.defaultPartner, Overwrite: f.overwrite, Active: true,
+		Conflict: f.conflict, DefaultPartner: f.defaultPartner, Overwrite: f.overwrite, Active: true, Window: window, TeamsLinks: f.teams,
 		GWCreate: !f.noCreate, CRMCreate: !f.noCreate, GWUpdate: !f.noUpdate, CRMUpdate: !f.noUpdate,
 		GWDelete: f.del, CRMDelete: f.del}
 	if _, err := groupwaresync.PlanOptions(r); err != nil {
 		return nil, usagef("%v", err)
 	}
-	if _, err := groupwaresync.CompileFilter(f.filter); err != nil {
+	if err := groupwaresync.CompileRuleFilter(f.table, f.filter); err != nil {
 		return nil, usagef("--filter: %v", err)
 	}
 	if f.newItems != "" && len(f.folders) > 0 && !newItemsInside(f.newItems, f.folders, f.subfolders) {
 		return nil, usagef("--new-items-folder %q must be one of the synced folders (%s)", f.newItems, f.folders.String())
 	}
 	return r, nil
+}
+
+// calendarOptions checks the table and the options of calendar rules,
+// and returns the window an appointments rule keeps ("" for others).
+func (f *syncRuleFlags) calendarOptions() (string, error) {
+	appointments := f.table == string(groupware.TableAppointments)
+	switch {
+	case f.table != string(groupware.TableContacts) && !groupwaresync.IsCalendarTable(f.table):
+		return "", usagef("--table %q: want contacts, appointments or tasks", f.table)
+	case f.window != "" && !appointments:
+		return "", usagef("--window applies to appointments rules only")
+	case f.teams && !appointments:
+		return "", usagef("--teams-links applies to appointments rules only")
+	case !appointments:
+		return "", nil
+	case f.window == "":
+		return groupwaresync.DefaultWindow, nil
+	}
+	if _, err := groupwaresync.ParseWindow(f.window); err != nil {
+		return "", usagef("--window: %v", err)
+	}
+	return f.window, nil
 }
 
 // newItemsInside checks R57's rule that the folder for new items lies
@@ -96,6 +121,8 @@ flow in each direction. --delete, --no-create and --no-update apply to both
 directions. The rule is checked as a run would check it (options, filter, folder
 for new items).`,
 		Example: `wfe sync rule add customers --table contacts --for all --master crm --folder Contacts --conflict ask
+wfe sync rule add calendar --table appointments --for all --folder Calendar --window -30d:+365d
+wfe sync rule add todo --table tasks --for user:anna --folder Tasks
 wfe sync rule add sales --for group:sales --master groupware --folder Kunden --subfolders --new-items-folder Kunden/Neu --default-partner "Walk-in"`,
 		Flags: rf.define,
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -130,9 +157,9 @@ wfe sync rule add sales --for group:sales --master groupware --folder Kunden --s
 			if asJSON {
 				return printJSON(env.Stdout, nonNil(rs))
 			}
-			t := newTable("NAME", "TABLE", "FOR", "MASTER", "FOLDERS", "CONFLICT", "ACTIVE").keepWhole("NAME").freeText("FOR", "FOLDERS")
+			t := newTable("NAME", "TABLE", "FOR", "MASTER", "FOLDERS", "WINDOW", "CONFLICT", "ACTIVE").keepWhole("NAME").freeText("FOR", "FOLDERS")
 			for _, r := range rs {
-				t.row(r.Name, r.Table, r.ScopeText(), r.Master, strings.Join(r.Folders, ", "), r.Conflict, yesNo(r.Active))
+				t.row(r.Name, r.Table, r.ScopeText(), r.Master, strings.Join(r.Folders, ", "), r.Window, r.Conflict, yesNo(r.Active))
 			}
 			return t.print(env.Stdout, env.Wide)
 		},

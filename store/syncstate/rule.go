@@ -36,6 +36,12 @@ type Rule struct {
 	Conflict       string `json:"conflict"`
 	DefaultPartner string `json:"default_partner,omitempty"`
 	Overwrite      string `json:"overwrite,omitempty"`
+	// Window is an appointments rule's time range as days around the
+	// run, "-30d:+365d"; empty for other tables.
+	Window string `gorm:"column:sync_window" json:"window,omitempty"`
+	// TeamsLinks asks Microsoft Graph for a Teams link on meetings the
+	// CRM creates in the calendar (appointments rules only).
+	TeamsLinks bool `gorm:"column:teams_links" json:"teams_links,omitempty"`
 	// What may flow towards the groupware (GW*) and towards the CRM.
 	GWCreate  bool      `gorm:"column:gw_create" json:"groupware_create"`
 	GWUpdate  bool      `gorm:"column:gw_update" json:"groupware_update"`

@@ -37,7 +37,9 @@
 // and never created in the CRM by itself; when the groupware is master it
 // is created in the CRM under the business partner whose name equals its
 // company, else under the rule's default partner, else it waits for the
-// manual import too. A manual import comes back as Input.Imports.
+// manual import too. A manual import comes back as Input.Imports. A
+// table whose items belong to the account's owner as they are (Owned:
+// calendar events, tasks) creates them in the CRM whatever the master.
 //
 // Per direction the rule may turn off creating and updating, and may turn
 // on deleting. A record deleted on one side is deleted on the other only

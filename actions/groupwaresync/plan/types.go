@@ -133,4 +133,9 @@ type Table struct {
 	// business partner a new CRM record is created under (contacts:
 	// the company); empty when a new CRM record needs no partner.
 	PartnerField string
+	// Owned says a groupware item belongs to the account's owner in the
+	// CRM as it is (an event of the owner's calendar, a task of the
+	// owner's list): one only in the groupware is created in the CRM
+	// whatever the master, unless creating in the CRM is off.
+	Owned bool
 }

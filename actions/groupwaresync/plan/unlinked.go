@@ -97,7 +97,7 @@ func (p *planner) onlyInGroupware(r Record) {
 		p.createInCRM(r, partner, "imported by hand")
 		return
 	}
-	if p.opt.master() != Groupware {
+	if p.opt.master() != Groupware && !p.in.Table.Owned {
 		p.pending(r, "the CRM is the master: it waits for a manual import")
 		return
 	}
@@ -128,6 +128,9 @@ func (p *planner) createInCRM(r Record, partner, reason string) {
 // one whose name equals the item's company, else the rule's default.
 func (p *planner) partnerFor(r Record) (id, why string, ok bool) {
 	field := p.in.Table.PartnerField
+	if field == "" && p.in.Table.Owned {
+		return "", "new in the groupware: it becomes a record of the account's owner", true
+	}
 	if field == "" {
 		return "", "new in the groupware, which is the master", true
 	}

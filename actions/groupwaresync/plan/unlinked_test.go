@@ -86,3 +86,22 @@ func TestOnlyTableFieldsAreSynced(t *testing.T) {
 		t.Errorf("an unmapped field made a change:\n%s", describe(p))
 	}
 }
+
+// TestOwnedRecordsFromTheGroupware: an item of an Owned table (a calendar
+// event) only in the groupware is created in the CRM without a partner
+// whatever the master; with --no-create towards the CRM it waits.
+func TestOwnedRecordsFromTheGroupware(t *testing.T) {
+	events := Table{Name: "appointments", Fields: []string{FieldSubject, FieldStart}, MatchKeys: AppointmentKeys(), Owned: true}
+	ev := gwRecord("g1", "", fields(FieldSubject, "Jour fixe", FieldStart, "2026-10-25T10:00:00[Europe/Berlin]"))
+	for _, master := range []Side{CRM, Groupware} {
+		op := single(t, compute(t, Input{Table: events, Options: Options{Master: master}, Groupware: complete(ev)}))
+		if op.Kind != CreateInCRM || op.PartnerID != "" || op.ToCRM[FieldSubject] != "Jour fixe" {
+			t.Errorf("master %s: got %s under partner %q with %v, want a create in the CRM without partner", master, op, op.PartnerID, op.ToCRM)
+		}
+		checkReason(t, op, "account's owner")
+	}
+	op := single(t, compute(t, Input{Table: events, Options: Options{ToCRM: Direction{NoCreate: true}}, Groupware: complete(ev)}))
+	if op.Kind != OnlyInGroupware {
+		t.Errorf("--no-create towards the CRM: got %s, want only in groupware", op)
+	}
+}
