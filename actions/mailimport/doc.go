@@ -55,7 +55,7 @@
 // The pipeline reads a Source: an IMAP connection, or for a configuration
 // without an IMAP server whose groupware is Microsoft Graph a Graph mail
 // folder (graphsource.go). A Graph folder lists its unread messages (all of
-// Sent Items), fetches each as MIME ($value) and moves it one by one; as
+// Sent Items), fetches each as MIME ($value) and moves them in batches; as
 // Graph has no UIDs, each run numbers the listed messages under a
 // UIDVALIDITY of its own, and a message seen again after a run ended
 // between commit and move is found by its content hash (step 2) and only

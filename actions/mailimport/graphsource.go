@@ -19,8 +19,8 @@ import (
 )
 
 // graphSource is a mail folder of a Microsoft 365 mailbox read over
-// Graph: the messages are listed, fetched as MIME ($value) and moved one
-// by one. It is safe for one fetching and one moving goroutine.
+// Graph: the messages are listed, fetched as MIME ($value) one by one
+// and moved in batches. It is safe for one fetching and one moving goroutine.
 //
 // Graph has no UIDs, and a moved message gets a new id. ListUnseen
 // numbers the messages it lists 1..n, oldest first, under a UIDVALIDITY
@@ -184,15 +184,24 @@ func (s *graphSource) FetchStream(ctx context.Context, uids []uint32, fn func(*m
 	return nil
 }
 
-// Move moves the messages one by one into dest, created when missing; a
-// message no longer there was moved or deleted by someone else.
+// Move moves the messages into dest, created when missing, in $batch
+// requests of 20; a message no longer there was moved or deleted by
+// someone else.
 func (s *graphSource) Move(ctx context.Context, uids []uint32, dest string) error {
 	destID, err := s.folderID(ctx, dest)
 	if err != nil {
 		return err
 	}
-	for _, uid := range uids {
-		if _, err := s.conn.MoveMessage(ctx, s.ids[uid-1], destID); err != nil && !errors.Is(err, groupware.ErrNotFound) {
+	ids := make([]string, len(uids))
+	for i, uid := range uids {
+		ids[i] = s.ids[uid-1]
+	}
+	errs, err := s.conn.MoveMessages(ctx, ids, destID)
+	if err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, groupware.ErrNotFound) {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -103,4 +104,35 @@ func (c *Connector) SendMIME(ctx context.Context, raw []byte) error {
 		return fmt.Errorf("sending mail: %w", statusError(resp.StatusCode, resp.Body))
 	}
 	return nil
+}
+
+// MoveMessages moves messages to a folder (id or well-known name) in
+// $batch requests of MaxBatch and returns each move's error (nil when it
+// was moved), in the order of ids; the error is for a failed $batch.
+func (c *Connector) MoveMessages(ctx context.Context, ids []string, destinationID string) ([]error, error) {
+	body, err := json.Marshal(map[string]string{"destinationId": destinationID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]error, 0, len(ids))
+	for start := 0; start < len(ids); start += MaxBatch {
+		chunk := ids[start:min(start+MaxBatch, len(ids))]
+		reqs := make([]batchRequest, len(chunk))
+		for i, id := range chunk {
+			reqs[i] = batchRequest{Method: http.MethodPost, URL: c.userPath + "/messages/" + url.PathEscape(id) + "/move",
+				Headers: map[string]string{"Content-Type": "application/json"}, Body: body}
+		}
+		answers, err := c.batch(ctx, reqs)
+		if err != nil {
+			return nil, fmt.Errorf("moving %d message(s) to %s: %w", len(ids), destinationID, err)
+		}
+		for i, a := range answers {
+			if err := a.err(); err != nil {
+				out = append(out, fmt.Errorf("moving message %s to %s: %w", chunk[i], destinationID, err))
+				continue
+			}
+			out = append(out, nil)
+		}
+	}
+	return out, nil
 }

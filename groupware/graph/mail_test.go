@@ -117,3 +117,36 @@ func TestGraphMailFolderPathAndUnread(t *testing.T) {
 		t.Fatalf("all messages: %d, %v; want 2", len(all), err)
 	}
 }
+
+// TestGraphMoveMessages: 25 messages move in two $batch requests; a
+// message already gone is reported as not found, the others arrive.
+func TestGraphMoveMessages(t *testing.T) {
+	fake := newFake(t)
+	var waits atomic.Int64
+	c := appConnector(t, fake, "s3cret", noSleepPacer(&waits))
+	ctx := context.Background()
+	var ids []string
+	for i := 1; i <= 25; i++ {
+		ids = append(ids, fake.AddMessage(testMailbox, "inbox", rawMail(i)))
+	}
+	dest := fake.AddMailFolder(testMailbox, "Importiert")
+	if _, err := c.MoveMessage(ctx, ids[3], dest); err != nil {
+		t.Fatal(err)
+	}
+	before := fake.Requests()
+	errs, err := c.MoveMessages(ctx, ids, dest)
+	if err != nil || len(errs) != 25 {
+		t.Fatalf("move: %d results, %v", len(errs), err)
+	}
+	for i, e := range errs {
+		if (i == 3) != errors.Is(e, groupware.ErrNotFound) || (i != 3 && e != nil) {
+			t.Errorf("message %d: %v", i, e)
+		}
+	}
+	if n := fake.Requests() - before; n != 2 {
+		t.Errorf("%d requests, want 2 batches", n)
+	}
+	if got := len(fake.MessagesIn(testMailbox, dest)); got != 25 || len(fake.MessagesIn(testMailbox, "inbox")) != 0 {
+		t.Errorf("folder holds %d, inbox %d; want 25 and 0", got, len(fake.MessagesIn(testMailbox, "inbox")))
+	}
+}
