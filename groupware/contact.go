@@ -1,5 +1,7 @@
 package groupware
 
+import "time"
+
 // Contact holds the fields of the default contact mapping. A connector
 // fills what its protocol has; fields wfe does not map stay on the server
 // and are kept when wfe updates the record.
@@ -21,6 +23,12 @@ type Contact struct {
 	Department      string
 	JobTitle        string
 	BusinessAddress Address
+
+	// Modified is when the record was last changed as the server says
+	// (vCard REV, Graph lastModifiedDateTime); zero when it does not say.
+	// It only settles a conflict under the "newest" option: a newer time
+	// alone never makes a record count as changed.
+	Modified time.Time
 
 	// Unmapped is what the connector keeps of the record beyond the
 	// mapped fields, opaque to the caller: on CardDAV the card's other

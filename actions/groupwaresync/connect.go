@@ -55,6 +55,9 @@ type session struct {
 	// owner is whose credentials are used: the employee's or the
 	// configuration's (app registration, shared sign-in).
 	owner string
+	// account names the server and the account signed in to (system, URL,
+	// user): resolved folders are kept for it only.
+	account string
 }
 
 // Connect builds the connector of an employee on a mail configuration's
@@ -81,7 +84,7 @@ func Connect(ctx context.Context, st *store.Store, cfg *store.MailConfig, emp *s
 		if err != nil {
 			return nil, err
 		}
-		return &session{conn: conn, system: system, owner: ownerEmployee}, nil
+		return &session{conn: conn, system: system, owner: ownerEmployee, account: system + " " + url + " " + user}, nil
 	}
 	return nil, fmt.Errorf("mail configuration %s names no groupware system (set --calendar-system graph or dav)", cfg.MatchCode)
 }
@@ -104,7 +107,8 @@ func connectGraph(ctx context.Context, st *store.Store, cfg *store.MailConfig, e
 		mailbox = firstNonEmpty(emp.GroupwareLogin, emp.Email)
 	}
 	conn, err := graph.New(graph.Config{BaseURL: base, Mailbox: mailbox, TokenSource: ts, HTTPClient: hc})
-	return &session{conn: conn, system: SystemGraph, owner: owner}, err
+	account := SystemGraph + " " + base + " " + firstNonEmpty(mailbox, "me:"+emp.Login)
+	return &session{conn: conn, system: SystemGraph, owner: owner, account: account}, err
 }
 
 // graphTokenSource is the Graph sign-in of a configuration: the app

@@ -18,15 +18,43 @@ type gwSide struct {
 	folderOf map[string]string // item id → folder id
 	listing  plan.Listing
 	tokens   map[string]string
+	// fromCache says the folders are the stored ones (see resolveFolders):
+	// a folder that is not found makes the run find them again.
+	fromCache bool
+	// listed holds the ids a whole listing named (present, read or not).
+	listed map[string]bool
+}
+
+func newGwSide(src groupware.Source[groupware.Contact]) *gwSide {
+	return &gwSide{src: src, folders: map[string]groupware.Folder{}, items: map[string]*groupware.Contact{},
+		folderOf: map[string]string{}, tokens: map[string]string{}, listed: map[string]bool{}}
 }
 
 // listGroupware asks every folder for its changes since its token; a
 // token the server no longer knows lists the folder whole (R60), and
-// linked items missing from a whole listing were deleted.
+// linked items missing from a whole listing were deleted. Folders taken
+// from the folder cache that are no longer found are found again once.
 func (r *run) listGroupware(ctx context.Context, folders []groupware.Folder) error {
-	g := &gwSide{src: r.sess.conn.Contacts(), folders: map[string]groupware.Folder{}, items: map[string]*groupware.Contact{},
-		folderOf: map[string]string{}, tokens: map[string]string{}}
-	r.gw = g
+	if r.gw == nil {
+		r.gw = newGwSide(r.sess.conn.Contacts())
+	}
+	err := r.listFolders(ctx, folders)
+	if errors.Is(err, groupware.ErrFolderNotFound) && r.gw.fromCache {
+		cache := r.gw.tokens[folderCacheKey]
+		r.gw = newGwSide(r.gw.src)
+		r.gw.tokens[folderCacheKey] = cache
+		if folders, r.newItems, err = r.findFolders(ctx); err == nil {
+			err = r.listFolders(ctx, folders)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return r.addHeldItems(ctx)
+}
+
+func (r *run) listFolders(ctx context.Context, folders []groupware.Folder) error {
+	g := r.gw
 	for _, f := range folders {
 		g.folders[f.ID] = f
 		cs, err := g.src.Changes(ctx, f, r.state.Tokens[f.ID])
@@ -40,20 +68,28 @@ func (r *run) listGroupware(ctx context.Context, folders []groupware.Folder) err
 			return err
 		}
 	}
-	return r.addHeldItems(ctx)
+	return nil
 }
 
+// takeChanges takes one folder's change set. An item listed without its
+// content is read unless its ETag is the one wfe stored for it (its
+// link's, or its pending import's): that item is as it was after the last
+// sync, so it counts as unchanged and costs no request.
 func (r *run) takeChanges(ctx context.Context, f groupware.Folder, cs *groupware.ChangeSet[groupware.Contact]) error {
 	g := r.gw
 	g.tokens[f.ID] = cs.Token
 	var toRead []string
 	for _, ch := range cs.Changed {
 		g.folderOf[ch.ID] = f.ID
-		if ch.Item == nil {
-			toRead = append(toRead, ch.ID)
-			continue
+		if cs.Full {
+			g.listed[ch.ID] = true
 		}
-		g.items[ch.ID] = ch.Item
+		switch {
+		case ch.Item != nil:
+			g.items[ch.ID] = ch.Item
+		case !r.knownVersion(ch.ID, ch.ETag):
+			toRead = append(toRead, ch.ID)
+		}
 	}
 	if err := r.readItems(ctx, f, toRead); err != nil {
 		return err
@@ -66,7 +102,7 @@ func (r *run) takeChanges(ctx context.Context, f groupware.Folder, cs *groupware
 	}
 	if cs.Full {
 		for _, l := range r.state.Links {
-			if l.FolderID == f.ID && g.items[l.GroupwareID] == nil {
+			if l.FolderID == f.ID && g.items[l.GroupwareID] == nil && !g.listed[l.GroupwareID] {
 				deleted[l.GroupwareID] = true
 			}
 		}
@@ -75,6 +111,34 @@ func (r *run) takeChanges(ctx context.Context, f groupware.Folder, cs *groupware
 		g.listing.Deleted = append(g.listing.Deleted, id)
 	}
 	return nil
+}
+
+// knownVersion tells whether etag is the version of item id that wfe
+// stored after the last sync (of a linked item or a pending import). An
+// item waiting in a conflict is never known: it is read afresh.
+func (r *run) knownVersion(id, etag string) bool {
+	if etag == "" {
+		return false
+	}
+	if l, ok := r.linkByGW[id]; ok {
+		return l.ETag == etag && !r.inConflict(l.CRMID)
+	}
+	for _, p := range r.held.Pending {
+		if p.GroupwareID == id {
+			return p.ETag == etag
+		}
+	}
+	return false
+}
+
+// inConflict tells whether a CRM id waits in the conflict queue.
+func (r *run) inConflict(crmID string) bool {
+	for _, c := range r.held.Conflicts {
+		if c.CRMID == crmID {
+			return true
+		}
+	}
+	return false
 }
 
 // readItems reads items the change listing named without content; an
@@ -92,6 +156,7 @@ func (r *run) readItems(ctx context.Context, f groupware.Folder, ids []string) e
 		case x.Err == nil && x.Item != nil:
 			r.gw.items[x.ID], r.gw.folderOf[x.ID] = x.Item, f.ID
 		case errors.Is(x.Err, groupware.ErrNotFound):
+			delete(r.gw.listed, x.ID)
 		default:
 			r.rep.Failed++
 			r.rep.fail(x.Err)
@@ -146,7 +211,7 @@ func (r *run) groupwareListing() plan.Listing {
 	l := r.gw.listing
 	l.Records = nil
 	for id, it := range r.gw.items {
-		l.Records = append(l.Records, plan.Record{ID: id, ETag: it.ETag, CRMID: it.CRMID, Fields: r.mapping.groupwareFields(it)})
+		l.Records = append(l.Records, plan.Record{ID: id, ETag: it.ETag, CRMID: it.CRMID, Fields: r.mapping.groupwareFields(it), Modified: it.Modified})
 	}
 	l.Records = append(l.Records, r.pendingRecords()...)
 	return l

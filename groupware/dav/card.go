@@ -36,6 +36,12 @@ func readCard(r io.Reader) (*groupware.Contact, error) {
 		if err != nil {
 			return nil, err
 		}
+		if l.Name == "REV" {
+			if err := readRev(sc, c); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		kind := cls.kind(l)
 		if kind == kindOther {
 			if err := keepLine(sc, &unmapped); err != nil {

@@ -44,14 +44,16 @@ func changeSetOf[T any](r *rawChanges) *groupware.ChangeSet[T] {
 
 // lister lists every member of a collection that is in scope: for address
 // books all cards, for calendars the objects of one component in the
-// window.
-type lister func(ctx context.Context, folder groupware.Folder) ([]member, error)
+// window. It also returns the collection's CTag (or sync-token) when the
+// listing showed it, "" otherwise.
+type lister func(ctx context.Context, folder groupware.Folder) ([]member, string, error)
 
 // changes is Changes for any table. A sync token asks for the changes
 // since (one sync-collection REPORT, also when nothing changed); a CTag
 // token is compared with the collection's (one PROPFIND) and, when it
-// differs, every member in scope is listed (Full). An empty token is
-// answered by initial.
+// differs, every member in scope is listed (Full); the token of a server
+// that keeps no CTag lists at once. An empty token is answered by
+// initial.
 func (c *Connector) changes(ctx context.Context, folder groupware.Folder, token string, initial func() (*rawChanges, error), all lister) (*rawChanges, error) {
 	var set *rawChanges
 	var err error
@@ -140,32 +142,43 @@ func (c *Connector) collectionState(ctx context.Context, folder groupware.Folder
 	return ctag, syncToken, err
 }
 
-// listing compares the collection's CTag with ctag and, when it differs
-// (or ctag is empty), lists every member in scope with its ETag.
+// listing compares the collection's CTag with ctag (one PROPFIND of
+// depth 0) and, when it differs, lists every member in scope with its
+// ETag (Full). An empty ctag (a first listing, or a server that keeps no
+// CTag) lists at once: the listing itself is then the only request.
 func (c *Connector) listing(ctx context.Context, folder groupware.Folder, ctag string, all lister) (*rawChanges, error) {
-	current, token, err := c.collectionState(ctx, folder)
+	current := ""
+	if ctag != "" {
+		state, token, err := c.collectionState(ctx, folder)
+		if err != nil {
+			return nil, err
+		}
+		if current = pick(state, token); current == ctag {
+			return &rawChanges{token: ctagPrefix + ctag}, nil
+		}
+	}
+	members, seen, err := all(ctx, folder)
 	if err != nil {
 		return nil, err
 	}
-	current = pick(current, token)
-	if ctag != "" && current == ctag {
-		return &rawChanges{token: ctagPrefix + ctag}, nil
-	}
-	members, err := all(ctx, folder)
-	return &rawChanges{full: true, token: ctagPrefix + current, changed: members}, err
+	return &rawChanges{full: true, token: ctagPrefix + pick(seen, current), changed: members}, nil
 }
 
-// propfindMembers lists every member of a collection with its ETag (one
-// PROPFIND of depth 1).
-func (c *Connector) propfindMembers(ctx context.Context, folder groupware.Folder) ([]member, error) {
+// propfindMembers lists every member of a collection with its ETag, and
+// the collection's own CTag or sync-token, in one PROPFIND of depth 1.
+func (c *Connector) propfindMembers(ctx context.Context, folder groupware.Folder) ([]member, string, error) {
 	var out []member
+	var ctag, token string
 	_, err := c.multistatus(ctx, "PROPFIND", folder.ID, listingBody, "1", func(e msEntry) error {
-		if !isCollection(folder, e.Path) && e.Status/100 == 2 && !strings.HasSuffix(e.Path, "/") {
+		switch {
+		case isCollection(folder, e.Path):
+			ctag, token = pick(ctag, e.CTag), pick(token, e.Token)
+		case e.Status/100 == 2 && !strings.HasSuffix(e.Path, "/"):
 			out = append(out, member{path: e.Path, etag: quoteETag(e.ETag)})
 		}
 		return nil
 	})
-	return out, err
+	return out, pick(ctag, token), err
 }
 
 // multistatus sends a REPORT or PROPFIND and reads its answer one

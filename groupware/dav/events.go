@@ -54,7 +54,7 @@ func (s *calObjects) Changes(ctx context.Context, folder groupware.Folder, token
 		if err != nil {
 			return nil, err
 		}
-		members, err := s.query(ctx, folder)
+		members, _, err := s.query(ctx, folder)
 		return &rawChanges{changed: members, token: next, full: true}, err
 	}
 	raw, err := s.c.changes(ctx, folder, inner, initial, s.query)
@@ -109,7 +109,7 @@ const calendarQueryBody = `<?xml version="1.0" encoding="utf-8"?>
 
 // query lists the objects of the component (in the window, for events)
 // with their ETags: one calendar-query REPORT.
-func (s *calObjects) query(ctx context.Context, folder groupware.Folder) ([]member, error) {
+func (s *calObjects) query(ctx context.Context, folder groupware.Folder) ([]member, string, error) {
 	timeRange := ""
 	if s.window != nil {
 		const layout = "20060102T150405Z"
@@ -122,7 +122,7 @@ func (s *calObjects) query(ctx context.Context, folder groupware.Folder) ([]memb
 		}
 		return nil
 	})
-	return out, err
+	return out, "", err
 }
 
 const calendarMultigetHead = `<?xml version="1.0" encoding="utf-8"?>

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"net/url"
+	"time"
 
 	"github.com/wfehq/wfe/groupware"
 )
@@ -50,6 +51,8 @@ type contactJSON struct {
 	JobTitle        string         `json:"jobTitle"`
 	BusinessAddress addressJSON    `json:"businessAddress"`
 	Extended        []extendedJSON `json:"singleValueExtendedProperties,omitempty"`
+	// LastModified is read only: Graph sets it, wfe never sends it.
+	LastModified *time.Time `json:"lastModifiedDateTime,omitempty"`
 }
 
 func (j *contactJSON) etag() string {
@@ -73,6 +76,9 @@ func (j *contactJSON) contact() *groupware.Contact {
 	}
 	for _, e := range j.EmailAddresses {
 		c.Emails = append(c.Emails, e.Address)
+	}
+	if j.LastModified != nil {
+		c.Modified = j.LastModified.UTC()
 	}
 	for _, p := range j.Extended {
 		if p.ID == crmIDProperty {

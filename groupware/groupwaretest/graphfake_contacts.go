@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 )
 
 // contactProperties are the writable properties of Graph's contact
@@ -91,7 +92,7 @@ func (f *GraphFake) createContact(w http.ResponseWriter, r *http.Request, mb *fa
 	}
 	mb.nextID++
 	f.seq++
-	c := &fakeContact{id: fmt.Sprintf("AAMk-%d", mb.nextID), folder: folder, seq: f.seq, props: props, extended: ext}
+	c := &fakeContact{id: fmt.Sprintf("AAMk-%d", mb.nextID), folder: folder, seq: f.seq, props: props, extended: ext, modified: time.Now().UTC()}
 	mb.contacts[c.id] = c
 	writeJSON(w, http.StatusCreated, c.render(""))
 }
@@ -124,7 +125,7 @@ func (f *GraphFake) serveContact(w http.ResponseWriter, r *http.Request, mb *fak
 			c.extended[k] = v
 		}
 		f.seq++
-		c.seq = f.seq
+		c.seq, c.modified = f.seq, time.Now().UTC()
 		writeJSON(w, http.StatusOK, c.render(""))
 	case http.MethodDelete:
 		f.seq++

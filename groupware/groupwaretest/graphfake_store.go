@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // fakeMailbox is one mailbox of the GraphFake.
@@ -23,6 +24,7 @@ type fakeContact struct {
 	seq        int64
 	props      map[string]json.RawMessage
 	extended   map[string]string // single-value extended properties by id
+	modified   time.Time         // lastModifiedDateTime
 }
 
 type fakeTombstone struct {
@@ -81,7 +83,21 @@ func (f *GraphFake) EditContact(upn, id, property string, value any) error {
 	}
 	c.props[property] = raw
 	f.seq++
-	c.seq = f.seq
+	c.seq, c.modified = f.seq, time.Now().UTC()
+	return nil
+}
+
+// SetContactModified sets a contact's lastModifiedDateTime, as a client
+// that changed it at t would have, without a new change key: Exchange
+// also moves the time when an item is merely opened.
+func (f *GraphFake) SetContactModified(upn, id string, t time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.mailboxFor(upn).contacts[id]
+	if c == nil {
+		return fmt.Errorf("no contact %s", id)
+	}
+	c.modified = t.UTC()
 	return nil
 }
 
@@ -99,6 +115,9 @@ func (c *fakeContact) etag() string      { return `W/"` + c.changeKey() + `"` }
 // expandID only when it was asked for through $expand.
 func (c *fakeContact) render(expandID string) map[string]any {
 	out := map[string]any{"id": c.id, "@odata.etag": c.etag(), "changeKey": c.changeKey(), "parentFolderId": c.folder}
+	if !c.modified.IsZero() {
+		out["lastModifiedDateTime"] = c.modified.Format(time.RFC3339)
+	}
 	for k, v := range c.props {
 		out[k] = v
 	}

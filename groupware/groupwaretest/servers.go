@@ -1,9 +1,7 @@
 package groupwaretest
 
 import (
-	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // DAVServer is a real Radicale or Xandikos started for a test, behind a
@@ -54,8 +51,9 @@ func StartRadicale(t testing.TB) *DAVServer {
 	dir := t.TempDir()
 	users := filepath.Join(dir, "users")
 	writeFile(t, users, "alice:alice-secret\n")
-	port := freePort(t)
-	config := fmt.Sprintf(`[server]
+	confPath := filepath.Join(dir, "config")
+	port := startOnFreePort(t, bin, func(port int) []string {
+		writeFile(t, confPath, fmt.Sprintf(`[server]
 hosts = 127.0.0.1:%d
 [auth]
 type = htpasswd
@@ -70,10 +68,9 @@ type = owner_only
 type = none
 [logging]
 level = warning
-`, port, users, filepath.Join(dir, "collections"))
-	confPath := filepath.Join(dir, "config")
-	writeFile(t, confPath, config)
-	startProcess(t, port, bin, "-C", confPath)
+`, port, users, filepath.Join(dir, "collections")))
+		return []string{"-C", confPath}
+	})
 	proxy := newProxy(t, fmt.Sprintf("http://127.0.0.1:%d", port))
 	return &DAVServer{Kind: "radicale", URL: proxy.URL, Proxy: proxy, Username: "alice", Password: "alice-secret", HomePath: "/alice/"}
 }
@@ -84,9 +81,9 @@ level = warning
 func StartXandikos(t testing.TB) *DAVServer {
 	bin := findBinary(t, "xandikos")
 	dir := t.TempDir()
-	port := freePort(t)
-	startProcess(t, port, bin, "--defaults", "-d", dir, "-l", "127.0.0.1", "-p", strconv.Itoa(port),
-		"--current-user-principal", "/alice/")
+	port := startOnFreePort(t, bin, func(port int) []string {
+		return []string{"--defaults", "-d", dir, "-l", "127.0.0.1", "-p", strconv.Itoa(port), "--current-user-principal", "/alice/"}
+	})
 	proxy := newProxy(t, fmt.Sprintf("http://127.0.0.1:%d", port))
 	return &DAVServer{Kind: "xandikos", URL: proxy.URL, Proxy: proxy, Username: "alice", Password: "any", HomePath: "/alice/contacts/"}
 }
@@ -96,52 +93,6 @@ func writeFile(t testing.TB, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startProcess runs a server until the test ends and waits until its port
-// accepts connections (or the process exits, which fails the test with its
-// output).
-func startProcess(t testing.TB, port int, bin string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("%s exited before it listened: %v\n%s", bin, err, out.String())
-		default:
-		}
-		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			conn.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s did not listen on %s within 20 s\n%s", bin, addr, out.String())
 }
 
 // mkcolBody creates an address book with a display name (extended MKCOL,
