@@ -240,7 +240,7 @@ const maxPlanRounds = 3
 // plan lists both sides and computes the plan, adding records the plan
 // asks for (Plan.Needs) and computing again.
 func (r *run) plan(ctx context.Context, opts Options) (*plan.Plan, error) {
-	folders, newItems, err := ruleFolders(ctx, r.sess.conn, r.rule)
+	folders, newItems, err := r.resolveFolders(ctx)
 	if err != nil {
 		return nil, err
 	}
