@@ -14,6 +14,7 @@ import (
 	"github.com/wfehq/wfe/groupware"
 	"github.com/wfehq/wfe/groupware/calendar"
 	"github.com/wfehq/wfe/groupware/dav"
+	"github.com/wfehq/wfe/groupware/graph"
 	"github.com/wfehq/wfe/groupware/groupwaretest"
 	"github.com/wfehq/wfe/store"
 )
@@ -23,12 +24,12 @@ import (
 // client would.
 type calSync struct {
 	*storeCLI
-	conn        groupware.Calendars
-	cal, todo   groupware.Folder
-	calName     string
-	todoName    string
-	putForeign  func(t *testing.T, uid string, s calendar.Series) // an event another client made (no CRM id)
-	graphSystem bool
+	conn       groupware.Calendars
+	cal, todo  groupware.Folder
+	calName    string
+	todoName   string
+	putForeign func(t *testing.T, uid string, s calendar.Series) // an event another client made (no CRM id)
+	graph      bool
 }
 
 // calendarWindow covers the sample events (October 2026) from the day
@@ -203,7 +204,7 @@ func calendarRoundTrip(t *testing.T, c *calSync) {
 		"--start", "2026-10-25T09:30:00+01:00", "--end", "2026-10-25T11:00:00+01:00", "--zone", "Europe/Berlin"))
 	allDay := strings.TrimSpace(c.ok("activity", "add", "--type", "TERMIN", "--as", "anna", "--subject", "Messe (ganztägig)",
 		"--start", "2026-10-24", "--end", "2026-10-26", "--all-day"))
-	c.ok("sync", "rule", "add", "cal", "--table", "appointments", "--folder", c.calName, "--window", calendarWindow)
+	c.ok("sync", "rule", "add", "cal", "--table", "appointments", "--folder", c.calName, "--window", calendarWindow, "--teams-links")
 	if !strings.Contains(c.ok("sync", "rule", "show", "cal"), `"window": "`+calendarWindow+`"`) {
 		t.Fatalf("rule show lacks the window: %s", c.ok("sync", "rule", "show", "cal"))
 	}
@@ -232,12 +233,20 @@ func calendarRoundTrip(t *testing.T, c *calSync) {
 	if m := gw[allDay].Series.Master; m[calendar.FieldAllDay] != "true" || m[calendar.FieldStart] != "2026-10-24" || m[calendar.FieldEnd] != "2026-10-26" {
 		t.Errorf("the all-day appointment is %v", m)
 	}
-	if gw[meeting].Series.Master[calendar.FieldRecurrence] != "FREQ=WEEKLY;COUNT=8" {
+	if !weeklyEight(gw[meeting].Series.Master[calendar.FieldRecurrence]) {
 		t.Errorf("the series lost its rule: %v", gw[meeting].Series.Master)
 	}
-	for i := 0; i < 2; i++ { // the first rerun may read back the run's own writes
-		checkIdle(t, fmt.Sprintf("rerun %d", i+1), c.syncReport("sync", "run", "cal"))
+	show := c.ok("activity", "show", meeting)
+	if c.graph != strings.Contains(show, "https://teams.microsoft.com/") {
+		t.Errorf("Teams link of the meeting made in the CRM (Graph: %v):\n%s", c.graph, show)
 	}
+	// The first rerun reads back what the server made of the run's
+	// writes (Graph writes FREQ=WEEKLY;COUNT=8 as a pattern with the
+	// weekday): the CRM may take that once, the calendar is not written.
+	if rep := c.syncReport("sync", "run", "cal"); rep.ToGroupware != (groupwaresync.EmployeeReport{}).ToGroupware || rep.ToCRM.New+rep.ToCRM.Deleted != 0 {
+		t.Fatalf("first rerun: %s", rep.Summary())
+	}
+	checkIdle(t, "second rerun", c.syncReport("sync", "run", "cal"))
 
 	// Groupware → CRM: one more instance cancelled, one more moved.
 	src := c.conn.Events(groupwaretest.ContractWindow)
@@ -267,7 +276,9 @@ func calendarRoundTrip(t *testing.T, c *calSync) {
 	}
 
 	// Events made in the calendar become anna's activities.
-	c.putForeign(t, "foreign-meeting", groupwaretest.WeeklyMeeting())
+	foreign := groupwaretest.WeeklyMeeting()
+	foreign.Master[calendar.FieldSubject] = "Jour fixe Einkauf"
+	c.putForeign(t, "foreign-meeting", foreign)
 	plain := groupwaretest.DaylightSavingEvent()
 	plain.Master[calendar.FieldSubject] = "Zahnarzt"
 	c.putForeign(t, "foreign-appointment", plain)
@@ -276,17 +287,17 @@ func calendarRoundTrip(t *testing.T, c *calSync) {
 	}
 	var imported, termin *store.Activity
 	for _, a := range c.activities() {
-		switch a.ICalUID {
-		case "foreign-meeting":
+		switch a.Subject {
+		case "Jour fixe Einkauf":
 			imported = &a
-		case "foreign-appointment":
+		case "Zahnarzt":
 			termin = &a
 		}
 	}
-	if imported == nil || imported.Type != store.TypeMeeting || !imported.GroupwareLock || imported.Recurrence != "FREQ=WEEKLY;COUNT=8" {
+	if imported == nil || imported.Type != store.TypeMeeting || !imported.GroupwareLock || !weeklyEight(imported.Recurrence) || imported.ICalUID == "" {
 		t.Fatalf("imported meeting: %+v", imported)
 	}
-	if got, want := activityInstances(t, *imported), instancesOf(t, groupwaretest.WeeklyMeeting()); got != want {
+	if got, want := activityInstances(t, *imported), instancesOf(t, foreign); got != want {
 		t.Errorf("imported meeting's instances:\n%s\nwant\n%s", got, want)
 	}
 	if termin == nil || termin.Type != store.TypeAppointment || termin.GroupwareLock {
@@ -297,6 +308,12 @@ func calendarRoundTrip(t *testing.T, c *calSync) {
 	if n := len(c.events()); n != 5 {
 		t.Errorf("the calendar holds %d events, want 5 (no duplicates)", n)
 	}
+}
+
+// weeklyEight: the sample meeting's rule, as written or as a server
+// spells it (with the weekday).
+func weeklyEight(rule string) bool {
+	return rule == "FREQ=WEEKLY;COUNT=8" || rule == "FREQ=WEEKLY;BYDAY=TH;COUNT=8"
 }
 
 func berlinAt(y int, m time.Month, d, h int) calendar.When {
@@ -335,6 +352,44 @@ func taskRoundTrip(t *testing.T, c *calSync) {
 		t.Fatalf("task completed in the groupware is %q in the CRM, want done", a.Status)
 	}
 	checkIdle(t, "task run after completion", c.syncReport("sync", "run", "todo"))
+}
+
+// newGraphCalSync is the Graph fake's mailbox of anna with a calendar
+// "Arbeit" and a To Do list "Aufgaben".
+func newGraphCalSync(t *testing.T) *calSync {
+	cli, fake := graphSyncCLI(t)
+	const upn = "anna@example.com"
+	calID, listID := fake.AddCalendar(upn, "Arbeit"), fake.AddTodoList(upn, "Aufgaben")
+	ts, err := graph.AppSignIn{ClientID: "app", ClientSecret: "app-secret", TokenURL: fake.TokenURL}.TokenSource(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := graph.New(graph.Config{BaseURL: fake.BaseURL, Mailbox: upn, TokenSource: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &calSync{storeCLI: cli, conn: conn, calName: "Arbeit", todoName: "Aufgaben", graph: true}
+	c.cal, c.todo = folderWithID(t, conn, groupware.TableAppointments, calID), folderWithID(t, conn, groupware.TableTasks, listID)
+	c.putForeign = func(t *testing.T, uid string, ser calendar.Series) {
+		res, err := conn.Events(groupwaretest.ContractWindow).Write(context.Background(), c.cal,
+			[]groupware.Write[groupware.Event]{{Op: groupware.OpCreate, CRMID: uid, Item: &groupware.Event{Series: ser}}})
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("create %s: %v %+v", uid, err, res)
+		}
+		if err := fake.DropCRMID(upn, res[0].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// TestSyncCalendarGraph runs the calendar and task round trips against
+// the Graph fake (calendarView delta, exceptions and cancelled
+// occurrences, To Do lists); meetings the CRM makes get a Teams link.
+func TestSyncCalendarGraph(t *testing.T) {
+	c := newGraphCalSync(t)
+	t.Run("Appointments", func(t *testing.T) { calendarRoundTrip(t, c) })
+	t.Run("Tasks", func(t *testing.T) { taskRoundTrip(t, c) })
 }
 
 // TestSyncCalendarDAV runs the calendar and task round trips against
