@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -19,8 +20,8 @@ import (
 )
 
 // graphSource is a mail folder of a Microsoft 365 mailbox read over
-// Graph: the messages are listed, fetched as MIME ($value) one by one
-// and moved in batches. It is safe for one fetching and one moving goroutine.
+// Graph: the messages are listed, fetched as MIME ($value), several at a
+// time, and moved in batches. It is safe for one fetching and one moving goroutine.
 //
 // Graph has no UIDs, and a moved message gets a new id. ListUnseen
 // numbers the messages it lists 1..n, oldest first, under a UIDVALIDITY
@@ -163,20 +164,53 @@ func (s *graphSource) freshValidity(ctx context.Context, folder string, uids []u
 	}
 }
 
-// FetchStream fetches the MIME of each message; one deleted or moved
-// away meanwhile is left out.
+// graphFetchAhead is how many messages a Graph source fetches at the same
+// time: each $value is a request of its own, and the next ones are under
+// way while one is handed on.
+const graphFetchAhead = 4
+
+// mimeAnswer is one message's $value response (or its error).
+type mimeAnswer struct {
+	body io.ReadCloser
+	err  error
+}
+
+// FetchStream fetches the MIME of the messages, graphFetchAhead at a
+// time, and hands them on in the order of uids; one deleted or moved away
+// meanwhile is left out.
 func (s *graphSource) FetchStream(ctx context.Context, uids []uint32, fn func(*mailbox.Message) error) error {
-	for _, uid := range uids {
-		i := int(uid) - 1
-		body, err := s.conn.MessageMIME(ctx, s.ids[i])
-		if errors.Is(err, groupware.ErrNotFound) {
+	ctx, cancel := context.WithCancel(ctx)
+	answers := make([]chan mimeAnswer, len(uids))
+	started, handled := 0, 0
+	defer func() {
+		// the messages fetched ahead and not handed on
+		cancel()
+		for i := handled; i < started; i++ {
+			if a := <-answers[i]; a.body != nil {
+				a.body.Close()
+			}
+		}
+	}()
+	for handled < len(uids) {
+		for ; started < len(uids) && started < handled+graphFetchAhead; started++ {
+			ch, id := make(chan mimeAnswer, 1), s.ids[uids[started]-1]
+			answers[started] = ch
+			go func() {
+				body, err := s.conn.MessageMIME(ctx, id)
+				ch <- mimeAnswer{body, err}
+			}()
+		}
+		i := handled
+		a := <-answers[i]
+		handled++
+		if errors.Is(a.err, groupware.ErrNotFound) {
 			continue
 		}
-		if err != nil {
-			return err
+		if a.err != nil {
+			return a.err
 		}
-		err = fn(&mailbox.Message{UID: uid, InternalDate: s.received[i], Body: body})
-		body.Close()
+		err := fn(&mailbox.Message{UID: uids[i], InternalDate: s.received[uids[i]-1], Body: a.body})
+		a.body.Close()
 		if err != nil {
 			return err
 		}

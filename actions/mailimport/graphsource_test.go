@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/wfehq/wfe/actions/mailconn"
@@ -208,4 +209,28 @@ func (g *graphEnv) activityBySubject(subject string) *store.ActivityDetail {
 	}
 	g.t.Fatalf("no activity with subject %q", subject)
 	return nil
+}
+
+// TestGraphManyMails: 45 mails listed over several pages, fetched several
+// at a time and moved in batches of more than one $batch request arrive
+// once each, in the order they arrived in the inbox.
+func TestGraphManyMails(t *testing.T) {
+	g := newGraphEnv(t)
+	g.fake.SetPageSize(7)
+	for i := range 45 {
+		g.fake.AddMessage(graphMailbox, "inbox", simpleMail(muellerAddr, graphMailbox, fmt.Sprintf("Mail %02d", i), fmt.Sprintf("m%d@kunde-mueller.example", i), "Text"))
+	}
+	rs, err := mailimport.ImportAll(g.ctx, g.deps(), runAsLogin, mailimport.ImportOptions{MatchCode: graphMatchCode, BatchSize: 25})
+	if err != nil || len(rs) != 1 || rs[0].Imported != 45 || rs[0].Moved != 45 {
+		t.Fatalf("import: %+v, %v", rs, err)
+	}
+	for i, m := range rs[0].Mails {
+		if want := fmt.Sprintf("Mail %02d", i); m.Subject != want || m.UID != uint32(i+1) {
+			t.Fatalf("mail %d: UID %d %q, want UID %d %q", i, m.UID, m.Subject, i+1, want)
+		}
+	}
+	if len(g.fake.MessagesIn(graphMailbox, "inbox")) != 0 || len(g.in(importDir)) != 45 || len(g.activities()) != 45 {
+		t.Errorf("inbox %d, import folder %d, %d activities; want 0, 45, 45",
+			len(g.fake.MessagesIn(graphMailbox, "inbox")), len(g.in(importDir)), len(g.activities()))
+	}
 }
