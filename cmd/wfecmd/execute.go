@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/wfehq/wfe/store"
 )
@@ -103,7 +104,7 @@ func runCommand(ctx context.Context, env *Env, cmd *Command, args []string) int 
 	if cerr := env.close(); err == nil && cerr != nil {
 		err = cerr
 	}
-	if err == nil {
+	if err == nil || readerGone(err) {
 		return exitOK
 	}
 	var ue usageError
@@ -116,6 +117,11 @@ func runCommand(ctx context.Context, env *Env, cmd *Command, args []string) int 
 	}
 	return exitError
 }
+
+// readerGone tells whether err is a write to a pipe whose reader has
+// closed it ("wfe workflow list | head -1"): the reader took what it
+// wanted, so there is nothing to report.
+func readerGone(err error) bool { return errors.Is(err, syscall.EPIPE) }
 
 func reportUsage(env *Env, cmd *Command, err error) int {
 	fmt.Fprintf(env.Stderr, "%s: %s\n", cmd.path(), userMessage(err))
