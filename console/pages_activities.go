@@ -13,27 +13,32 @@ type activitiesData struct {
 	Activities []store.Activity
 	Query      sc.ActivityQuery
 	Next       string
+	// WindowFrom: a short text was looked for among the activities from
+	// this id up to the cursor only (0: among all).
+	WindowFrom int64
 }
 
 // activitiesPage searches activities by subject, sender, Message-ID and
-// configuration, newest first, a page at a time.
+// configuration, newest first, a page at a time. A text shorter than
+// three characters is looked for among 50,000 activities per page; the
+// page says so and links the next window.
 func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	q := sc.ActivityQuery{Subject: v.Get("subject"), Sender: v.Get("sender"), MessageID: v.Get("message_id")}
 	q.MailConfigID, _ = strconv.ParseInt(v.Get("config"), 10, 64)
 	q.BeforeID, _ = strconv.ParseInt(v.Get("before"), 10, 64)
-	list, err := s.opts.Store.Console().ActivitiesPage(r.Context(), q)
+	page, err := s.opts.Store.Console().SearchActivities(r.Context(), q)
 	if err != nil {
 		s.internal(w, r, "search activities", err)
 		return
 	}
-	d := activitiesData{Activities: list, Query: q}
-	if len(list) == 50 {
+	d := activitiesData{Activities: page.Activities, Query: q, WindowFrom: page.WindowFrom}
+	if page.NextBefore > 0 {
 		next := url.Values{}
 		for k := range v {
 			next.Set(k, v.Get(k))
 		}
-		next.Set("before", strconv.FormatInt(list[len(list)-1].ID, 10))
+		next.Set("before", strconv.FormatInt(page.NextBefore, 10))
 		d.Next = next.Encode()
 	}
 	s.render(w, r, http.StatusOK, "activities", d)

@@ -2,7 +2,9 @@ package console
 
 import (
 	"context"
-	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
 
 	"github.com/wfehq/wfe/store/crm"
 	"github.com/wfehq/wfe/store/internal/sqldb"
@@ -10,47 +12,103 @@ import (
 
 // ActivityQuery selects a page of activities for the console's search,
 // newest first. BeforeID is the keyset cursor (the last id of the
-// previous page).
+// previous page, or ActivityPage.NextBefore).
 type ActivityQuery struct {
 	Subject      string // contained in the subject, case-insensitively
-	Sender       string // contained in the sender address
+	Sender       string // contained in the sender address, case-insensitively
 	MessageID    string // exact Message-ID
 	MailConfigID int64
 	BeforeID     int64
 	Limit        int // 0: 50; at most 500
 }
 
-// activityListColumns leave out the bodies (text and HTML), which can be
-// large.
-const activityListColumns = "id, acttypekey, actstatuskey, subject, sender, globalid, mail_config_id, groupwarelock, unassigned, created_at"
-
-// ActivitiesPage returns one page of activities without their bodies.
-func (r *Repo) ActivitiesPage(ctx context.Context, q ActivityQuery) ([]crm.Activity, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	db := r.db.WithContext(ctx).Select(activityListColumns).Order("id DESC").Limit(min(limit, 500))
-	if q.Subject != "" {
-		db = db.Where("LOWER(subject) LIKE ? ESCAPE '\\'", "%"+likeEscape(strings.ToLower(q.Subject))+"%")
-	}
-	if q.Sender != "" {
-		db = db.Where("LOWER(sender) LIKE ? ESCAPE '\\'", "%"+likeEscape(strings.ToLower(q.Sender))+"%")
-	}
-	if q.MessageID != "" {
-		db = db.Where("globalid = ?", q.MessageID)
-	}
-	if q.MailConfigID != 0 {
-		db = db.Where("mail_config_id = ?", q.MailConfigID)
-	}
-	if q.BeforeID > 0 {
-		db = db.Where("id < ?", q.BeforeID)
-	}
-	var out []crm.Activity
-	return out, sqldb.Translate(db.Find(&out).Error, "search activities")
+// ActivityPage is one page of an activity search.
+type ActivityPage struct {
+	Activities []crm.Activity
+	// NextBefore is the cursor (ActivityQuery.BeforeID) of the next page;
+	// 0 when there is none.
+	NextBefore int64
+	// WindowFrom, when not 0, is the lowest id the page looked at: a text
+	// shorter than three characters was looked for among the activities
+	// from WindowFrom up to the cursor only, so the page may be short
+	// while older activities match (NextBefore goes on from there).
+	WindowFrom int64
 }
 
-// likeEscape escapes the LIKE wildcards of a search text.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+// trigramMin is the shortest text the trigram indexes can find.
+const trigramMin = 3
+
+// shortTextWindow is how many activities (by id) one page of a search
+// for a text too short for the trigram indexes reads at most.
+const shortTextWindow = 50_000
+
+// ActivitiesPage returns one page of activities without their bodies
+// (SearchActivities without the cursor of the next page).
+func (r *Repo) ActivitiesPage(ctx context.Context, q ActivityQuery) ([]crm.Activity, error) {
+	page, err := r.SearchActivities(ctx, q)
+	return page.Activities, err
+}
+
+// SearchActivities returns one page of activities without their bodies,
+// newest first, and the cursor of the next page.
+//
+// A subject or sender text is found anywhere in the column, ignoring
+// case. On SQLite a text of three characters or more is looked up in the
+// trigram index activity_search, walked newest first from the cursor on;
+// on PostgreSQL lower(column) LIKE '%text%' uses the pg_trgm indexes when
+// the extension is installed. A shorter text has no trigram: the page
+// then reads at most the 50,000 activities below the cursor (WindowFrom).
+func (r *Repo) SearchActivities(ctx context.Context, q ActivityQuery) (ActivityPage, error) {
+	db := r.db.WithContext(ctx)
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, 500)
+	var page ActivityPage
+	if needsWindow(q) {
+		from, err := r.windowFrom(db, q.BeforeID)
+		if err != nil {
+			return page, sqldb.Translate(err, "search activities")
+		}
+		page.WindowFrom = from
+	}
+	if err := r.activitiesPageQuery(db, q, page.WindowFrom).Find(&page.Activities).Error; err != nil {
+		return page, sqldb.Translate(err, "search activities")
+	}
+	switch n := len(page.Activities); {
+	case n == q.Limit:
+		page.NextBefore = page.Activities[n-1].ID
+	case page.WindowFrom > 1:
+		page.NextBefore = page.WindowFrom
+	}
+	return page, nil
+}
+
+// needsWindow reports whether a search has a subject or sender text no
+// index can find (shorter than three characters) and no Message-ID.
+func needsWindow(q ActivityQuery) bool {
+	if q.MessageID != "" {
+		return false
+	}
+	short := func(s string) bool { return s != "" && utf8.RuneCountInString(s) < trigramMin }
+	return short(q.Subject) || short(q.Sender)
+}
+
+// windowFrom returns the lowest id a page below the cursor before (0:
+// from the newest) reads for a short text; 0 when the window reaches the
+// first activity.
+func (r *Repo) windowFrom(db *gorm.DB, before int64) (int64, error) {
+	if before <= 0 {
+		if err := db.Table("activity").Select("COALESCE(MAX(id), 0) + 1").Scan(&before).Error; err != nil {
+			return 0, err
+		}
+	}
+	window := r.shortTextWindow
+	if window <= 0 {
+		window = shortTextWindow
+	}
+	if before-window <= 1 {
+		return 0, nil
+	}
+	return before - window, nil
 }

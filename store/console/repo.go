@@ -21,7 +21,12 @@ import (
 )
 
 // Repo is the console's part of the store.
-type Repo struct{ db *sqldb.DB }
+type Repo struct {
+	db *sqldb.DB
+	// shortTextWindow overrides how many activities a page of a short
+	// text's search reads (0: shortTextWindow).
+	shortTextWindow int64
+}
 
 // New returns the console's part of db.
 func New(db *sqldb.DB) *Repo { return &Repo{db: db} }
