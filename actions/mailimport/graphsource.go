@@ -36,6 +36,9 @@ type graphSource struct {
 	st   *store.Store
 	cfg  *store.MailConfig
 	now  func() time.Time
+	// lock records a refused sign-in on the credentials' owner (nil in a
+	// dry run, which changes nothing)
+	lock func(ctx context.Context, cause error) error
 
 	// ids and received are indexed by UID-1; set by ListUnseen
 	ids      []string
@@ -57,11 +60,27 @@ func (p *Pipeline) openGraphSource(ctx context.Context, req Request) (Source, er
 	if err != nil {
 		return nil, err
 	}
-	conn, err := groupwaresync.GraphMail(ctx, p.Deps.Store, cfg, owner, nil)
+	conn, lock, err := groupwaresync.GraphMailLocking(ctx, p.Deps.Store, cfg, owner, nil)
 	if err != nil {
 		return nil, engine.Permanent(err)
 	}
-	return &graphSource{conn: conn, st: p.Deps.Store, cfg: cfg, now: p.Deps.now, folders: map[string]string{}}, nil
+	if req.DryRun {
+		lock = nil
+	}
+	return &graphSource{conn: conn, st: p.Deps.Store, cfg: cfg, now: p.Deps.now, lock: lock, folders: map[string]string{}}, nil
+}
+
+// refused locks the credentials' owner when err is a refused sign-in, as
+// a refused IMAP login does, so that timers do not try them again; the
+// error then wraps mailconn.ErrLocked too.
+func (s *graphSource) refused(ctx context.Context, err error) error {
+	if s.lock == nil || !errors.Is(err, groupware.ErrAuth) {
+		return err
+	}
+	if lerr := s.lock(context.WithoutCancel(ctx), err); lerr != nil {
+		return fmt.Errorf("%w (recording the lock failed: %v)", err, lerr)
+	}
+	return fmt.Errorf("%w; %w until its credentials change", err, mailconn.ErrLocked)
 }
 
 // graphMailboxOwner is whose mailbox a Graph import reads: the address
@@ -107,7 +126,7 @@ func isSentFolder(folder string) bool {
 func (s *graphSource) ListUnseen(ctx context.Context, folder string, since time.Time) (uint32, []uint32, error) {
 	id, err := s.conn.MailFolderPath(ctx, folder, false)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, s.refused(ctx, err)
 	}
 	var list []graph.MailMessage
 	if isSentFolder(folder) {
@@ -116,7 +135,7 @@ func (s *graphSource) ListUnseen(ctx context.Context, folder string, since time.
 		list, err = s.conn.UnreadMessages(ctx, id)
 	}
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, s.refused(ctx, err)
 	}
 	list = arrivedSince(list, since)
 	sort.SliceStable(list, func(i, j int) bool { return list[i].ReceivedDateTime.Before(list[j].ReceivedDateTime) })
@@ -207,7 +226,7 @@ func (s *graphSource) FetchStream(ctx context.Context, uids []uint32, fn func(*m
 			continue
 		}
 		if a.err != nil {
-			return a.err
+			return s.refused(ctx, a.err)
 		}
 		err := fn(&mailbox.Message{UID: uids[i], InternalDate: s.received[uids[i]-1], Body: a.body})
 		a.body.Close()
@@ -232,7 +251,7 @@ func (s *graphSource) Move(ctx context.Context, uids []uint32, dest string) erro
 	}
 	errs, err := s.conn.MoveMessages(ctx, ids, destID)
 	if err != nil {
-		return err
+		return s.refused(ctx, err)
 	}
 	for _, err := range errs {
 		if err != nil && !errors.Is(err, groupware.ErrNotFound) {
@@ -251,7 +270,7 @@ func (s *graphSource) folderID(ctx context.Context, path string) (string, error)
 	}
 	id, err := s.conn.MailFolderPath(ctx, path, true)
 	if err != nil {
-		return "", err
+		return "", s.refused(ctx, err)
 	}
 	s.folders[path] = id
 	return id, nil

@@ -234,3 +234,34 @@ func TestGraphManyMails(t *testing.T) {
 			len(g.fake.MessagesIn(graphMailbox, "inbox")), len(g.in(importDir)), len(g.activities()))
 	}
 }
+
+// TestGraphRefusedSignInLocks: a sign-in Graph refuses (a wrong client
+// secret) locks the configuration, as a refused IMAP login does, and the
+// next run does not try again; a dry run locks nothing.
+func TestGraphRefusedSignInLocks(t *testing.T) {
+	g := newGraphEnv(t)
+	g.fake.AddMessage(graphMailbox, "inbox", simpleMail(muellerAddr, graphMailbox, "X", "x@kunde-mueller.example", "x"))
+	g.cfg.OAuthClientSecret = "wrong"
+	must(t, g.st.UpdateMailConfig(g.ctx, g.cfg))
+	dry, err := mailimport.ImportAll(g.ctx, g.deps(), runAsLogin, mailimport.ImportOptions{MatchCode: graphMatchCode, DryRun: true})
+	if err == nil || errors.Is(err, mailconn.ErrLocked) {
+		t.Fatalf("dry run with a wrong secret: %+v, %v; want a refused sign-in without a lock", dry, err)
+	}
+	if cfg, err := g.st.GetMailConfig(g.ctx, g.cfg.ID); err != nil || cfg.AutoLocked {
+		t.Fatalf("the dry run locked the configuration (%v)", err)
+	}
+	if _, err := g.importGraph(""); !errors.Is(err, mailconn.ErrLocked) {
+		t.Fatalf("import with a wrong secret: %v, want the refusal to lock", err)
+	}
+	cfg, err := g.st.GetMailConfig(g.ctx, g.cfg.ID)
+	if err != nil || !cfg.AutoLocked {
+		t.Fatalf("configuration after the refused sign-in: locked %v, %v", cfg.AutoLocked, err)
+	}
+	signIns := g.fake.SignIns()
+	if _, err := g.importGraph(""); !errors.Is(err, mailconn.ErrLocked) || g.fake.SignIns() != signIns {
+		t.Errorf("second run: %v after %d more sign-ins; want ErrLocked and none", err, g.fake.SignIns()-signIns)
+	}
+	if len(g.fake.MessagesIn(graphMailbox, "inbox")) != 1 || len(g.activities()) != 0 {
+		t.Errorf("a refused sign-in imported or moved mail")
+	}
+}

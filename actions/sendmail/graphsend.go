@@ -3,11 +3,13 @@ package sendmail
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/wfehq/wfe/actions/groupwaresync"
 	"github.com/wfehq/wfe/actions/mailconn"
 	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/groupware"
 	"github.com/wfehq/wfe/mailbox"
 	"github.com/wfehq/wfe/store"
 )
@@ -29,7 +31,7 @@ func transmit(ctx context.Context, d Deps, cfg *store.MailConfig, runAs *store.E
 		// the app registration acts for the sender's mailbox
 		emp = &store.Employee{Email: msg.From}
 	}
-	conn, err := groupwaresync.GraphMail(ctx, d.Store, cfg, emp, nil)
+	conn, lock, err := groupwaresync.GraphMailLocking(ctx, d.Store, cfg, emp, nil)
 	if err != nil {
 		return "", engine.Permanent(err)
 	}
@@ -39,7 +41,14 @@ func transmit(ctx context.Context, d Deps, cfg *store.MailConfig, runAs *store.E
 		return "", engine.Permanent(fmt.Errorf("mail configuration %s (Graph): %w", cfg.MatchCode, err))
 	}
 	if err := conn.SendMIME(ctx, raw.Bytes()); err != nil {
-		return "", fmt.Errorf("mail configuration %s (Graph): %w", cfg.MatchCode, err)
+		if !errors.Is(err, groupware.ErrAuth) {
+			return "", fmt.Errorf("mail configuration %s (Graph): %w", cfg.MatchCode, err)
+		}
+		// a refused sign-in locks its owner, as a refused SMTP login does
+		if lerr := lock(context.WithoutCancel(ctx), err); lerr != nil {
+			return "", fmt.Errorf("mail configuration %s (Graph): %w (recording the lock failed: %v)", cfg.MatchCode, err, lerr)
+		}
+		return "", fmt.Errorf("mail configuration %s (Graph): %w; %w until its credentials change", cfg.MatchCode, err, mailconn.ErrLocked)
 	}
 	return id, nil
 }

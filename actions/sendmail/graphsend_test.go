@@ -87,3 +87,27 @@ func graphFixture(t *testing.T, lockedByHand bool) (*fixture, *groupwaretest.Gra
 	must(t, f.st.Sync().SetGroupwareURL(f.ctx, f.cfg.ID, fake.Server.URL))
 	return f, fake
 }
+
+// TestSendThroughGraphRefusedSignIn: a sign-in Graph refuses (a wrong
+// client secret) locks the configuration, so the next send is refused
+// before any sign-in.
+func TestSendThroughGraphRefusedSignIn(t *testing.T) {
+	f, fake := graphFixture(t, false)
+	f.cfg.OAuthClientSecret = "wrong"
+	must(t, f.st.UpdateMailConfig(f.ctx, f.cfg))
+	a := f.activity(store.TypeMailOut, []string{customer}, nil)
+	if _, err := sendmail.Send(f.ctx, f.deps, sendmail.Request{ActivityID: a.ID, MatchCode: "OUT", RunAs: f.emp}); !errors.Is(err, mailconn.ErrLocked) {
+		t.Fatalf("send with a wrong secret: %v, want the refusal to lock", err)
+	}
+	cfg, err := f.st.GetMailConfig(f.ctx, f.cfg.ID)
+	if err != nil || !cfg.AutoLocked {
+		t.Fatalf("configuration after the refused sign-in: locked %v, %v", cfg.AutoLocked, err)
+	}
+	signIns := fake.SignIns()
+	if _, err := sendmail.Send(f.ctx, f.deps, sendmail.Request{ActivityID: a.ID, MatchCode: "OUT", RunAs: f.emp}); !errors.Is(err, mailconn.ErrLocked) || fake.SignIns() != signIns {
+		t.Errorf("second send: %v after %d more sign-ins; want ErrLocked and none", err, fake.SignIns()-signIns)
+	}
+	if len(fake.MessagesIn(f.emp.Email, "sentitems")) != 0 {
+		t.Errorf("a refused sign-in sent mail")
+	}
+}
