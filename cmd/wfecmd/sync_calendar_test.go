@@ -30,6 +30,7 @@ type calSync struct {
 	todoName   string
 	putForeign func(t *testing.T, uid string, s calendar.Series) // an event another client made (no CRM id)
 	graph      bool
+	davURL     string // the DAV server's URL (DAV only)
 }
 
 // calendarWindow covers the sample events (October 2026) from the day
@@ -45,7 +46,7 @@ func newDAVCalSync(t *testing.T, kind string) *calSync {
 	}
 	s := srv(t)
 	calPath, todoPath := s.MakeCalendar(t, "work", "VEVENT"), s.MakeCalendar(t, "todo", "VTODO")
-	c := &calSync{storeCLI: newStoreCLI(t), calName: calPath, todoName: todoPath}
+	c := &calSync{storeCLI: newStoreCLI(t), calName: calPath, todoName: todoPath, davURL: s.URL}
 	c.ok("mailconfig", "set", "DAV", "--calendar-system", "dav", "--groupware-url", s.URL)
 	c.ok("employee", "add", "anna", "--email", "anna@example.com")
 	c.okIn(s.Password, "employee", "set", "anna", "--groupware-config", "DAV", "--groupware-user", s.Username, "--groupware-password-stdin")
@@ -402,4 +403,38 @@ func TestSyncCalendarDAV(t *testing.T) {
 			t.Run("Tasks", func(t *testing.T) { taskRoundTrip(t, c) })
 		})
 	}
+}
+
+// TestSyncCalendarFirstRunLinks: a first run over a calendar that already
+// holds copies of CRM appointments links them instead of duplicating
+// them: by subject and start (a copy another sync made), and, after the
+// rule is removed and added again, by the CRM id wfe stored and by the
+// iCalendar UID of an event imported into the CRM.
+func TestSyncCalendarFirstRunLinks(t *testing.T) {
+	c := newDAVCalSync(t, "radicale")
+	crmCopy := strings.TrimSpace(c.ok("activity", "add", "--type", "TERMIN", "--as", "anna", "--subject", "Zahnarzt",
+		"--start", "2026-10-25T09:30:00+01:00", "--end", "2026-10-25T11:00:00+01:00", "--zone", "Europe/Berlin"))
+	copied := groupwaretest.DaylightSavingEvent()
+	copied.Master[calendar.FieldSubject] = "Zahnarzt"
+	c.putForeign(t, "old-sync-copy", copied)
+	c.addSeriesActivity(groupwaretest.WeeklyMeeting())
+	foreign := groupwaretest.AllDayEvent()
+	c.putForeign(t, "made-in-calendar", foreign)
+	add := []string{"sync", "rule", "add", "cal", "--table", "appointments", "--folder", c.calName, "--window", calendarWindow}
+	c.ok(add...)
+	if rep := c.syncReport("sync", "run", "cal"); rep.Linked != 1 || rep.ToGroupware.New != 1 || rep.ToCRM.New != 1 {
+		t.Fatalf("first run: %s", rep.Summary())
+	}
+	if a := c.activities()[crmCopy]; a.Subject != "Zahnarzt" || len(c.activities()) != 3 || len(c.events()) != 3 {
+		t.Fatalf("after the first run: %d activities, %d events", len(c.activities()), len(c.events()))
+	}
+	c.ok("sync", "rule", "remove", "cal")
+	c.ok(add...)
+	if rep := c.syncReport("sync", "run", "cal"); rep.Linked != 3 || rep.ToGroupware.New+rep.ToCRM.New != 0 {
+		t.Fatalf("run of the rule added again: %s", rep.Summary())
+	}
+	if len(c.activities()) != 3 || len(c.events()) != 3 {
+		t.Fatalf("after the rule was added again: %d activities, %d events, want 3 each", len(c.activities()), len(c.events()))
+	}
+	checkIdle(t, "rerun", c.syncReport("sync", "run", "cal"))
 }
