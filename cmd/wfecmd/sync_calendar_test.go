@@ -438,3 +438,38 @@ func TestSyncCalendarFirstRunLinks(t *testing.T) {
 	}
 	checkIdle(t, "rerun", c.syncReport("sync", "run", "cal"))
 }
+
+// TestSyncCalendarConflictAsk: an appointment's subject changed on both
+// sides under --conflict ask waits with both versions and neither side is
+// written; `sync resolve --keep groupware` writes the calendar's subject
+// to the CRM.
+func TestSyncCalendarConflictAsk(t *testing.T) {
+	c := newDAVCalSync(t, "radicale")
+	id := strings.TrimSpace(c.ok("activity", "add", "--type", "TERMIN", "--as", "anna", "--subject", "Zahnarzt",
+		"--start", "2026-10-25T09:30:00+01:00", "--zone", "Europe/Berlin"))
+	c.ok("sync", "rule", "add", "cal", "--table", "appointments", "--folder", c.calName, "--window", calendarWindow, "--conflict", "ask")
+	c.syncReport("sync", "run", "cal")
+	c.ok("activity", "update", id, "--subject", "Zahnarzt (CRM)")
+	ev := c.events()[id]
+	ev.Series.Master[calendar.FieldSubject] = "Zahnarzt (Kalender)"
+	res, err := c.conn.Events(groupwaretest.ContractWindow).Write(context.Background(), c.cal,
+		[]groupware.Write[groupware.Event]{{Op: groupware.OpUpdate, ID: ev.ID, ETag: ev.ETag, Item: ev}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("changing the event: %v %+v", err, res)
+	}
+	if rep := c.syncReport("sync", "run", "cal"); rep.Conflicts != 1 {
+		t.Fatalf("run with a change on both sides: %s", rep.Summary())
+	}
+	rows := c.conflicts()
+	if len(rows) != 1 || rows[0].CRMID != id || rows[0].CRM["subject"] != "Zahnarzt (CRM)" || rows[0].GW["subject"] != "Zahnarzt (Kalender)" {
+		t.Fatalf("conflicts: %+v", rows)
+	}
+	if c.activities()[id].Subject != "Zahnarzt (CRM)" || c.events()[id].Series.Master[calendar.FieldSubject] != "Zahnarzt (Kalender)" {
+		t.Fatal("a held conflict was written")
+	}
+	c.ok("sync", "resolve", fmt.Sprint(rows[0].ID), "--keep", "groupware")
+	if got := c.activities()[id].Subject; got != "Zahnarzt (Kalender)" || len(c.conflicts()) != 0 {
+		t.Fatalf("after resolve: CRM subject %q, %d conflicts", got, len(c.conflicts()))
+	}
+	checkIdle(t, "run after resolve", c.syncReport("sync", "run", "cal"))
+}
