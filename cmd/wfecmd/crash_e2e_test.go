@@ -32,7 +32,7 @@ func TestImportKilledThenResumed(t *testing.T) {
 	c.ok("mailconfig", "set", "123", "--user", "info", "--password-env", "PW", "--imap", srv.Addr, "--auto-import")
 	bin := buildWFE(t)
 
-	killAfterFirstProgress(t, c, bin)
+	killAfterFirstProgress(t, c, bin, "123")
 	committed := countActivities(t, c)
 	t.Logf("killed with %d of %d mails committed", committed, mails)
 
@@ -53,11 +53,11 @@ func TestImportKilledThenResumed(t *testing.T) {
 	c.ok("blobs", "check")
 }
 
-// killAfterFirstProgress starts import-mail and kills it with SIGKILL as
-// soon as it reports its first committed batch.
-func killAfterFirstProgress(t *testing.T, c *storeCLI, bin string) {
+// killAfterFirstProgress starts import-mail of matchCode and kills it with
+// SIGKILL as soon as it reports its first committed batch.
+func killAfterFirstProgress(t *testing.T, c *storeCLI, bin, matchCode string) {
 	t.Helper()
-	cmd := c.binaryCommand(bin, "import-mail", "123", "--batch", "20", "--progress")
+	cmd := c.binaryCommand(bin, "import-mail", matchCode, "--batch", "20", "--progress")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

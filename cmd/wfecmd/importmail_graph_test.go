@@ -59,3 +59,43 @@ func TestImportMailGraphCommand(t *testing.T) {
 		t.Fatalf("activity types %v, want 2 EMAILEINGANG and 1 MAILAUS", types)
 	}
 }
+
+// TestImportGraphKilledThenResumed kills a wfe import-mail process
+// (SIGKILL) reading a Microsoft 365 mailbox after its first committed
+// batch, then runs it again: every mail becomes exactly one activity
+// (those committed but not yet moved are found by content and only
+// moved) and the inbox ends empty.
+func TestImportGraphKilledThenResumed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a wfe process (skipped with -short)")
+	}
+	const mbox, mails = "postfach@firma.example", 300
+	fake := groupwaretest.NewGraphFake(t)
+	fake.AddApp("app", "app-secret")
+	for i := range mails {
+		fake.AddMessage(mbox, "inbox", crashTestMail(i))
+	}
+	c := newStoreCLI(t)
+	c.env["GRAPH_SECRET"] = "app-secret"
+	c.ok("employee", "add", "anna", "--email", "anna@firma.example")
+	c.ok("mailconfig", "set", "M365", "--user", mbox, "--calendar-system", "graph", "--groupware-url", fake.Server.URL,
+		"--oauth-client-id", "app", "--oauth-client-secret-env", "GRAPH_SECRET", "--oauth-token-url", fake.TokenURL)
+	bin := buildWFE(t)
+
+	killAfterFirstProgress(t, c, bin, "M365")
+	committed := countActivities(t, c)
+	t.Logf("killed with %d of %d mails committed, %d still in the inbox", committed, mails, len(fake.MessagesIn(mbox, "inbox")))
+	out, code := c.runBinary(t, bin, "import-mail", "M365", "--batch", "20")
+	if code != 0 {
+		t.Fatalf("second import-mail: exit %d\n%s", code, out)
+	}
+	if n := countActivities(t, c); n != mails {
+		t.Fatalf("%d activities after the second run, want %d (one per mail)\n%s", n, mails, out)
+	}
+	if n := len(fake.MessagesIn(mbox, "inbox")); n != 0 {
+		t.Fatalf("%d mails left in the inbox", n)
+	}
+	if n := len(fake.MessagesIn(mbox, fake.MailFolderByPath(mbox, store.DefaultImportFolder))); n != mails {
+		t.Fatalf("%d mails in the import folder, want %d", n, mails)
+	}
+}
