@@ -36,6 +36,11 @@ configuration's responsible employee, else to the employee given with --as
 configuration's import folder, mail that cannot be imported to its error
 folder; nothing leaves the inbox before its activity is stored.
 
+A configuration without an IMAP server whose calendar system is Microsoft
+Graph reads its Microsoft 365 mailbox over Graph: the unread mails of the
+inbox (or --folder, e.g. sentitems, whose mails become outgoing-mail
+activities) go through the same import.
+
 Configurations are imported concurrently: at most --parallel at a time
 (default twice the CPUs, at least 4) and at most 4 per IMAP server; a
 slow or unreachable mailbox holds only its own slot.

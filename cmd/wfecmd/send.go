@@ -19,7 +19,7 @@ func init() {
 	root.Add(&Command{
 		Name:    "send",
 		Args:    "ACTIVITY_ID",
-		Short:   "send an activity as mail (or fax) over SMTP",
+		Short:   "send an activity as mail (or fax) over SMTP or Microsoft Graph",
 		Example: "wfe send 42 --as anna --dry-run\nwfe send 42 --again",
 		Long: `send sends the activity ACTIVITY_ID as mail over the SMTP server of a mail
 configuration, as SendMailAction does in a workflow, and prints its
@@ -33,8 +33,13 @@ contact, else of its business partner; --fax-number gives the number when
 neither has one. After sending, the Message-ID is recorded on the activity,
 and an external recipient write-protects it (GroupwareLock).
 
-Without --config the activity's own mail configuration is used. A rejected
-login locks the configuration (or the employee) like an import does.
+A configuration without an SMTP server whose calendar system is Microsoft
+Graph sends through Graph's sendMail, from the mailbox of the --as
+employee, else of the sender address, and the mail is saved to Sent Items.
+
+Without --config the activity's own mail configuration is used. A locked
+configuration sends nothing; a rejected login or sign-in locks the
+configuration (or the employee) like an import does.
 
 Every send is recorded (also those of SendMailAction): an activity that was
 sent before is refused with the time and Message-ID of that send, unless
