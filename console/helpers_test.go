@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -41,6 +42,37 @@ func validator() store.ValidateFunc {
 			return store.WorkflowMeta{}, err
 		}
 		return store.WorkflowMeta{ID: p.WorkflowID(), Description: p.Doc().Description}, nil
+	}
+}
+
+// runner runs a stored active workflow with the built-in actions and
+// conditions and saves its run record, as wfe serve's runner does.
+func runner(st *store.Store) func(ctx context.Context, workflowID, runAs string) (string, error) {
+	reg := engine.NewRegistry()
+	basic.Register(reg)
+	conditions.Register(reg)
+	return func(ctx context.Context, workflowID, runAs string) (string, error) {
+		def, err := st.GetWorkflow(ctx, workflowID)
+		if err != nil {
+			return "", err
+		}
+		prog, err := engine.CompileBytes(def.FileName, def.Data, reg)
+		if err != nil {
+			return "", err
+		}
+		rec, runErr := prog.Run(ctx, engine.Event{Name: "TimerWFEvent"}, engine.RunOptions{RunAs: runAs, Trigger: "console"})
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return "", err
+		}
+		status := map[string]string{engine.StatusOK: store.RunSucceeded, engine.StatusFailed: store.RunFailed}[rec.Status]
+		finished := rec.FinishedAt
+		run := &store.Run{ID: rec.ID, WorkflowID: rec.WorkflowID, RunAs: runAs, StartedAt: rec.StartedAt, FinishedAt: &finished,
+			Status: status, Error: rec.Error, Record: data}
+		if err := st.SaveRun(ctx, run); err != nil {
+			return "", err
+		}
+		return rec.ID, runErr
 	}
 }
 
@@ -86,7 +118,8 @@ func newFixture(t *testing.T, tweak ...func(*console.Options)) *fixture {
 	if _, f.viewerToken, err = f.st.Console().CreateToken(ctx, "report-script", sc.RoleViewer); err != nil {
 		t.Fatal(err)
 	}
-	opts := console.Options{Store: f.st, Validate: validator(), Now: f.clock.Now, Ready: func() error { return f.ready }}
+	opts := console.Options{Store: f.st, Validate: validator(), Now: f.clock.Now, Ready: func() error { return f.ready },
+		RunWorkflow: runner(f.st)}
 	for _, tw := range tweak {
 		tw(&opts)
 	}

@@ -94,8 +94,13 @@ func (s *Server) replayQuarantined(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "no quarantined mail "+r.PathValue("id"))
 		return
 	}
+	runAs, err := s.replayRunAs(r)
+	if err != nil {
+		s.fail(w, r, http.StatusConflict, "the employee to replay as: "+err.Error())
+		return
+	}
 	deps := mailimport.Deps{Store: s.opts.Store, Logger: s.opts.Logger, Now: s.opts.Now}
-	res, err := mailimport.Replay(r.Context(), deps, id, s.opts.ReplayRunAs)
+	res, err := mailimport.Replay(r.Context(), deps, id, runAs)
 	switch {
 	case errors.Is(err, mailimport.ErrNotQuarantined):
 		s.fail(w, r, http.StatusConflict, "mail "+r.PathValue("id")+" is not in quarantine (replayed already?)")
@@ -111,5 +116,21 @@ func (s *Server) replayQuarantined(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	note := fmt.Sprintf("mail %d replayed: %s as activity %d", id, res.Outcome, res.ActivityID)
-	s.changed(w, r, "quarantine.replay", target, fmt.Sprintf("%s as activity %d", res.Outcome, res.ActivityID), "/quarantine", note)
+	s.changed(w, r, "quarantine.replay", target, fmt.Sprintf("%s as activity %d (as %s)", res.Outcome, res.ActivityID, orNobody(runAs)),
+		"/quarantine", note)
+}
+
+// replayRunAs is the employee a replay imports as (Options.ReplayRunAs).
+func (s *Server) replayRunAs(r *http.Request) (string, error) {
+	if s.opts.ReplayRunAs == nil {
+		return "", nil
+	}
+	return s.opts.ReplayRunAs(r.Context())
+}
+
+func orNobody(login string) string {
+	if login == "" {
+		return "nobody"
+	}
+	return login
 }

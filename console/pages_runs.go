@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/wfehq/wfe/engine"
+
 	"github.com/wfehq/wfe/store"
 	sc "github.com/wfehq/wfe/store/console"
 )
@@ -45,6 +47,10 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request) {
 type runData struct {
 	Run    *store.Run
 	Record string
+	// Workflow is the record of a workflow run read as the engine wrote
+	// it (nil for other runs, such as an import timer's), for the steps
+	// table.
+	Workflow *engine.RunRecord
 }
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +62,12 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		rec = run.Record
 	}
-	s.render(w, r, http.StatusOK, "run", runData{Run: run, Record: string(rec)})
+	d := runData{Run: run, Record: string(rec)}
+	var wr engine.RunRecord
+	if run.WorkflowID != "" && json.Unmarshal(run.Record, &wr) == nil && len(wr.Steps) > 0 {
+		d.Workflow = &wr
+	}
+	s.render(w, r, http.StatusOK, "run", d)
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {

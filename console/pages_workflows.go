@@ -82,6 +82,7 @@ type workflowData struct {
 	Parent *store.WorkflowDef
 	Diff   []DiffLine
 	DiffOK bool
+	Run    *runForm // "Run now" (admins, active workflow); nil: not offered
 }
 
 func (s *Server) workflowPage(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +91,12 @@ func (s *Server) workflowPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := workflowData{Def: def, XML: def.Data}
+	run, err := s.workflowRunForm(r.Context(), principalOf(r), def)
+	if err != nil {
+		s.internal(w, r, "list employees", err)
+		return
+	}
+	d.Run = run
 	if def.DerivedFrom != "" {
 		if parent, err := s.opts.Store.GetWorkflow(r.Context(), def.DerivedFrom); err == nil {
 			d.Parent = parent

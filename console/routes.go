@@ -61,6 +61,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/workflows/{id}/activate", Change, s.activateWorkflow},
 		{"POST", "/workflows/{id}/deactivate", Change, s.deactivateWorkflow},
 		{"POST", "/workflows/{id}/duplicate", Change, s.duplicateWorkflow},
+		{"POST", "/workflows/{id}/run", Change, s.runWorkflow},
 		{"GET", "/timers", Read, s.timersPage},
 		{"POST", "/timers/{name}/enable", Change, s.enableTimer},
 		{"POST", "/timers/{name}/disable", Change, s.disableTimer},

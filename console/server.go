@@ -51,9 +51,14 @@ type Options struct {
 	// (PublicURL + /oauth/authorization/callback, to be registered with
 	// the app); "" = the request's host.
 	PublicURL string
-	// ReplayRunAs is the employee login a replayed quarantined mail is
-	// imported as (creator of the activity; "" = none).
-	ReplayRunAs string
+	// RunWorkflow runs an active workflow now, as the employee runAs
+	// ("" = nobody), and returns the id of the run record it saved (also
+	// when the run failed; "" when nothing ran); nil hides "Run now".
+	RunWorkflow func(ctx context.Context, workflowID, runAs string) (runID string, err error)
+	// ReplayRunAs gives the employee login a replayed quarantined mail is
+	// imported as (creator of the activity), asked at every replay; nil
+	// or "" = none.
+	ReplayRunAs func(ctx context.Context) (string, error)
 	// SyncTimer names the built-in groupware sync timer, whose run
 	// records /metrics reads for the sync changes ("" =
 	// DefaultSyncTimer).

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wfehq/wfe/console"
+	"github.com/wfehq/wfe/engine"
 	"github.com/wfehq/wfe/store"
 )
 
@@ -50,7 +51,7 @@ type runningConsole struct {
 
 // startConsole listens on o.addr and serves the console beside the
 // timers; it returns nil with --http off.
-func startConsole(ctx context.Context, env *Env, st *store.Store, sched console.Scheduler, o consoleOptions, log *slog.Logger) (*runningConsole, error) {
+func startConsole(ctx context.Context, env *Env, st *store.Store, sched console.Scheduler, o consoleOptions, node string, log *slog.Logger) (*runningConsole, error) {
 	if o.addr == "off" || o.addr == "" {
 		return nil, nil
 	}
@@ -68,6 +69,8 @@ func startConsole(ctx context.Context, env *Env, st *store.Store, sched console.
 	rc := &runningConsole{done: make(chan error, 1)}
 	h, err := console.New(console.Options{Store: st, Validate: env.storeValidator(st), Scheduler: sched, TLS: o.tlsCert != "",
 		PublicURL: o.publicURL, SyncTimer: builtinGroupwareSync, Watchdog: wd, Logger: log.With("component", "console"), Ready: rc.ready,
+		RunWorkflow: consoleRunner(env, st, node),
+		ReplayRunAs: func(ctx context.Context) (string, error) { return replayRunAs(ctx, st, "") },
 		TestMailConfig: func(ctx context.Context, matchCode string, w io.Writer) error {
 			return mailConfigTest(ctx, &Env{Stdout: w, Stderr: w, Getenv: env.Getenv, Extensions: env.Extensions}, st, matchCode, "")
 		}})
@@ -99,6 +102,18 @@ func startConsole(ctx context.Context, env *Env, st *store.Store, sched console.
 		log.Warn("console: no console user yet; add one with: wfe console user add NAME --role admin --password-stdin")
 	}
 	return rc, nil
+}
+
+// consoleRunner is the console's "Run now" of a workflow: runWorkflow on
+// this serve's node, as the employee chosen on the page.
+func consoleRunner(env *Env, st *store.Store, node string) func(ctx context.Context, workflowID, runAs string) (string, error) {
+	return func(ctx context.Context, workflowID, runAs string) (string, error) {
+		rec, err := runWorkflowOn(ctx, env, st, workflowID, engine.RunOptions{RunAs: runAs, Trigger: "console"}, runSite{Node: node})
+		if rec == nil {
+			return "", err
+		}
+		return rec.ID, err
+	}
 }
 
 func (rc *runningConsole) ready() error {

@@ -67,10 +67,12 @@ func quarantineReplay() *Command {
 its mail configuration (activity, documents, contact links, ledger row). On
 success the entry is kept, marked replayed and pointing at the new activity;
 when the mail still cannot be imported it stays in quarantine with the new
-reason, and the command exits 1. The replay is written to the console's audit
-log.`,
+reason, and the command exits 1. Without --as the mail is imported as the
+automatic import's employee (the run-as of the mail-auto-import timer), else
+as the only employee, else as nobody; the console's Replay does the same. The
+replay is written to the console's audit log.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&as, "as", "", "import as the employee `LOGIN` (default: the only employee, else none)")
+			fs.StringVar(&as, "as", "", "import as the employee `LOGIN` (default: the run-as of the mail-auto-import timer, else the only employee, else none)")
 			fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -82,7 +84,7 @@ log.`,
 			if err != nil || id <= 0 {
 				return usagef("quarantine entry ID %q: want a positive number (wfe quarantine list)", args[0])
 			}
-			login, err := optionalRunAs(ctx, st, as)
+			login, err := replayRunAs(ctx, st, as)
 			if err != nil {
 				return err
 			}
@@ -93,6 +95,19 @@ log.`,
 			return reportReplay(ctx, env, st, res, asJSON)
 		},
 	}
+}
+
+// replayRunAs is who a replay imports as: the given login, else the
+// employee the automatic import runs as (the run-as of the
+// mail-auto-import timer, as for the mails it imports and quarantines),
+// else the only employee, else nobody. The console's Replay uses it too.
+func replayRunAs(ctx context.Context, st *store.Store, login string) (string, error) {
+	if login == "" {
+		if t, err := st.GetTimer(ctx, builtinAutoImport); err == nil && t.RunAs != "" {
+			login = t.RunAs
+		}
+	}
+	return optionalRunAs(ctx, st, login)
 }
 
 // reportReplay audits and prints a replay; a mail quarantined again is an

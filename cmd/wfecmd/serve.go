@@ -118,7 +118,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		stopPush = svc.startPush(ctx)
 	}
 	defer stopPush()
-	cons, err := startConsole(ctx, env, st, sched, o.console, log)
+	cons, err := startConsole(ctx, env, st, sched, o.console, node, log)
 	if err != nil {
 		sched.Shutdown(context.WithoutCancel(ctx))
 		return err
