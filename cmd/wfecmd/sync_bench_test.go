@@ -3,12 +3,10 @@
 package wfecmd
 
 import (
-	"database/sql"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -26,16 +24,6 @@ func benchSyncEnabled(t *testing.T) {
 	if os.Getenv("WFE_BENCH_SYNC") != "1" {
 		t.Skip("prints benchmark figures; run scripts/bench-sync.sh (WFE_BENCH_SYNC=1)")
 	}
-}
-
-// contactsCSV is n contacts at ACME.
-func contactsCSV(n int) string {
-	var b strings.Builder
-	b.WriteString("partner,first_name,last_name,email\n")
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "ACME,F%d,L%d,p%d@acme.example\n", i, i, i)
-	}
-	return b.String()
 }
 
 // TestSyncBenchRadicale: an initial sync of 2,000 CRM contacts to
@@ -148,20 +136,4 @@ func TestSyncBench10k(t *testing.T) {
 	before = fake.Requests()
 	wall, cpu, rss = childCost(t, bin, c.db, env, "sync", "run", "m365")
 	fmt.Printf("graph (fake): idle run over %d contacts: %d requests, wall %.2f s, wfe CPU %.2f s, peak RSS %.0f MB\n", n, fake.Requests()-before, wall.Seconds(), cpu.Seconds(), rss)
-}
-
-// ageContacts moves the contacts' update time back by a day, as a timer
-// tick long after the import sees them: a run re-reads CRM records
-// changed within 2 minutes before the previous run's start (clocks of
-// several nodes), which right after the initial sync are all of them.
-func ageContacts(t *testing.T, db string) {
-	sqlDB, err := sql.Open("sqlite", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqlDB.Close()
-	old := time.Now().UTC().Add(-24 * time.Hour).Format("2006-01-02 15:04:05.999999999-07:00")
-	if _, err := sqlDB.Exec(`UPDATE contact SET updated_at = ?`, old); err != nil {
-		t.Fatal(err)
-	}
 }
