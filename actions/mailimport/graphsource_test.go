@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/wfehq/wfe/actions/mailconn"
 	"github.com/wfehq/wfe/actions/mailimport"
@@ -263,5 +264,24 @@ func TestGraphRefusedSignInLocks(t *testing.T) {
 	}
 	if len(g.fake.MessagesIn(graphMailbox, "inbox")) != 1 || len(g.activities()) != 0 {
 		t.Errorf("a refused sign-in imported or moved mail")
+	}
+}
+
+// TestGraphImportSince: the configuration's import-since date leaves out
+// the mails that arrived before it.
+func TestGraphImportSince(t *testing.T) {
+	g := newGraphEnv(t)
+	g.fake.AddMessage(graphMailbox, "inbox", simpleMail(muellerAddr, graphMailbox, "Heute", "heute@kunde-mueller.example", "x"))
+	tomorrow := time.Now().Add(36 * time.Hour)
+	g.cfg.ImportSince = &tomorrow
+	must(t, g.st.UpdateMailConfig(g.ctx, g.cfg))
+	if res, err := g.importGraph(""); err != nil || res.Unseen != 0 {
+		t.Fatalf("import since tomorrow: %+v, %v; want nothing unseen", res, err)
+	}
+	yesterday := time.Now().Add(-36 * time.Hour)
+	g.cfg.ImportSince = &yesterday
+	must(t, g.st.UpdateMailConfig(g.ctx, g.cfg))
+	if res, err := g.importGraph(""); err != nil || res.Imported != 1 {
+		t.Fatalf("import since yesterday: %+v, %v; want the mail imported", res, err)
 	}
 }

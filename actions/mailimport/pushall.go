@@ -13,7 +13,8 @@ import (
 var ErrNoImport = errors.New("push: no import function given")
 
 // Push watches, until ctx ends, the inbox of every usable configuration
-// flagged both "import automatically" and "push" with IMAP IDLE, and
+// flagged both "import automatically" and "push" with IMAP IDLE (not those
+// read over Microsoft Graph), and
 // imports new mail within seconds (RFC 2177). The configurations are read
 // again every opts.Reload: a new or changed one gets a new watcher, a
 // removed, locked or unflagged one loses its watcher. A configuration
@@ -77,7 +78,9 @@ func reconcile(ctx context.Context, deps Deps, opts PushOptions, running map[int
 	want := map[int64]bool{}
 	for i := range cfgs {
 		cfg := &cfgs[i]
-		if !cfg.Push {
+		// a mailbox read over Microsoft Graph has no IMAP IDLE: the
+		// timer polls it
+		if !cfg.Push || usesGraph(cfg) {
 			continue
 		}
 		want[cfg.ID] = true
