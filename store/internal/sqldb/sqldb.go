@@ -79,6 +79,11 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*DB, error) {
 	return d, nil
 }
 
+// busyTimeout is how long a SQLite write waits for another process's
+// write lock before it fails with SQLITE_BUSY; the writes of this process
+// wait for each other in the file's writeQueue instead.
+var busyTimeout = 10 * time.Second
+
 // dialector sets the dialect (and the SQLite path) from dsn.
 func (d *DB) dialector(dsn string) (gorm.Dialector, error) {
 	if IsPostgres(dsn) {
@@ -100,7 +105,7 @@ func (d *DB) dialector(dsn string) (gorm.Dialector, error) {
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "synchronous(NORMAL)")
 	// 512 KiB of page cache per connection instead of SQLite's 2 MiB: the
 	// import writes pages once and reads few twice, the operating system
@@ -113,7 +118,8 @@ func (d *DB) dialector(dsn string) (gorm.Dialector, error) {
 	// given, so times keep the driver's default format; the store writes
 	// UTC only, which keeps them comparable as text.
 	q.Set("_txlock", "immediate")
-	return sqlite.Open(dsn + "?" + q.Encode()), nil
+	full := dsn + "?" + q.Encode()
+	return &sqlite.Dialector{DSN: full, Conn: openSQLite(dsn, full)}, nil
 }
 
 // IsPostgres tells whether dsn is a PostgreSQL URL.
