@@ -75,11 +75,16 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 
 // An admin signs in, sees the failing mail configuration with its last
 // error, uploads a broken workflow and sees the diagnostic at its line,
-// uploads a good one and activates it; markup in a run's error and in a
-// mail's subject stays text and opens no dialog.
+// uploads a good one, activates it, runs it and sees the run's steps;
+// markup in a run's error and in a mail's subject stays text and opens
+// no dialog; a quarantined mail is replayed and becomes an activity.
 func TestBrowserAdmin(t *testing.T) {
 	f := newFixture(t)
-	failingMailConfig(t, f.st)
+	cfg := failingMailConfig(t, f.st)
+	if err := f.st.CreateEmployee(context.Background(), &store.Employee{Login: "sam", Name: "Sam Service"}); err != nil {
+		t.Fatal(err)
+	}
+	quarantinedID := f.quarantined(cfg, 7, "From: kunde@example.com\r\nSubject: Angebot 7\r\nMessage-ID: <q7@example.com>\r\n\r\nbody\r\n", "store: disk full").ID
 	ctx, dialogs := browser(t)
 	if err := chromedp.Do(ctx, f.signInSteps("anna", adminPassword)...); err != nil {
 		t.Fatalf("sign in: %v", err)
@@ -123,6 +128,7 @@ func TestBrowserAdmin(t *testing.T) {
 	if st := text(t, ctx, "#active-state"); st != "active" {
 		t.Fatalf("after activation the workflow is %q", st)
 	}
+	runNow(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/runs/evil"), chromedp.WaitVisible(css("#run-error"))); err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +141,59 @@ func TestBrowserAdmin(t *testing.T) {
 	if subj := text(t, ctx, "#activities a.subject"); subj != evilMarkup {
 		t.Fatalf("the mail's subject is shown as %q", subj)
 	}
+	replay(t, ctx, f, quarantinedID)
 	if n := dialogs.Load(); n != 0 {
 		t.Fatalf("%d JavaScript dialogs opened", n)
+	}
+}
+
+// runNow runs the workflow whose page is open as the only employee and
+// checks the run's page it leads to: status, run-as and the actions of
+// its steps.
+func runNow(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if who, err := chromedp.Run(ctx, chromedp.Value(css("#run-as"))); err != nil || who != "sam" {
+		t.Fatalf("run as %q is chosen (%v), want the only employee sam", who, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(css("#run-now")), chromedp.WaitVisible(css("#steps"))); err != nil {
+		t.Fatalf("run now: %v", err)
+	}
+	if st := text(t, ctx, "#run-status"); st != "succeeded" {
+		t.Fatalf("the run's status is %q", st)
+	}
+	if who := text(t, ctx, "#run-as-login"); who != "sam" {
+		t.Fatalf("the run ran as %q", who)
+	}
+	if row := text(t, ctx, `#steps tr[data-step="1"]`); !strings.Contains(row, "SetContextAction") || !strings.Contains(row, "ok") {
+		t.Fatalf("step 1 of the run: %q", row)
+	}
+}
+
+// replay replays the quarantined mail id from the quarantine page: the
+// page then lists it as replayed with its activity, no longer in
+// quarantine, and the activity shows the mail's subject.
+func replay(t *testing.T, ctx context.Context, f *fixture, id int64) {
+	t.Helper()
+	entry := `[data-entry="` + itoa(id) + `"]`
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/quarantine"),
+		chromedp.WaitVisible(css("#quarantine tr"+entry)),
+		chromedp.Click(css("#quarantine tr"+entry+" button")),
+		chromedp.WaitVisible(css("#replayed tr"+entry)))
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if note := text(t, ctx, "p.flash"); !strings.Contains(note, "imported as activity") {
+		t.Fatalf("after the replay the page says %q", note)
+	}
+	if gone, err := chromedp.Run(ctx, chromedp.Nodes(css("#quarantine tr"+entry), chromedp.AtLeast(0))); err != nil || len(gone) != 0 {
+		t.Fatalf("the replayed mail is still in quarantine (%d rows, %v)", len(gone), err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(css("#replayed tr"+entry+" a")), chromedp.WaitVisible(css("#activity-subject"))); err != nil {
+		t.Fatalf("open the replayed mail's activity: %v", err)
+	}
+	if h := text(t, ctx, "#activity-subject"); h != "Angebot 7" {
+		t.Fatalf("the replayed mail's activity is %q", h)
 	}
 }
 
@@ -163,11 +220,13 @@ func TestBrowserViewer(t *testing.T) {
 const evilMarkup = `<img src=x onerror=alert(1)>`
 
 // failingMailConfig stores a mail configuration whose automatic import
-// failed, a workflow, and a failed run whose error holds markup.
-func failingMailConfig(t *testing.T, st *store.Store) {
+// failed, a workflow, and a failed run whose error holds markup; it
+// returns the configuration.
+func failingMailConfig(t *testing.T, st *store.Store) *store.MailConfig {
 	t.Helper()
 	ctx := context.Background()
-	if err := st.CreateMailConfig(ctx, &store.MailConfig{MatchCode: "info", AutoImport: true}); err != nil {
+	cfg := &store.MailConfig{MatchCode: "info", AutoImport: true}
+	if err := st.CreateMailConfig(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.CreateTimer(ctx, &store.TimerTask{Name: "mail-auto-import", Type: store.TimerMailAutoImport, Every: 10 * time.Minute, Active: true}); err != nil {
@@ -188,4 +247,5 @@ func failingMailConfig(t *testing.T, st *store.Store) {
 		validator(), store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
 }

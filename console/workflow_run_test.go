@@ -43,7 +43,7 @@ func TestWorkflowRunNow(t *testing.T) {
 	}
 	_, page := f.get(admin, loc)
 	for _, want := range []string{`<td id="run-status">succeeded</td>`, `<td class="action">SetContextAction</td><td class="outcome">ok</td>`,
-		`<th>Run as</th><td>sam</td>`} {
+		`<td id="run-as-login">sam</td>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("run page lacks %s:\n%s", want, page)
 		}

@@ -109,7 +109,7 @@ func TestServeConsoleRunAndReplay(t *testing.T) {
 		t.Fatalf("run now: %s → %q", resp.Status, resp.Header.Get("Location"))
 	}
 	if page := cs.get(strings.TrimPrefix(resp.Header.Get("Location"), "/")); !strings.Contains(page, `<td id="run-status">succeeded</td>`) ||
-		!strings.Contains(page, `<th>Node</th><td>node-c</td>`) || !strings.Contains(page, `<th>Run as</th><td>anna</td>`) {
+		!strings.Contains(page, `<th>Node</th><td>node-c</td>`) || !strings.Contains(page, `<td id="run-as-login">anna</td>`) {
 		t.Fatalf("run page:\n%s", page)
 	}
 	resp, _ = cs.post("quarantine/"+itoa64(entry.ID)+"/replay", url.Values{})
