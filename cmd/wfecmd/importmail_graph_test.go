@@ -27,6 +27,10 @@ func TestImportMailGraphCommand(t *testing.T) {
 	c.ok("mailconfig", "set", "M365", "--user", mbox, "--calendar-system", "graph", "--groupware-url", fake.Server.URL,
 		"--oauth-client-id", "app", "--oauth-client-secret-env", "GRAPH_SECRET", "--oauth-token-url", fake.TokenURL, "--auto-import")
 
+	if out := c.ok("import-mail", "M365", "--dry-run"); !strings.Contains(out, "dry run, 2 unseen mail(s), nothing changed") ||
+		len(fake.MessagesIn(mbox, "inbox")) != 2 || fake.MailFolderByPath(mbox, "CRM") != "" {
+		t.Fatalf("dry run over Graph changed the mailbox (inbox %d, folder CRM %q):\n%s", len(fake.MessagesIn(mbox, "inbox")), fake.MailFolderByPath(mbox, "CRM"), out)
+	}
 	out := c.ok("import-mail", "M365")
 	if !strings.Contains(out, "M365: 2 unseen, 2 imported, 0 duplicates, 0 quarantined, 2 moved") {
 		t.Fatalf("import over Graph:\n%s", out)
