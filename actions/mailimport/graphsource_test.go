@@ -29,7 +29,7 @@ type graphEnv struct {
 	fake *groupwaretest.GraphFake
 }
 
-func newGraphEnv(t *testing.T) *graphEnv {
+func newGraphEnv(t testing.TB) *graphEnv {
 	t.Helper()
 	e := &env{t: t, st: storetest.Open(t), ctx: context.Background()}
 	e.setup("", "", "")
