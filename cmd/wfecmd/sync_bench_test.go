@@ -4,9 +4,10 @@ package wfecmd
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -29,7 +30,7 @@ func benchSyncEnabled(t *testing.T) {
 // TestSyncBenchRadicale: an initial sync of 2,000 CRM contacts to
 // Radicale against a plain loop of the same number of CardDAV PUTs with 4
 // in flight into another address book of the same server, and the
-// requests of an idle run.
+// requests of the run after it and of an idle run.
 func TestSyncBenchRadicale(t *testing.T) {
 	benchSyncEnabled(t)
 	const n = 2000
@@ -42,6 +43,9 @@ func TestSyncBenchRadicale(t *testing.T) {
 	ageContacts(t, d.db)
 	before := d.srv.Proxy.Requests()
 	d.syncReport("sync", "run", "customers")
+	after := d.srv.Proxy.Requests() - before
+	before = d.srv.Proxy.Requests()
+	d.syncReport("sync", "run", "customers")
 	idle := d.srv.Proxy.Requests() - before
 
 	book := d.srv.MakeAddressBook(t, "plain")
@@ -50,7 +54,7 @@ func TestSyncBenchRadicale(t *testing.T) {
 	loop := time.Since(start)
 	fmt.Printf("radicale: wfe initial sync of %d contacts (%d created) %.1f s; plain loop of %d PUTs, 4 in flight, %.1f s; ratio loop/wfe %.2f\n",
 		n, rep.ToGroupware.New, wfe.Seconds(), n, loop.Seconds(), loop.Seconds()/wfe.Seconds())
-	fmt.Printf("radicale: idle run %d requests for 1 folder and 1 employee\n", idle)
+	fmt.Printf("radicale: the run after the initial sync (lists its own %d creates) %d requests, idle run %d requests, for 1 folder and 1 employee\n", n-2, after, idle)
 }
 
 // plainPUTs stores n cards with 4 PUTs in flight.
@@ -87,17 +91,59 @@ func childCost(t *testing.T, bin, db string, env []string, args ...string) (wall
 	return wall, cpu, float64(ru.Maxrss) / 1024
 }
 
-// TestSyncBench10k: wfe's own cost (wall, CPU, peak RSS of the wfe
-// process) syncing 10,000 contacts to an in-process CardDAV server and to
-// the Graph fake, and the requests of an idle run.
-func TestSyncBench10k(t *testing.T) {
+// benchSizes are the address-book sizes of TestSyncBenchScale:
+// WFE_BENCH_SYNC_SIZES (comma-separated), default 10,000 and 50,000.
+func benchSizes(t *testing.T) []int {
+	spec := os.Getenv("WFE_BENCH_SYNC_SIZES")
+	if spec == "" {
+		spec = "10000,50000"
+	}
+	var out []int
+	for _, f := range strings.Split(spec, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			t.Fatalf("WFE_BENCH_SYNC_SIZES=%q: %q is not a size", spec, f)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// TestSyncBenchScale: wfe's own cost (wall, CPU, peak RSS of the wfe
+// process) syncing n contacts to an in-process CardDAV server and to the
+// Graph fake, for each size of benchSizes, and the requests of the run
+// right after the initial sync and of an idle run (one folder, one
+// employee).
+func TestSyncBenchScale(t *testing.T) {
 	benchSyncEnabled(t)
-	const n = 10000
 	bin := buildWFE(t)
-	var davRequests atomic.Int64
-	srv, err := demodav.StartWrapped(func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { davRequests.Add(1); h.ServeHTTP(w, r) })
-	})
+	for _, n := range benchSizes(t) {
+		benchDAVScale(t, bin, n)
+		benchGraphScale(t, bin, n)
+	}
+}
+
+// benchRuns runs the initial sync, the run after it and an idle run of
+// rule as child processes and prints their cost as what.
+func benchRuns(t *testing.T, bin string, c *storeCLI, env []string, srv requestCounter, what, rule string, n int) {
+	start := srv.Requests()
+	wall, cpu, rss := childCost(t, bin, c.db, env, "sync", "run", rule)
+	fmt.Printf("%s: initial sync of %d contacts: wall %.1f s, wfe CPU %.1f s, wfe peak RSS %.0f MB, %d requests\n",
+		what, n, wall.Seconds(), cpu.Seconds(), rss, srv.Requests()-start)
+	ageContacts(t, c.db)
+	before := srv.Requests()
+	wall, cpu, rss = childCost(t, bin, c.db, env, "sync", "run", rule)
+	fmt.Printf("%s: the run after it (lists its own %d creates): %d requests, wall %.2f s, wfe CPU %.2f s, peak RSS %.0f MB\n",
+		what, n, srv.Requests()-before, wall.Seconds(), cpu.Seconds(), rss)
+	before = srv.Requests()
+	wall, cpu, rss = childCost(t, bin, c.db, env, "sync", "run", rule)
+	fmt.Printf("%s: idle run over %d contacts: %d requests for 1 folder and 1 employee, wall %.2f s, wfe CPU %.2f s, peak RSS %.0f MB\n",
+		what, n, srv.Requests()-before, wall.Seconds(), cpu.Seconds(), rss)
+}
+
+func benchDAVScale(t *testing.T, bin string, n int) {
+	var counter countedHandler
+	srv, err := demodav.StartWrapped(counter.wrap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,32 +154,21 @@ func TestSyncBench10k(t *testing.T) {
 	c.ok("mailconfig", "set", "DAV", "--calendar-system", "dav", "--groupware-url", srv.URL)
 	c.okIn("pw", "employee", "set", "anna", "--groupware-config", "DAV", "--groupware-user", "anna", "--groupware-password-stdin")
 	c.ok("sync", "rule", "add", "customers")
-	wall, cpu, rss := childCost(t, bin, c.db, nil, "sync", "run", "customers")
-	fmt.Printf("carddav (in-process server): initial sync of %d contacts: wall %.1f s, wfe CPU %.1f s, wfe peak RSS %.0f MB\n", n, wall.Seconds(), cpu.Seconds(), rss)
-	ageContacts(t, c.db)
-	wall, cpu, rss = childCost(t, bin, c.db, nil, "sync", "run", "customers")
-	fmt.Printf("carddav (in-process server): the run after it (reads back its own %d creates): wall %.2f s, wfe CPU %.2f s, peak RSS %.0f MB\n", n, wall.Seconds(), cpu.Seconds(), rss)
-	before := davRequests.Load()
-	wall, cpu, rss = childCost(t, bin, c.db, nil, "sync", "run", "customers")
-	fmt.Printf("carddav (in-process server): idle run over %d contacts: %d requests, wall %.2f s, wfe CPU %.2f s, peak RSS %.0f MB\n", n, davRequests.Load()-before, wall.Seconds(), cpu.Seconds(), rss)
+	benchRuns(t, bin, c, nil, &counter, "carddav (in-process server)", "customers", n)
+}
 
+func benchGraphScale(t *testing.T, bin string, n int) {
 	fake := groupwaretest.NewGraphFake(t)
 	fake.AddApp("app", "app-secret")
 	fake.AddMailbox("anna@example.com")
-	c.ok("sync", "rule", "remove", "customers")
+	c := newStoreCLI(t)
+	c.importCSV(contactsCSV(n))
+	c.ok("employee", "add", "anna", "--email", "anna@example.com")
 	c.env["GRAPH_SECRET"] = "app-secret"
 	c.ok("mailconfig", "set", "M365", "--calendar-system", "graph", "--groupware-url", fake.Server.URL,
 		"--oauth-client-id", "app", "--oauth-client-secret-env", "GRAPH_SECRET", "--oauth-token-url", fake.TokenURL)
 	c.ok("employee", "set", "anna", "--groupware-config", "M365", "--groupware-user", "anna@example.com")
 	c.ok("sync", "rule", "add", "m365")
-	env := []string{"GRAPH_SECRET=app-secret"}
-	wall, cpu, rss = childCost(t, bin, c.db, env, "sync", "run", "m365")
-	fmt.Printf("graph (fake): initial sync of %d contacts: wall %.1f s, wfe CPU %.1f s, wfe peak RSS %.0f MB, %d requests, %d $batch parts\n",
-		n, wall.Seconds(), cpu.Seconds(), rss, fake.Requests(), fake.BatchParts())
-	ageContacts(t, c.db)
-	wall, cpu, rss = childCost(t, bin, c.db, env, "sync", "run", "m365")
-	fmt.Printf("graph (fake): the run after it (reads back its own %d creates): wall %.2f s, wfe CPU %.2f s, peak RSS %.0f MB\n", n, wall.Seconds(), cpu.Seconds(), rss)
-	before = fake.Requests()
-	wall, cpu, rss = childCost(t, bin, c.db, env, "sync", "run", "m365")
-	fmt.Printf("graph (fake): idle run over %d contacts: %d requests, wall %.2f s, wfe CPU %.2f s, peak RSS %.0f MB\n", n, fake.Requests()-before, wall.Seconds(), cpu.Seconds(), rss)
+	benchRuns(t, bin, c, []string{"GRAPH_SECRET=app-secret"}, fake, "graph (fake)", "m365", n)
+	fmt.Printf("graph (fake): %d contacts: %d $batch parts in all\n", n, fake.BatchParts())
 }
