@@ -2,6 +2,7 @@ package groupwaresync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/wfehq/wfe/actions/groupwaresync/plan"
@@ -26,10 +27,15 @@ func (r *run) batchLimit() int {
 // sent alone: a record that fails is counted and reported, the others of
 // the request are linked, and the next run retries it. Every other
 // operation runs alone, in the plan's order, once the gathered writes
-// are sent.
+// are sent. A refused sign-in stops the run where it is and locks the
+// account, as when listing: no further request goes out with the same
+// credentials.
 func (r *run) applyBatched(ctx context.Context, p *plan.Plan, limit int) {
 	b := &writeBatches{r: r, limit: limit, open: map[string][]*gwWrite{}, records: map[string]bool{}}
 	for _, op := range p.Operations {
+		if b.refused != nil {
+			break
+		}
 		if !writesGroupware(op.Kind) {
 			b.flush(ctx)
 			r.applied(op, r.applyOne(ctx, op))
@@ -49,6 +55,12 @@ func (r *run) applyBatched(ctx context.Context, p *plan.Plan, limit int) {
 		}
 	}
 	b.flush(ctx)
+	if b.refused != nil {
+		r.mu.Lock()
+		r.incomplete = true
+		r.mu.Unlock()
+		r.signInFailed(ctx, fmt.Errorf("writing to the groupware stopped: %w", b.refused))
+	}
 }
 
 // writeBatches holds the groupware writes gathered and not yet sent.
@@ -61,6 +73,9 @@ type writeBatches struct {
 	folders []string
 	// records holds the CRM and groupware ids of the gathered writes.
 	records map[string]bool
+	// refused is set once the groupware refused the sign-in: nothing
+	// more is sent.
+	refused error
 }
 
 // recordKeys names an operation's records: its CRM id and groupware id.
@@ -113,10 +128,10 @@ func (b *writeBatches) flush(ctx context.Context) {
 // its records.
 func (b *writeBatches) send(ctx context.Context, folderID string) {
 	ws := b.open[folderID]
-	if len(ws) == 0 {
+	delete(b.open, folderID)
+	if len(ws) == 0 || b.refused != nil {
 		return
 	}
-	delete(b.open, folderID)
 	writes := make([]groupware.Write[groupware.Contact], len(ws))
 	for i, w := range ws {
 		writes[i] = *w.write
@@ -125,14 +140,28 @@ func (b *writeBatches) send(ctx context.Context, folderID string) {
 		}
 	}
 	res, err := b.r.gw.src.Write(ctx, ws[0].folder, writes)
+	if errors.Is(err, groupware.ErrAuth) {
+		b.refused = err
+	}
 	if err == nil && len(res) != len(ws) {
 		err = fmt.Errorf("groupware answered %d results for %d writes", len(res), len(ws))
 	}
 	for i, w := range ws {
-		one, oneErr := groupware.WriteResult{}, err
+		var one groupware.WriteResult
+		oneErr := err
 		if err == nil {
 			one, oneErr = res[i], res[i].Err
+		} else {
+			oneErr = fmt.Errorf("%s, written in one request with %d others: %w", recordName(w.op), len(ws)-1, err)
 		}
 		b.r.applied(w.op, b.r.committed(ctx, w, one, oneErr))
 	}
+}
+
+// recordName names an operation's record in an error.
+func recordName(op plan.Operation) string {
+	if op.CRMID != "" {
+		return "CRM contact " + op.CRMID
+	}
+	return "groupware item " + op.GroupwareID
 }

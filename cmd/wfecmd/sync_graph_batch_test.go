@@ -141,3 +141,37 @@ func TestSyncGraphBatchThrottledPart(t *testing.T) {
 	}
 	assertEveryContactOnce(t, fake)
 }
+
+// TestSyncGraphBatchAuthRefused: a sign-in refused inside a $batch
+// (401 for one part) stops the run's writes at that batch and locks the
+// configuration, as a refused sign-in while listing does: no later batch
+// is sent, nor any request by the next run. Once new credentials are
+// set, a run brings every contact over once (the parts of the refused
+// batch that Graph carried out are linked, not created again).
+func TestSyncGraphBatchAuthRefused(t *testing.T) {
+	c, fake := graphBatchCLI(t)
+	fake.FailRecord("45", http.StatusUnauthorized, "InvalidAuthenticationToken")
+	before, parts := fake.Requests(), fake.BatchParts()
+	rep := c.runWithFailures("customers")
+	if rep.Failed != 20 || !strings.Contains(rep.Skipped, "locked") {
+		t.Fatalf("run with a refused part: %+v; want the 20 records of its batch failed and the account locked", rep)
+	}
+	if got := fake.BatchParts() - parts; got != 60 {
+		t.Errorf("%d $batch parts sent, want 60 (none after the refused batch)", got)
+	}
+	if got := fake.ContactCount("anna@example.com"); got != 59 {
+		t.Errorf("%d contacts in the mailbox, want 59 (all parts of the first three batches but the refused one)", got)
+	}
+	requests := fake.Requests() - before
+	if again := c.runWithFailures("customers"); len(again.Errors) == 0 || !strings.Contains(again.Errors[0], "locked") || fake.Requests()-before != requests {
+		t.Fatalf("run while locked: %+v, %d requests more", again, fake.Requests()-before-requests)
+	}
+	fake.HealRecord("45")
+	fake.AddApp("app2", "app2-secret")
+	c.env["GRAPH_SECRET_NEW"] = "app2-secret"
+	c.ok("mailconfig", "set", "M365", "--oauth-client-id", "app2", "--oauth-client-secret-env", "GRAPH_SECRET_NEW")
+	if rep := c.syncReport("sync", "run", "customers"); rep.ToGroupware.New != batchContacts-59 || rep.Linked != 19 {
+		t.Fatalf("run with new credentials: %+v", rep)
+	}
+	assertEveryContactOnce(t, fake)
+}
