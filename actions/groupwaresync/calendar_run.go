@@ -110,7 +110,7 @@ func (c *calRun) sync(ctx context.Context, opts Options) {
 // plan lists both sides and computes the plan, adding the records the
 // plan asks for and computing again.
 func (c *calRun) plan(ctx context.Context, opts Options) (*plan.Plan, error) {
-	folders, newItems, err := ruleFoldersOf(ctx, c.sess.conn, c.rule, c.table.name)
+	folders, newItems, err := c.resolveFolders(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -12,13 +12,28 @@ import (
 
 // listGroupware asks every calendar or task list for its changes since
 // its token; a token the server no longer knows, or one made for the
-// window of another day, lists the folder whole (R60).
+// window of another day, lists the folder whole (R60). Folders taken
+// from the folder cache that are no longer found are found again once.
 func (c *calRun) listGroupware(ctx context.Context, folders []groupware.Folder) error {
-	g := &gwSide{folders: map[string]groupware.Folder{}, items: map[string]*groupware.Contact{},
-		folderOf: map[string]string{}, tokens: map[string]string{}}
-	c.gw = g
+	err := c.listFolders(ctx, folders)
+	if errors.Is(err, groupware.ErrFolderNotFound) && c.gw.fromCache {
+		cache := c.gw.tokens[folderCacheKey]
+		c.gw = newGwSide(nil)
+		c.gw.tokens[folderCacheKey] = cache
+		clear(c.items)
+		if folders, c.newItems, err = c.findFolders(ctx); err == nil {
+			err = c.listFolders(ctx, folders)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return c.readHeld(ctx)
+}
+
+func (c *calRun) listFolders(ctx context.Context, folders []groupware.Folder) error {
 	for _, f := range folders {
-		g.folders[f.ID] = f
+		c.gw.folders[f.ID] = f
 		cs, err := c.src.Changes(ctx, f, c.state.Tokens[f.ID])
 		if errors.Is(err, groupware.ErrTokenExpired) {
 			cs, err = c.src.Changes(ctx, f, "")
@@ -30,16 +45,22 @@ func (c *calRun) listGroupware(ctx context.Context, folders []groupware.Folder) 
 			return err
 		}
 	}
-	return c.readHeld(ctx)
+	return nil
 }
 
 // takeChanges keeps a folder's changes: items delivered or read, the
 // deleted ones, and the folder's next token. Unlinked items outside the
-// window (an incremental listing names every change) are left out.
+// window (an incremental listing names every change) are left out. An
+// item listed without content whose ETag is its link's is as it was
+// after the last sync (wfe's own writes listed back): it is not read.
 func (c *calRun) takeChanges(ctx context.Context, f groupware.Folder, cs *groupware.ChangeSet[groupware.Event]) error {
 	c.gw.tokens[f.ID] = cs.Token
 	var toRead []string
 	for _, ch := range cs.Changed {
+		if l, ok := c.linkByGW[ch.ID]; ok && ch.Item == nil && ch.ETag != "" && ch.ETag == l.ETag {
+			c.gw.listed[ch.ID] = true
+			continue
+		}
 		if ch.Item == nil {
 			toRead = append(toRead, ch.ID)
 			continue
@@ -74,7 +95,7 @@ func (c *calRun) keep(f groupware.Folder, it *groupware.Event) {
 func (c *calRun) missingFromFull(ctx context.Context, f groupware.Folder) error {
 	var missing []string
 	for _, l := range c.state.Links {
-		if l.FolderID == f.ID && c.items[l.GroupwareID] == nil {
+		if l.FolderID == f.ID && c.items[l.GroupwareID] == nil && !c.gw.listed[l.GroupwareID] {
 			missing = append(missing, l.GroupwareID)
 		}
 	}

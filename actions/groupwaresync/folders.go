@@ -9,12 +9,17 @@ import (
 	"github.com/wfehq/wfe/store/syncstate"
 )
 
-// ruleFolders resolves a rule's folders on an account: the named ones
+// ruleFolders resolves a rule's folders (of the rule's table) on an
+// account: the named ones
 // (the first listed folder when the rule names none), with their
 // subfolders if the rule says so, and the folder for new items, which
 // must lie among them.
 func ruleFolders(ctx context.Context, conn groupware.Connector, rule *syncstate.Rule) (folders []groupware.Folder, newItems groupware.Folder, err error) {
-	return ruleFoldersOf(ctx, conn, rule, groupware.TableContacts)
+	table := groupware.Table(rule.Table)
+	if table == "" {
+		table = groupware.TableContacts
+	}
+	return ruleFoldersOf(ctx, conn, rule, table)
 }
 
 // ruleFoldersOf is ruleFolders over the folders of table.

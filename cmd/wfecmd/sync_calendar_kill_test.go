@@ -47,7 +47,7 @@ func TestSyncCalendarKill9(t *testing.T) {
 	sort.Ints(k.points)
 	// wfe reaches the server through the killer; the test's own client
 	// goes to the server directly.
-	target, err := url.Parse(c.davURL)
+	target, err := url.Parse(c.srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

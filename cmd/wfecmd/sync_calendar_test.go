@@ -30,7 +30,8 @@ type calSync struct {
 	todoName   string
 	putForeign func(t *testing.T, uid string, s calendar.Series) // an event another client made (no CRM id)
 	graph      bool
-	davURL     string // the DAV server's URL (DAV only)
+	srv        *groupwaretest.DAVServer // DAV only
+	fake       *groupwaretest.GraphFake // Graph only
 }
 
 // calendarWindow covers the sample events (October 2026) from the day
@@ -46,7 +47,7 @@ func newDAVCalSync(t *testing.T, kind string) *calSync {
 	}
 	s := srv(t)
 	calPath, todoPath := s.MakeCalendar(t, "work", "VEVENT"), s.MakeCalendar(t, "todo", "VTODO")
-	c := &calSync{storeCLI: newStoreCLI(t), calName: calPath, todoName: todoPath, davURL: s.URL}
+	c := &calSync{storeCLI: newStoreCLI(t), calName: calPath, todoName: todoPath, srv: s}
 	c.ok("mailconfig", "set", "DAV", "--calendar-system", "dav", "--groupware-url", s.URL)
 	c.ok("employee", "add", "anna", "--email", "anna@example.com")
 	c.okIn(s.Password, "employee", "set", "anna", "--groupware-config", "DAV", "--groupware-user", s.Username, "--groupware-password-stdin")
@@ -369,7 +370,7 @@ func newGraphCalSync(t *testing.T) *calSync {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &calSync{storeCLI: cli, conn: conn, calName: "Arbeit", todoName: "Aufgaben", graph: true}
+	c := &calSync{storeCLI: cli, conn: conn, calName: "Arbeit", todoName: "Aufgaben", graph: true, fake: fake}
 	c.cal, c.todo = folderWithID(t, conn, groupware.TableAppointments, calID), folderWithID(t, conn, groupware.TableTasks, listID)
 	c.putForeign = func(t *testing.T, uid string, ser calendar.Series) {
 		res, err := conn.Events(groupwaretest.ContractWindow).Write(context.Background(), c.cal,
