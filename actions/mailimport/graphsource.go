@@ -21,16 +21,17 @@ import (
 
 // graphSource is a mail folder of a Microsoft 365 mailbox read over
 // Graph: the messages are listed, fetched as MIME ($value), several at a
-// time, and moved in batches. It is safe for one fetching and one moving goroutine.
+// time, and moved in batches. It is safe for one fetching and one moving
+// goroutine.
 //
 // Graph has no UIDs, and a moved message gets a new id. ListUnseen
 // numbers the messages it lists 1..n, oldest first, under a UIDVALIDITY
 // of the run's own (the run's start in Unix seconds, raised past any the
 // ledger holds for these numbers), so a ledger key is never reused: a
 // message seen again by a later run, because that run ended between
-// commit and move, is found by its content hash and Message-ID and is
-// only moved, as an IMAP message is after its folder's UIDVALIDITY
-// changed.
+// commit and move, is found by its content hash (the ledger's duplicate
+// check) and is only moved, as an IMAP message is after its folder's
+// UIDVALIDITY changed.
 type graphSource struct {
 	conn *graph.Connector
 	st   *store.Store
@@ -274,12 +275,6 @@ func (s *graphSource) folderID(ctx context.Context, path string) (string, error)
 	}
 	s.folders[path] = id
 	return id, nil
-}
-
-// CreateFolder creates the folder at path and its missing parents.
-func (s *graphSource) CreateFolder(ctx context.Context, path string) error {
-	_, err := s.folderID(ctx, path)
-	return err
 }
 
 // Logout does nothing: Graph has no session to end.

@@ -25,11 +25,9 @@ type Source interface {
 	// left out. When fn fails the error is returned.
 	FetchStream(ctx context.Context, uids []uint32, fn func(*mailbox.Message) error) error
 	// Move moves uids of the folder into dest as one batch, creating
-	// dest (and its parents) when it is missing.
+	// dest (and its parents) when it is missing, so no folder needs to
+	// be created beforehand.
 	Move(ctx context.Context, uids []uint32, dest string) error
-	// CreateFolder creates name and its missing parents; an existing
-	// folder is no error.
-	CreateFolder(ctx context.Context, name string) error
 	// Logout ends the session.
 	Logout(ctx context.Context) error
 }
