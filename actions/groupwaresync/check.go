@@ -125,6 +125,10 @@ func graphChecks(ctx context.Context, st *store.Store, cfg *store.MailConfig, em
 	return out
 }
 
+// teamsPermission lets an appointments rule with Teams links ask for a
+// Teams meeting.
+const teamsPermission = "OnlineMeetings.ReadWrite"
+
 // neededGraphPermissions are the permissions of R66 the active rules
 // need (contacts when there is no rule yet); a delegated sign-in also
 // needs User.Read and offline_access.
@@ -133,6 +137,9 @@ func neededGraphPermissions(rules []syncstate.Rule, delegated bool) []string {
 	for _, r := range rules {
 		if p := graphPermission[groupware.Table(r.Table)]; r.Active && p != "" && !slices.Contains(out, p) {
 			out = append(out, p)
+		}
+		if r.Active && r.TeamsLinks && !slices.Contains(out, teamsPermission) {
+			out = append(out, teamsPermission)
 		}
 	}
 	if len(out) == 0 {
