@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/wfehq/wfe/actions/groupwaresync/plan"
 	"github.com/wfehq/wfe/groupware"
@@ -29,29 +28,7 @@ func (r *run) apply(ctx context.Context, p *plan.Plan) {
 		r.applyBatched(ctx, p, n)
 		return
 	}
-	sem := make(chan struct{}, applyInFlight)
-	var wg sync.WaitGroup
-	busy := map[string]bool{} // CRM ids written since the last wait
-	for _, op := range p.Operations {
-		parallel := op.Kind == plan.CreateInGroupware || op.Kind == plan.Update
-		if !parallel || busy[op.CRMID] {
-			wg.Wait()
-			clear(busy)
-		}
-		if !parallel {
-			r.applied(op, r.applyOne(ctx, op))
-			continue
-		}
-		busy[op.CRMID] = true
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(op plan.Operation) {
-			defer wg.Done()
-			r.applied(op, r.applyOne(ctx, op))
-			<-sem
-		}(op)
-	}
-	wg.Wait()
+	runOperations(p.Operations, applyInFlight, func(op plan.Operation) error { return r.applyOne(ctx, op) }, r.applied)
 }
 
 // applied reports a failed operation.
