@@ -14,8 +14,9 @@ import (
 // createInGroupware creates the activity's copy in the folder for new
 // items, carrying the CRM id; a copy already there (a crash between the
 // create and the commit of its link) is found by the CRM id and linked.
-// A meeting of a rule with Teams links asks Graph for one and stores its
-// join URL on the activity.
+// A meeting sent this way carries the GroupwareLock; of a rule with
+// Teams links it asks Graph for a Teams link, whose join URL is stored on
+// the activity.
 func (c *calRun) createInGroupware(ctx context.Context, op plan.Operation) error {
 	s, err := calendar.SeriesFromFields(op.ToGroupware)
 	if err != nil {
@@ -42,8 +43,8 @@ func (c *calRun) createInGroupware(ctx context.Context, op plan.Operation) error
 	if err := c.Store.Sync().SaveLink(ctx, c.link(op, res.ETag, synced)); err != nil {
 		return err
 	}
-	if item.OnlineMeeting {
-		return c.storeJoinURL(ctx, op.CRMID, res.ID)
+	if a := c.acts[op.CRMID]; a != nil && a.Type == store.TypeMeeting {
+		return c.markSent(ctx, op.CRMID, res.ID, item.OnlineMeeting)
 	}
 	return nil
 }
@@ -56,21 +57,25 @@ func (c *calRun) wantsTeams(op plan.Operation) bool {
 		a != nil && a.Type == store.TypeMeeting && a.TeamsJoinURL == ""
 }
 
-// storeJoinURL reads the new meeting's Teams join URL and keeps it on
-// the activity (the URL is no synced field: it comes from Graph only).
-func (c *calRun) storeJoinURL(ctx context.Context, crm, gwID string) error {
-	res, err := c.src.Get(ctx, c.newItems, []string{gwID})
-	if err != nil {
-		return err
-	}
-	if len(res) != 1 || res[0].Item == nil || res[0].Item.JoinURL == "" {
-		return nil
-	}
+// markSent write-protects a meeting sent to the calendar, as an
+// imported one is, and keeps its Teams join URL (read back from Graph
+// when the meeting asked for one).
+func (c *calRun) markSent(ctx context.Context, crm, gwID string, teams bool) error {
 	id, err := crmID(crm)
 	if err != nil {
 		return err
 	}
-	return c.Store.Sync().SetLinkedColumn(ctx, id, "teams_join_url", res[0].Item.JoinURL)
+	var joinURL string
+	if teams {
+		res, err := c.src.Get(ctx, c.newItems, []string{gwID})
+		if err != nil {
+			return err
+		}
+		if len(res) == 1 && res[0].Item != nil {
+			joinURL = res[0].Item.JoinURL
+		}
+	}
+	return c.Store.Sync().MarkMeetingSent(ctx, id, joinURL)
 }
 
 // createInCRM creates the groupware item's copy in the CRM as an

@@ -238,6 +238,12 @@ func calendarRoundTrip(t *testing.T, c *calSync) {
 	if !weeklyEight(gw[meeting].Series.Master[calendar.FieldRecurrence]) {
 		t.Errorf("the series lost its rule: %v", gw[meeting].Series.Master)
 	}
+	if !crm[meeting].GroupwareLock {
+		t.Errorf("the meeting sent to the calendar is not write-protected")
+	}
+	if c.activities()[dst].GroupwareLock {
+		t.Errorf("an appointment without attendees was write-protected")
+	}
 	show := c.ok("activity", "show", meeting)
 	if c.graph != strings.Contains(show, "https://teams.microsoft.com/") {
 		t.Errorf("Teams link of the meeting made in the CRM (Graph: %v):\n%s", c.graph, show)

@@ -51,12 +51,17 @@ func (s *Repo) UpdateActivityLinked(ctx context.Context, a *crm.Activity, l *Lin
 	})
 }
 
-// SetLinkedColumn writes one column of CalendarColumns of an activity
-// without moving its update time (a value only the groupware gives,
-// such as a Teams join URL, so the next run does not see a CRM change).
-func (s *Repo) SetLinkedColumn(ctx context.Context, id int64, column, value string) error {
-	res := s.db.WithContext(ctx).Model(&crm.Activity{}).Where("id = ?", id).UpdateColumn(column, value)
-	return sqldb.RowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("update activity %d", id))
+// MarkMeetingSent write-protects a meeting the sync created in the
+// groupware (GroupwareLock: a sent meeting belongs to the calendar) and
+// keeps its Teams join URL when Graph gave one, without moving its update
+// time (neither is a synced value, so the next run sees no CRM change).
+func (s *Repo) MarkMeetingSent(ctx context.Context, id int64, joinURL string) error {
+	up := map[string]any{"groupwarelock": true}
+	if joinURL != "" {
+		up["teams_join_url"] = joinURL
+	}
+	res := s.db.WithContext(ctx).Model(&crm.Activity{}).Where("id = ?", id).UpdateColumns(up)
+	return sqldb.RowsOrNotFound(res.Error, res.RowsAffected, fmt.Sprintf("mark meeting %d sent", id))
 }
 
 // DeleteActivityLinked deletes an activity (with its contact and partner
