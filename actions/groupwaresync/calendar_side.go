@@ -81,9 +81,17 @@ func (c *calRun) takeChanges(ctx context.Context, f groupware.Folder, cs *groupw
 	return nil
 }
 
-// keep takes one item read from folder f.
+// keep takes one item read from folder f. A cancelled event or task (a
+// cancelled series as a whole) is left alone: it is not imported, and a
+// linked one is neither written nor taken as deleted (which would create
+// its CRM copy again).
 func (c *calRun) keep(f groupware.Folder, it *groupware.Event) {
-	if _, linked := c.linkByGW[it.ID]; !linked && !c.inWindow(it.Series.Master) {
+	_, linked := c.linkByGW[it.ID]
+	switch {
+	case it.Series.Master[calendar.FieldStatus] == "cancelled":
+		c.gw.listed[it.ID] = true
+		return
+	case !linked && !c.inWindow(it.Series.Master):
 		return
 	}
 	c.items[it.ID], c.gw.folderOf[it.ID] = it, f.ID
