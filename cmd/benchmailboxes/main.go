@@ -87,11 +87,12 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	fmt.Printf("%d mailboxes of %d mails, Dovecot over %s into SQLite, %d CPUs\n", o.boxes, o.n, o.security, runtime.NumCPU())
-	slowest, sum, err := importAlone(ctx, st, dc, o, dir)
+	aloneCPU := &cpuMeter{}
+	slowest, sum, err := importAlone(ctx, st, dc, o, dir, aloneCPU)
 	if err != nil {
 		return err
 	}
-	together, err := importTogether(ctx, st, dc, o, dir)
+	together, cpu, err := importTogether(ctx, st, dc, o, dir)
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,20 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("all %d together (--parallel %d, per server %d): %s, %.0f mails/s\n", o.boxes, o.parallel, o.perServer,
 		together.Round(time.Millisecond), float64(o.boxes*o.n)/together.Seconds())
 	fmt.Printf("ratio together/slowest alone: %.2f (goal <= 1.5)\n", together.Seconds()/slowest.Seconds())
+	printCPUBound(aloneCPU, cpu, slowest)
 	return nil
+}
+
+// printCPUBound prints the CPU time of the imports alone and together and
+// the lower bound it sets: all mailboxes together cannot take less than
+// the CPU time of the imports alone spread over every CPU of the machine.
+func printCPUBound(alone, together *cpuMeter, slowest time.Duration) {
+	cpus := runtime.NumCPU()
+	bound := alone.total() / time.Duration(cpus)
+	fmt.Printf("CPU of the imports alone: importer %.2f s, Dovecot %.2f s; together: importer %.2f s, Dovecot %.2f s\n",
+		alone.ownUsed.Seconds(), alone.dcUsed.Seconds(), together.ownUsed.Seconds(), together.dcUsed.Seconds())
+	fmt.Printf("CPU-bound lower limit of the time together on %d CPUs: %s, ratio >= %.2f\n",
+		cpus, bound.Round(time.Millisecond), bound.Seconds()/slowest.Seconds())
 }
 
 func boxUser(i int) string { return fmt.Sprintf("box%02d", i) }
@@ -145,47 +159,53 @@ func deps(st *store.Store, dir string) mailimport.Deps {
 }
 
 // importAlone imports every mailbox on its own and returns the slowest
-// time and the sum of all.
-func importAlone(ctx context.Context, st *store.Store, dc *mailtest.Dovecot, o options, dir string) (slowest, sum time.Duration, err error) {
+// time and the sum of all; cpu sums the CPU time of the imports.
+func importAlone(ctx context.Context, st *store.Store, dc *mailtest.Dovecot, o options, dir string, cpu *cpuMeter) (slowest, sum time.Duration, err error) {
 	for i := range o.boxes {
 		if err := fill(dc, i, o.n, 1); err != nil {
 			return 0, 0, err
 		}
-		start := time.Now()
+		start, used := time.Now(), startCPU(filepath.Join(dir, "dovecot"))
 		res, err := mailimport.ImportAll(ctx, deps(st, dir), "", mailimport.ImportOptions{MatchCode: fmt.Sprintf("BOX%02d", i)})
 		took := time.Since(start)
+		used.stop()
+		cpu.ownUsed += used.ownUsed
+		cpu.dcUsed += used.dcUsed
 		if err != nil {
 			return 0, 0, err
 		}
 		if res[0].Imported != o.n {
 			return 0, 0, fmt.Errorf("mailbox %d alone: %d imported, want %d", i, res[0].Imported, o.n)
 		}
-		fmt.Printf("  mailbox %s alone: %s\n", boxUser(i), took.Round(time.Millisecond))
+		fmt.Printf("  mailbox %s alone: %s (CPU: importer %.2f s, Dovecot %.2f s)\n", boxUser(i), took.Round(time.Millisecond),
+			used.ownUsed.Seconds(), used.dcUsed.Seconds())
 		slowest = max(slowest, took)
 		sum += took
 	}
 	return slowest, sum, nil
 }
 
-// importTogether fills every mailbox again and imports all at once.
-func importTogether(ctx context.Context, st *store.Store, dc *mailtest.Dovecot, o options, dir string) (time.Duration, error) {
+// importTogether fills every mailbox again and imports all at once,
+// returning the time and the CPU time of the import.
+func importTogether(ctx context.Context, st *store.Store, dc *mailtest.Dovecot, o options, dir string) (time.Duration, *cpuMeter, error) {
 	for i := range o.boxes {
 		if err := fill(dc, i, o.n, 2); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
-	start := time.Now()
+	start, cpu := time.Now(), startCPU(filepath.Join(dir, "dovecot"))
 	res, err := mailimport.ImportAll(ctx, deps(st, dir), "", mailimport.ImportOptions{Parallel: o.parallel, PerServer: o.perServer})
 	took := time.Since(start)
+	cpu.stop()
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	total := 0
 	for _, r := range res {
 		total += r.Imported
 	}
 	if total != o.boxes*o.n {
-		return 0, fmt.Errorf("together: %d imported, want %d", total, o.boxes*o.n)
+		return 0, nil, fmt.Errorf("together: %d imported, want %d", total, o.boxes*o.n)
 	}
-	return took, nil
+	return took, cpu, nil
 }
