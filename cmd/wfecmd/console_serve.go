@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/wfehq/wfe/console"
+	"github.com/wfehq/wfe/console/watchdog"
 	"github.com/wfehq/wfe/engine"
 	"github.com/wfehq/wfe/store"
 )
@@ -27,6 +29,10 @@ type consoleOptions struct {
 	// redirect URI); "" = the request's host
 	publicURL string
 	watchdog  watchdogOptions
+	// watchdogMail is the match code of the mail configuration that
+	// mails a failing configuration's responsible employee ("" = no
+	// mails)
+	watchdogMail string
 }
 
 // defaultConsoleAddr is where serve offers the console unless told
@@ -39,7 +45,38 @@ func (o *consoleOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve the console over HTTPS with this certificate `FILE` (PEM; with --tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "private key `FILE` of --tls-cert (PEM)")
 	fs.StringVar(&o.publicURL, "public-url", "", "the console's `URL` as browsers reach it (behind a proxy), for the OAuth redirect URI URL/oauth/authorization/callback")
+	fs.StringVar(&o.watchdogMail, "watchdog-mail", "", "mail the responsible employee of a mail configuration that fails or is locked, once per incident, through the mail configuration `MATCHCODE`")
 	o.watchdog.flags(fs)
+}
+
+// watchdogMailEvery is how often serve looks for incidents to mail.
+const watchdogMailEvery = time.Minute
+
+// startWatchdogMail starts the watchdog's mails with --watchdog-mail; it
+// runs until ctx ends.
+func startWatchdogMail(ctx context.Context, env *Env, st *store.Store, o consoleOptions, node string, log *slog.Logger) error {
+	if o.watchdogMail == "" {
+		return nil
+	}
+	via, err := st.MailConfigByMatchCode(ctx, o.watchdogMail)
+	if err != nil {
+		return usagef("--watchdog-mail %s: %v", o.watchdogMail, err)
+	}
+	if !strings.Contains(via.UserName, "@") {
+		return usagef("--watchdog-mail %s: the configuration's user name %q is no address to send from", o.watchdogMail, via.UserName)
+	}
+	loc, err := cronLocation(env, "")
+	if err != nil {
+		return err
+	}
+	wd, err := o.watchdog.config(loc)
+	if err != nil {
+		return err
+	}
+	n := &watchdog.Notifier{Store: st, Config: wd, Via: via, Node: node, Logger: log.With("component", "watchdog")}
+	go n.Run(ctx, watchdogMailEvery)
+	log.Info("watchdog mails on", "via", via.MatchCode)
+	return nil
 }
 
 // runningConsole is the console's HTTP server while serve runs.

@@ -134,3 +134,29 @@ func TestServeConsoleRunAndReplay(t *testing.T) {
 		t.Errorf("the replayed mail's activity was created by %v, want sam (%d)", a.CreatedBy, sam.ID)
 	}
 }
+
+// --watchdog-mail names the mail configuration that sends the watchdog's
+// mails: an unknown one, or one whose user name is no address, stops
+// serve with a usage error; a good one turns the mails on.
+func TestServeWatchdogMailFlag(t *testing.T) {
+	c := newStoreCLI(t)
+	st := c.store()
+	for _, mc := range []store.MailConfig{{MatchCode: "alerts", UserName: "wfe@firma.example"}, {MatchCode: "noaddr", UserName: "wfe"}} {
+		if err := st.CreateMailConfig(t.Context(), &mc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	for flag, want := range map[string]string{"nosuch": "--watchdog-mail nosuch", "noaddr": "is no address"} {
+		if _, errs, code := c.run("serve", "--http", "off", "--watchdog-mail", flag); code != 2 || !strings.Contains(errs, want) {
+			t.Errorf("serve --watchdog-mail %s: exit %d, %s", flag, code, errs)
+		}
+	}
+	s := c.startServe("--watchdog-mail", "alerts")
+	if !strings.Contains(s.stderr.String(), `msg="watchdog mails on"`) || !strings.Contains(s.stderr.String(), "via=alerts") {
+		t.Errorf("serve does not say the watchdog mails are on:\n%s", s.stderr.String())
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+}

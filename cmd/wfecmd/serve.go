@@ -74,7 +74,10 @@ watchers off.
 serve also offers the admin console on --http (default 127.0.0.1:8080; --http
 off for none), over HTTPS with --tls-cert and --tls-key. Sign in with a user
 of 'wfe console user add'; see 'wfe status' for --quiet-factor and
---failing-after.`,
+--failing-after. With --watchdog-mail MATCHCODE the responsible employee of a
+mail configuration whose automatic import fails or is locked gets one mail per
+incident (the next only after a successful import and a new failure), sent
+through the outbox and the SMTP server of the configuration MATCHCODE.`,
 		Flags: serveOpts.flags,
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 0 {
@@ -119,7 +122,11 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	defer stopPush()
 	cons, err := startConsole(ctx, env, st, sched, o.console, node, log)
+	if err == nil {
+		err = startWatchdogMail(ctx, env, st, o.console, node, log)
+	}
 	if err != nil {
+		cons.stop(context.WithoutCancel(ctx), 0)
 		sched.Shutdown(context.WithoutCancel(ctx))
 		return err
 	}

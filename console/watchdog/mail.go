@@ -55,7 +55,7 @@ func mailSources(ctx context.Context, st *store.Store, cfg Config, timers []stor
 	}
 	out := make([]Source, 0, len(cfgs))
 	for _, c := range cfgs {
-		s := Source{Name: c.MatchCode, Kind: KindMailConfig, Interval: Duration(interval)}
+		s := Source{Name: c.MatchCode, Kind: KindMailConfig, Interval: Duration(interval), configID: c.ID}
 		if seen[c.MatchCode] > 1 { // match codes need not be unique: tell them apart
 			s.Name = fmt.Sprintf("%s#%d", c.MatchCode, c.ID)
 		}

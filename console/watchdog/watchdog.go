@@ -53,6 +53,8 @@ type Source struct {
 	// Lateness of the newest scheduled run of a timer (started minus
 	// scheduled).
 	Lateness Duration `json:"lateness,omitempty"`
+	// configID is the mail configuration of a KindMailConfig source.
+	configID int64
 }
 
 // Duration marshals as a Go duration string ("10m0s").
