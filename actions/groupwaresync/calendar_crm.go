@@ -128,26 +128,11 @@ func (c *calRun) goneActivities(ctx context.Context) ([]string, error) {
 
 // crmWanted are CRM ids the groupware listing or the held records name.
 func (c *calRun) crmWanted() map[string]bool {
-	want := map[string]bool{}
+	carried := make(map[string]string, len(c.items))
 	for id, it := range c.items {
-		if l, ok := c.linkByGW[id]; ok {
-			want[l.CRMID] = true
-		}
-		if it.CRMID != "" {
-			want[it.CRMID] = true
-		}
+		carried[id] = it.CRMID
 	}
-	for _, id := range c.gw.listing.Deleted {
-		if l, ok := c.linkByGW[id]; ok {
-			want[l.CRMID] = true
-		}
-	}
-	for _, h := range c.held.Conflicts {
-		for _, id := range splitIDs(h.CRMID) {
-			want[id] = true
-		}
-	}
-	return want
+	return c.wantedCRMIDs(carried)
 }
 
 // addNeeds adds the records the plan asked for: activities the window

@@ -76,13 +76,24 @@ func (r *run) crmListing(contacts []syncstate.Contact) (plan.Listing, error) {
 
 // crmWanted are CRM ids the groupware listing or the held records name.
 func (r *run) crmWanted() map[string]bool {
-	want := map[string]bool{}
+	carried := make(map[string]string, len(r.gw.items))
 	for id, it := range r.gw.items {
+		carried[id] = it.CRMID
+	}
+	return r.wantedCRMIDs(carried)
+}
+
+// wantedCRMIDs are the CRM ids of the pairs whose groupware item was
+// listed (carried: item id → the CRM id it carries) or deleted, the CRM
+// ids listed items carry, and those of held conflicts.
+func (r *run) wantedCRMIDs(carried map[string]string) map[string]bool {
+	want := map[string]bool{}
+	for id, crm := range carried {
 		if l, ok := r.linkByGW[id]; ok {
 			want[l.CRMID] = true
 		}
-		if it.CRMID != "" {
-			want[it.CRMID] = true
+		if crm != "" {
+			want[crm] = true
 		}
 	}
 	for _, id := range r.gw.listing.Deleted {
