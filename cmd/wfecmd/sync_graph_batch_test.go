@@ -175,3 +175,35 @@ func TestSyncGraphBatchAuthRefused(t *testing.T) {
 	}
 	assertEveryContactOnce(t, fake)
 }
+
+// TestSyncGraphBatchFirstRunLinks: the first run of a rule over a
+// mailbox that already holds the copies (a rule removed and added again)
+// links every pair by the CRM id and sends the CRM's newer values of 30
+// of them in two $batch requests; nothing is created twice.
+func TestSyncGraphBatchFirstRunLinks(t *testing.T) {
+	c, fake := graphBatchCLI(t)
+	c.syncReport("sync", "run", "customers")
+	c.ok("sync", "rule", "remove", "customers")
+	for i := 1; i <= 30; i++ {
+		c.ok("contacts", "update", fmt.Sprint(i), "--phone", fmt.Sprintf("+49 40 %d", i))
+	}
+	c.ok("sync", "rule", "add", "again")
+	before := fake.Requests()
+	c.syncReport("sync", "preview", "again")
+	reads := fake.Requests() - before
+	before, parts := fake.Requests(), fake.BatchParts()
+	rep := c.syncReport("sync", "run", "again")
+	if rep.Linked != batchContacts || rep.ToGroupware.New != 0 {
+		t.Fatalf("first run of the rule added again: %+v", rep)
+	}
+	if writes := fake.Requests() - before - reads; writes > 2 || fake.BatchParts()-parts != 30 {
+		t.Errorf("%d write requests with %d parts for 30 linked pairs to update, want at most 2 with 30", writes, fake.BatchParts()-parts)
+	}
+	assertEveryContactOnce(t, fake)
+	gw := graphContacts(t, fake)
+	for i := 1; i <= 30; i++ {
+		if p := gw[fmt.Sprint(i)].BusinessPhones; len(p) != 1 || p[0] != fmt.Sprintf("+49 40 %d", i) {
+			t.Fatalf("contact %d: phone %v in the mailbox", i, p)
+		}
+	}
+}
