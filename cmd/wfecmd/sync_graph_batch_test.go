@@ -1,6 +1,7 @@
 package wfecmd
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,8 +17,8 @@ import (
 const batchContacts = 100
 
 // graphBatchCLI is graphSyncCLI with batchContacts CRM contacts (ids 1 to
-// batchContacts) and the rule customers.
-func graphBatchCLI(t *testing.T) (*storeCLI, *groupwaretest.GraphFake) {
+// batchContacts) and the rule customers with the given flags.
+func graphBatchCLI(t *testing.T, ruleFlags ...string) (*storeCLI, *groupwaretest.GraphFake) {
 	c, fake := graphSyncCLI(t)
 	var b strings.Builder
 	b.WriteString("partner,first_name,last_name,email\n")
@@ -25,7 +26,7 @@ func graphBatchCLI(t *testing.T) (*storeCLI, *groupwaretest.GraphFake) {
 		fmt.Fprintf(&b, "ACME,F%d,L%d,p%d@acme.example\n", i, i, i)
 	}
 	c.importCSV(b.String())
-	c.ok("sync", "rule", "add", "customers")
+	c.ok(append([]string{"sync", "rule", "add", "customers"}, ruleFlags...)...)
 	return c, fake
 }
 
@@ -205,5 +206,35 @@ func TestSyncGraphBatchFirstRunLinks(t *testing.T) {
 		if p := gw[fmt.Sprint(i)].BusinessPhones; len(p) != 1 || p[0] != fmt.Sprintf("+49 40 %d", i) {
 			t.Fatalf("contact %d: phone %v in the mailbox", i, p)
 		}
+	}
+}
+
+// TestSyncGraphBatchDeletes: under a rule with --delete, 8 contacts gone
+// from the CRM are deleted from the mailbox in one $batch request, and
+// their links go with them.
+func TestSyncGraphBatchDeletes(t *testing.T) {
+	c, fake := graphBatchCLI(t, "--delete")
+	c.syncReport("sync", "run", "customers")
+	db, err := sql.Open("sqlite", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM contact WHERE id BETWEEN 91 AND 98`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before := fake.Requests()
+	c.syncReport("sync", "preview", "customers")
+	reads := fake.Requests() - before
+	before = fake.Requests()
+	rep := c.syncReport("sync", "run", "customers")
+	if rep.ToGroupware.Deleted != 8 || fake.ContactCount("anna@example.com") != batchContacts-8 {
+		t.Fatalf("run after 8 CRM deletes: %+v, %d contacts in the mailbox", rep, fake.ContactCount("anna@example.com"))
+	}
+	if writes := fake.Requests() - before - reads; writes != 1 {
+		t.Errorf("%d write requests for 8 deletes, want 1", writes)
+	}
+	if again := c.syncReport("sync", "run", "customers"); again.ToGroupware != (plan.Counts{}) {
+		t.Fatalf("run after the deletes: %+v", again)
 	}
 }
