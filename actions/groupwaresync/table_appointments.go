@@ -35,8 +35,9 @@ var appointmentsTable = calTable{
 	source: func(c groupware.Calendars, w groupware.Window) groupware.Source[groupware.Event] { return c.Events(w) },
 }
 
-// calendarTables are the tables this file and table_tasks.go describe.
-func calendarTableOf(t string) (calTable, bool) {
+// calendarTableOf gives the calendar table a rule names (appointments or
+// tasks); ok is false for any other table.
+func calendarTableOf(t string) (table calTable, ok bool) {
 	switch groupware.Table(t) {
 	case groupware.TableAppointments:
 		return appointmentsTable, true
