@@ -37,13 +37,13 @@ func init() {
 		limit             int
 		failed            bool
 		outboxStates      = []string{outbox.StatePending, outbox.StateSent, outbox.StateFailed}
-		outboxKinds       = []string{outbox.KindForward, outbox.KindAutoReply, outbox.KindSend}
+		outboxKinds       = []string{outbox.KindForward, outbox.KindAutoReply, outbox.KindSend, outbox.KindWatchdog}
 		listFlags, rflags func(fs *flag.FlagSet)
 	)
 	listFlags = func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
 		fs.StringVar(&state, "state", "", "only entries in this `STATE` (pending, sent, failed)")
-		fs.StringVar(&kind, "kind", "", "only entries of this `KIND` (forward, auto_reply, send)")
+		fs.StringVar(&kind, "kind", "", "only entries of this `KIND` (forward, auto_reply, send, watchdog)")
 		fs.Int64Var(&activity, "activity", 0, "only entries about the activity `ID`")
 		fs.IntVar(&limit, "limit", 50, "show at most `N` entries (0: all)")
 	}

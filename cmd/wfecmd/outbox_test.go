@@ -73,6 +73,10 @@ func TestSendCommandSendsOnceUnlessAgain(t *testing.T) {
 		if len(sent) != 2 || sent[0].MessageID != again || sent[1].MessageID != first || sent[0].State != outbox.StateSent {
 			t.Fatalf("outbox list: %+v", sent)
 		}
+		// the watchdog's mails are a kind of their own: listed apart, none here
+		if out := strings.TrimSpace(c.ok("outbox", "list", "--kind", outbox.KindWatchdog, "--json")); out != "[]" {
+			t.Fatalf("outbox list --kind watchdog: %s", out)
+		}
 	})
 }
 

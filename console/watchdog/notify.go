@@ -15,7 +15,7 @@ import (
 )
 
 // OutboxKind is the outbox kind of the watchdog's mails.
-const OutboxKind = "watchdog"
+const OutboxKind = outbox.KindWatchdog
 
 // configHeader names, in a watchdog mail, the id of the mail
 // configuration it is about; the outbox keeps it with the message, so

@@ -29,6 +29,7 @@ const (
 	KindForward   = "forward"    // ForwardMailAction
 	KindAutoReply = "auto_reply" // AutoReplyAction
 	KindSend      = "send"       // an activity sent (wfe send, SendMailAction)
+	KindWatchdog  = "watchdog"   // a failing source reported to its responsible employee
 )
 
 // States of outbox entries.
