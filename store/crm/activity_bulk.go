@@ -7,14 +7,12 @@ import (
 )
 
 // InsertActivities inserts activities with their contact and partner
-// links and documents (docs[i] belongs to acts[i]) with one multi-row
-// insert per table, in the transaction tx. It returns the first error;
+// links and documents (docs[i] belongs to acts[i]) with one insert per
+// table (sqldb.InsertRows), in the transaction tx. It returns the first error;
 // the caller rolls tx back to a savepoint then.
 func InsertActivities(tx *gorm.DB, acts []*Activity, docs [][]*Document) error {
-	if len(acts) > 0 {
-		if err := tx.Omit("id").CreateInBatches(acts, sqldb.RowsPerInsert(tx, &Activity{}, sqldb.InsertChunk)).Error; err != nil {
-			return err
-		}
+	if _, err := sqldb.InsertRows(tx, acts, false); err != nil {
+		return err
 	}
 	var contacts []activityContact
 	var partners []activityPartner
@@ -35,18 +33,12 @@ func InsertActivities(tx *gorm.DB, acts []*Activity, docs [][]*Document) error {
 		}
 		allDocs = append(allDocs, docs[i]...)
 	}
-	if len(contacts) > 0 {
-		if err := tx.CreateInBatches(contacts, sqldb.RowsPerInsert(tx, &activityContact{}, 4*sqldb.InsertChunk)).Error; err != nil {
-			return err
-		}
+	if _, err := sqldb.InsertRows(tx, contacts, false); err != nil {
+		return err
 	}
-	if len(partners) > 0 {
-		if err := tx.CreateInBatches(partners, sqldb.RowsPerInsert(tx, &activityPartner{}, 4*sqldb.InsertChunk)).Error; err != nil {
-			return err
-		}
+	if _, err := sqldb.InsertRows(tx, partners, false); err != nil {
+		return err
 	}
-	if len(allDocs) > 0 {
-		return tx.Omit("id").CreateInBatches(allDocs, sqldb.RowsPerInsert(tx, &Document{}, sqldb.InsertChunk)).Error
-	}
-	return nil
+	_, err := sqldb.InsertRows(tx, allDocs, false)
+	return err
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/wfehq/wfe/store/blobs"
 	"github.com/wfehq/wfe/store/crm"
@@ -167,6 +166,6 @@ func insertBulk(tx *gorm.DB, imported []ImportItem, entries []*LedgerEntry) bool
 	if len(entries) == 0 {
 		return true
 	}
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("id").CreateInBatches(entries, sqldb.RowsPerInsert(tx, &LedgerEntry{}, sqldb.InsertChunk))
-	return res.Error == nil && res.RowsAffected == int64(len(entries))
+	n, err := sqldb.InsertRows(tx, entries, true)
+	return err == nil && n == int64(len(entries))
 }
