@@ -157,8 +157,8 @@ func measure(ctx context.Context, o options, c benchCase, dc *mailtest.Dovecot, 
 		return "", fmt.Errorf("raw IMAP loop fetched %d of %d mails", raw.n, c.n)
 	}
 	rawRate := float64(raw.n) / raw.d.Seconds()
-	fmt.Printf("raw IMAP fetch   %6d mails in %8s  %8.0f mails/s  (%.0f MiB/s)\n", raw.n, raw.d.Round(time.Millisecond), rawRate,
-		float64(raw.bytes)/mib/raw.d.Seconds())
+	fmt.Printf("raw IMAP fetch   %6d mails in %8s  %8.0f mails/s  (%.0f MiB/s, CPU %.2f s)\n", raw.n, raw.d.Round(time.Millisecond), rawRate,
+		float64(raw.bytes)/mib/raw.d.Seconds(), raw.cpu.Seconds())
 
 	imp, err := wfeImport(ctx, o, c, dir, ep)
 	if err != nil {
@@ -175,14 +175,16 @@ func measure(ctx context.Context, o options, c benchCase, dc *mailtest.Dovecot, 
 	wfeRate := float64(c.n) / imp.d.Seconds()
 	ratio := wfeRate / rawRate
 	rss := float64(imp.maxRSS) / mib
-	fmt.Printf("wfe import-mail  %6d mails in %8s  %8.0f mails/s  (peak RSS %.1f MiB)\n", c.n, imp.d.Round(time.Millisecond), wfeRate, rss)
+	fmt.Printf("wfe import-mail  %6d mails in %8s  %8.0f mails/s  (peak RSS %.1f MiB, CPU %.2f s)\n", c.n, imp.d.Round(time.Millisecond), wfeRate, rss,
+		imp.cpu.Seconds())
 	fmt.Printf("import folder %d mails, INBOX %d left\n", moved, left)
 	fmt.Printf("ratio wfe/raw    %.2f  (target >= %.2f: %s)\n", ratio, c.ratioGoal, verdict(ratio >= c.ratioGoal))
 	fmt.Printf("peak RSS         %.1f MiB  (target <= %d MiB: %s)\n", rss, rssGoalMiB, verdict(imp.maxRSS <= rssGoalMiB*mib))
 	if int(moved) != c.n || left != 0 {
 		return "", fmt.Errorf("wfe import-mail moved %d of %d mails, %d left in INBOX", moved, c.n, left)
 	}
-	return fmt.Sprintf("%-28s raw %6.0f mails/s  wfe %6.0f mails/s  ratio %.2f  peak RSS %5.1f MiB", c.label(), rawRate, wfeRate, ratio, rss), nil
+	return fmt.Sprintf("%-28s raw %6.0f mails/s  wfe %6.0f mails/s  ratio %.2f  peak RSS %5.1f MiB  CPU raw %.1f s, wfe %.1f s",
+		c.label(), rawRate, wfeRate, ratio, rss, raw.cpu.Seconds(), imp.cpu.Seconds()), nil
 }
 
 // rssGoalMiB is the peak RSS wfe's import must stay within, whatever the
@@ -345,13 +347,14 @@ type rawResult struct {
 	n     int
 	bytes int64
 	d     time.Duration
+	cpu   time.Duration // of this process during the loop
 }
 
 // rawLoop is the baseline: log in, select INBOX, search the unseen UIDs
 // and stream every message, discarding the bodies.
 func rawLoop(ctx context.Context, ep mailbox.Endpoint, user string) (rawResult, error) {
 	var r rawResult
-	start := time.Now()
+	start, cpu := time.Now(), ownCPU()
 	c, err := mailbox.DialIMAP(ctx, ep, mailbox.Auth{Username: user, Password: benchPassword})
 	if err != nil {
 		return r, err
@@ -371,12 +374,24 @@ func rawLoop(ctx context.Context, ep mailbox.Endpoint, user string) (rawResult, 
 		return err
 	})
 	r.d = time.Since(start)
-	return r, errors.Join(err, c.Logout(ctx))
+	err = errors.Join(err, c.Logout(ctx))
+	r.cpu = ownCPU() - cpu
+	return r, err
+}
+
+// ownCPU is the CPU time (user and system) this process has used.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type importResult struct {
 	d      time.Duration
 	maxRSS int64 // bytes
+	cpu    time.Duration
 }
 
 // wfeImport configures a fresh database with `wfe mailconfig set` and
@@ -431,14 +446,15 @@ func wfeImport(ctx context.Context, o options, c benchCase, dir string, ep mailb
 	if err != nil {
 		return r, fmt.Errorf("peak RSS of wfe: %w", err)
 	}
-	if _, err := fmt.Sscan(string(data), &r.maxRSS); err != nil {
+	if _, err := fmt.Sscan(string(data), &r.maxRSS, &r.cpu); err != nil {
 		return r, fmt.Errorf("peak RSS of wfe in %s: %w", rssFile, err)
 	}
 	return r, nil
 }
 
 // measureRSSArg makes benchimport a small launcher: it runs the command
-// and writes the command's peak RSS (bytes) into a file. Linux charges a
+// and writes the command's peak RSS (bytes) and CPU time (user and
+// system, nanoseconds) into a file. Linux charges a
 // process started directly by this (large) process with this process's
 // peak RSS (the exec inherits the forking memory's high-water mark); the
 // launcher's own memory is smaller than wfe's, so wfe's figure is its own.
@@ -453,7 +469,8 @@ func measureRSS(file string, args []string) int {
 		return 1
 	}
 	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		if werr := os.WriteFile(file, []byte(fmt.Sprint(ru.Maxrss*1024)), 0o600); werr != nil { // kilobytes on Linux
+		cpu := ru.Utime.Nano() + ru.Stime.Nano()
+		if werr := os.WriteFile(file, []byte(fmt.Sprint(ru.Maxrss*1024, cpu)), 0o600); werr != nil { // kilobytes on Linux
 			fmt.Fprintf(os.Stderr, "benchimport: %v\n", werr)
 			return 1
 		}
