@@ -14,14 +14,15 @@ type activitiesData struct {
 	Query      sc.ActivityQuery
 	Next       string
 	// WindowFrom: a short text was looked for among the activities from
-	// this id up to the cursor only (0: among all).
+	// this id up to the cursor only (0: the page is full or reached the
+	// oldest activity).
 	WindowFrom int64
 }
 
 // activitiesPage searches activities by subject, sender, Message-ID and
 // configuration, newest first, a page at a time. A text shorter than
-// three characters is looked for among 50,000 activities per page; the
-// page says so and links the next window.
+// three characters is looked for in part of the activities at a time; a
+// page that stopped before it was full says where and links the rest.
 func (s *Server) activitiesPage(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	q := sc.ActivityQuery{Subject: v.Get("subject"), Sender: v.Get("sender"), MessageID: v.Get("message_id")}

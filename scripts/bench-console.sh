@@ -5,7 +5,8 @@
 # -postgres URL is given), in a fresh schema of that PostgreSQL database.
 # Each query runs N times (default 200); the table shows its median and
 # 95th percentile in milliseconds. Filling the databases takes a few
-# minutes.
+# minutes; PostgreSQL is measured after VACUUM ANALYZE, as autovacuum
+# leaves a table (the trigram indexes' pending entries merged).
 #
 #   scripts/bench-console.sh
 #   scripts/bench-console.sh -n 500 -postgres 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'

@@ -73,26 +73,30 @@ func wantIDs(ids []int64, subjects []string, subject, sender string) []int64 {
 }
 
 // searchAll pages through the search two at a time with the keyset
-// cursor and returns every id found. A short text's page reads at most
-// three activities.
-func searchAll(t *testing.T, r *console.Repo, q console.ActivityQuery) []int64 {
+// cursor and returns every id found and how many pages stopped at a
+// window's end. A short text is looked for three activities at a time,
+// for budget (0: one window a page).
+func searchAll(t *testing.T, r *console.Repo, q console.ActivityQuery, budget time.Duration) (ids []int64, windows int) {
 	t.Helper()
-	console.SetShortTextWindow(r, 3)
+	console.SetShortTextWindow(r, 3, budget)
 	q.Limit = 2
-	var out []int64
 	for {
 		page, err := r.SearchActivities(context.Background(), q)
 		if err != nil {
 			t.Fatalf("%+v: %v", q, err)
 		}
 		for _, a := range page.Activities {
-			out = append(out, a.ID)
+			ids = append(ids, a.ID)
 		}
-		if len(page.Activities) > 2 || page.WindowFrom != 0 && len(page.Activities) > 0 && page.Activities[len(page.Activities)-1].ID < page.WindowFrom {
-			t.Fatalf("%+v: page %+v", q, page)
+		if page.WindowFrom != 0 {
+			windows++
+			if len(page.Activities) >= 2 || page.NextBefore != page.WindowFrom ||
+				len(page.Activities) > 0 && page.Activities[len(page.Activities)-1].ID < page.WindowFrom {
+				t.Fatalf("%+v: page %+v", q, page)
+			}
 		}
 		if page.NextBefore == 0 {
-			return out
+			return ids, windows
 		}
 		q.BeforeID = page.NextBefore
 	}
@@ -109,9 +113,15 @@ func TestActivitySearchFindsSubstrings(t *testing.T) {
 		ids := addActivities(t, db, subjects...)
 		check := func(subject, sender string) {
 			t.Helper()
-			got := searchAll(t, r, console.ActivityQuery{Subject: subject, Sender: sender})
-			if want := wantIDs(ids, subjects, subject, sender); !slices.Equal(got, want) {
-				t.Errorf("subject %q sender %q: got %v, want %v", subject, sender, got, want)
+			for _, budget := range []time.Duration{0, time.Hour} {
+				got, windows := searchAll(t, r, console.ActivityQuery{Subject: subject, Sender: sender}, budget)
+				if want := wantIDs(ids, subjects, subject, sender); !slices.Equal(got, want) {
+					t.Errorf("subject %q sender %q (%s per page): got %v, want %v", subject, sender, budget, got, want)
+				}
+				short := len([]rune(subject)) < 3 && subject != "" || len([]rune(sender)) < 3 && sender != ""
+				if (windows > 0) != (short && budget == 0) {
+					t.Errorf("subject %q sender %q (%s per page): %d pages stopped at a window's end", subject, sender, budget, windows)
+				}
 			}
 		}
 		for _, text := range []string{"angebot", "ANGEBOT 4711", "4711", "äpfel", "Äpfel", "50%", "%", "xyz_", "_",
@@ -158,7 +168,7 @@ func TestActivitySearchMigrationBackfills(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer again.Close()
-		got := searchAll(t, console.New(again), console.ActivityQuery{Subject: "angebot"})
+		got, _ := searchAll(t, console.New(again), console.ActivityQuery{Subject: "angebot"}, 0)
 		if want := wantIDs(ids, searchSubjects, "angebot", ""); !slices.Equal(got, want) {
 			t.Fatalf("after the migration: got %v, want %v", got, want)
 		}

@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/wfehq/wfe/store/internal/sqldb"
 )
@@ -23,13 +24,16 @@ import (
 // Repo is the console's part of the store.
 type Repo struct {
 	db *sqldb.DB
-	// shortTextWindow overrides how many activities a page of a short
-	// text's search reads (0: shortTextWindow).
+	// how a short text's search reads activities: shortTextWindow rows
+	// at a time for up to shortTextBudget
 	shortTextWindow int64
+	shortTextBudget time.Duration
 }
 
 // New returns the console's part of db.
-func New(db *sqldb.DB) *Repo { return &Repo{db: db} }
+func New(db *sqldb.DB) *Repo {
+	return &Repo{db: db, shortTextWindow: shortTextWindow, shortTextBudget: shortTextBudget}
+}
 
 // Roles of console users and API tokens.
 const (
