@@ -495,3 +495,29 @@ func TestSyncCalendarConflictAsk(t *testing.T) {
 	}
 	checkIdle(t, "run after resolve", c.syncReport("sync", "run", "cal"))
 }
+
+// TestSyncCalendarDelete: with --delete an event deleted in the calendar
+// deletes its CRM appointment (and no other), and the next run is idle.
+func TestSyncCalendarDelete(t *testing.T) {
+	c := newDAVCalSync(t, "radicale")
+	keep := strings.TrimSpace(c.ok("activity", "add", "--type", "TERMIN", "--as", "anna", "--subject", "Bleibt",
+		"--start", "2026-10-20T09:00:00+02:00", "--zone", "Europe/Berlin"))
+	gone := strings.TrimSpace(c.ok("activity", "add", "--type", "TERMIN", "--as", "anna", "--subject", "Fällt weg",
+		"--start", "2026-10-21T09:00:00+02:00", "--zone", "Europe/Berlin"))
+	c.ok("sync", "rule", "add", "cal", "--table", "appointments", "--folder", c.calName, "--window", calendarWindow, "--delete")
+	c.syncReport("sync", "run", "cal")
+	ev := c.events()[gone]
+	res, err := c.conn.Events(groupwaretest.ContractWindow).Write(context.Background(), c.cal,
+		[]groupware.Write[groupware.Event]{{Op: groupware.OpDelete, ID: ev.ID, ETag: ev.ETag}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("deleting the event: %v %+v", err, res)
+	}
+	if rep := c.syncReport("sync", "run", "cal"); rep.ToCRM.Deleted != 1 || rep.ToGroupware.New != 0 {
+		t.Fatalf("run after the delete: %s", rep.Summary())
+	}
+	acts := c.activities()
+	if _, ok := acts[gone]; ok || len(acts) != 1 || acts[keep].Subject != "Bleibt" {
+		t.Fatalf("CRM after the delete: %+v", acts)
+	}
+	checkIdle(t, "run after the delete", c.syncReport("sync", "run", "cal"))
+}
