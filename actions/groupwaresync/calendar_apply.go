@@ -9,6 +9,7 @@ import (
 	"github.com/wfehq/wfe/groupware"
 	"github.com/wfehq/wfe/groupware/calendar"
 	"github.com/wfehq/wfe/store"
+	"github.com/wfehq/wfe/store/syncstate"
 )
 
 // apply carries out a calendar plan as the contacts applier does: up to
@@ -182,4 +183,21 @@ func firstErrOf(res []groupware.Result[groupware.Event]) error {
 		}
 	}
 	return groupware.ErrNotFound
+}
+
+// finish ends the run as a contacts run does (held records, tokens,
+// reference date). Events and tasks waiting for a manual import are
+// handed over as held rows with their subject and fields, so that they
+// are listed by name and can be imported whole in a later run that does
+// not list them again.
+func (c *calRun) finish(ctx context.Context, p *plan.Plan) error {
+	for _, op := range p.Operations {
+		it := c.items[op.GroupwareID]
+		if op.Kind != plan.OnlyInGroupware || it == nil {
+			continue
+		}
+		c.held.Pending = append(c.held.Pending, syncstate.Pending{GroupwareID: op.GroupwareID, CRMCarried: it.CRMID,
+			Name: it.Series.Master[calendar.FieldSubject], Fields: canonicalFields(it.Fields())})
+	}
+	return c.run.finish(ctx, p)
 }

@@ -3,6 +3,7 @@ package wfecmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -520,4 +521,39 @@ func TestSyncCalendarDelete(t *testing.T) {
 		t.Fatalf("CRM after the delete: %+v", acts)
 	}
 	checkIdle(t, "run after the delete", c.syncReport("sync", "run", "cal"))
+}
+
+// TestSyncCalendarPendingAdopt: with --no-create an event made in the
+// calendar waits for a manual import, listed by its subject also by runs
+// that do not list it again; adopting it creates the appointment whole.
+func TestSyncCalendarPendingAdopt(t *testing.T) {
+	c := newDAVCalSync(t, "radicale")
+	c.importCSV("partner,first_name,last_name,email\nACME,Eva,Berg,eva@acme.example\n")
+	plain := groupwaretest.DaylightSavingEvent()
+	plain.Master[calendar.FieldSubject] = "Zahnarzt"
+	c.putForeign(t, "made-in-calendar", plain)
+	c.ok("sync", "rule", "add", "cal", "--table", "appointments", "--folder", c.calName, "--window", calendarWindow, "--no-create")
+	for i := 0; i < 2; i++ {
+		if rep := c.syncReport("sync", "run", "cal"); rep.OnlyInGroupware != 1 || rep.ToCRM.New != 0 {
+			t.Fatalf("run %d: %s", i+1, rep.Summary())
+		}
+	}
+	var pending []pendingRow
+	if err := json.Unmarshal([]byte(c.ok("sync", "pending", "cal", "--as", "anna", "--json")), &pending); err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].Name != "Zahnarzt" {
+		t.Fatalf("pending: %+v", pending)
+	}
+	c.ok("sync", "adopt", "cal", "--as", "anna", "--partner", "ACME", fmt.Sprint(pending[0].ID))
+	acts := c.activities()
+	if len(acts) != 1 {
+		t.Fatalf("after adopt: %+v", acts)
+	}
+	for _, a := range acts {
+		if a.Subject != "Zahnarzt" || a.StartDate == nil || a.Type != store.TypeAppointment {
+			t.Fatalf("adopted appointment: %+v", a)
+		}
+	}
+	checkIdle(t, "run after adopt", c.syncReport("sync", "run", "cal"))
 }
