@@ -376,6 +376,18 @@ func taskRoundTrip(t *testing.T, c *calSync) {
 		t.Fatalf("task completed in the groupware is %q in the CRM, want done", a.Status)
 	}
 	checkIdle(t, "task run after completion", c.syncReport("sync", "run", "todo"))
+
+	// CRM → list: a task done in the CRM is completed in the list.
+	second := strings.TrimSpace(c.ok("activity", "add", "--type", "TASK", "--as", "anna", "--subject", "Rechnung prüfen",
+		"--due", "2026-11-02T12:00:00Z"))
+	c.syncReport("sync", "run", "todo")
+	c.ok("activity", "update", second, "--done")
+	if rep := c.syncReport("sync", "run", "todo"); rep.ToGroupware.Changed != 1 {
+		t.Fatalf("run after the CRM's done: %s", rep.Summary())
+	}
+	if it := c.items(src, c.todo)[second]; it == nil || it.Series.Master[calendar.FieldDone] != "true" {
+		t.Fatalf("task done in the CRM, in the list: %+v", it)
+	}
 }
 
 // newGraphCalSync is the Graph fake's mailbox of anna with a calendar
