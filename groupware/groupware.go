@@ -14,7 +14,7 @@ const (
 	TableContacts     Table = "contacts"
 	TableAppointments Table = "appointments"
 	TableTasks        Table = "tasks"
-	TableMail         Table = "mail"
+	TableMail         Table = "email"
 )
 
 // Folder is one folder (Graph) or collection (DAV) of a table.

@@ -79,6 +79,10 @@ func folderChecks(ctx context.Context, st *store.Store, cfg *store.MailConfig, e
 			continue
 		}
 		what := "sync rule " + r.Name
+		if IsEmailTable(r.Table) {
+			out = append(out, emailFolderCheck(ctx, s, r, what))
+			continue
+		}
 		folders, newItems, err := ruleFolders(ctx, s.conn, r)
 		if err != nil {
 			out = append(out, Check{What: what, Detail: err.Error()})

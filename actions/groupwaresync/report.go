@@ -28,6 +28,8 @@ type EmployeeReport struct {
 	Linked int `json:"linked"`
 	// Failed counts records whose write failed; they are retried next run.
 	Failed int `json:"failed"`
+	// Quarantined counts mails an email rule put into quarantine.
+	Quarantined int `json:"quarantined,omitempty"`
 	// Refused holds the mass-delete guard's message: nothing was written.
 	Refused string `json:"refused,omitempty"`
 	// Skipped says why the employee was not synced (locked, no account).

@@ -89,6 +89,9 @@ func (r *Runner) Run(ctx context.Context, ruleName string, opts Options) (*Repor
 	if IsCalendarTable(rule.Table) {
 		return r.runCalendar(ctx, rule, opts)
 	}
+	if IsEmailTable(rule.Table) {
+		return r.runEmail(ctx, rule, opts)
+	}
 	mapping, err := LoadMapping(ctx, r.Store)
 	if err != nil {
 		return nil, err
@@ -97,6 +100,16 @@ func (r *Runner) Run(ctx context.Context, ruleName string, opts Options) (*Repor
 	if err != nil {
 		return nil, fmt.Errorf("sync rule %s: %w", rule.Name, err)
 	}
+	return r.forEachEmployee(ctx, rule, opts, func(one *run) {
+		one.mapping, one.filter, one.crm = mapping, filter, map[string]*syncstate.Contact{}
+		one.sync(ctx, opts)
+	})
+}
+
+// forEachEmployee runs part for every employee in the rule's scope (or
+// the one opts names), each with its own run and report, and records the
+// run unless it is a preview or opts says the caller records it.
+func (r *Runner) forEachEmployee(ctx context.Context, rule *syncstate.Rule, opts Options, part func(one *run)) (*Report, error) {
 	emps, err := r.scope(ctx, rule, opts.Employee)
 	if err != nil {
 		return nil, err
@@ -104,10 +117,9 @@ func (r *Runner) Run(ctx context.Context, ruleName string, opts Options) (*Repor
 	started := r.now()
 	rep := &Report{Rule: rule.Name, Preview: opts.Preview, Employees: []EmployeeReport{}}
 	for i := range emps {
-		one := &run{Runner: r, rule: rule, emp: &emps[i], mapping: mapping, filter: filter, start: r.now(),
-			rep: &EmployeeReport{Login: emps[i].Login}, crm: map[string]*syncstate.Contact{}}
+		one := &run{Runner: r, rule: rule, emp: &emps[i], start: r.now(), rep: &EmployeeReport{Login: emps[i].Login}}
 		one.acct = syncstate.Account{RuleID: rule.ID, EmployeeID: emps[i].ID}
-		one.sync(ctx, opts)
+		part(one)
 		rep.Employees = append(rep.Employees, *one.rep)
 	}
 	if !opts.Preview && !opts.NoRecord {
@@ -164,12 +176,7 @@ func (r *Runner) record(ctx context.Context, rep *Report, started time.Time) err
 
 // sync is one employee's part: sign in, list both sides, plan, apply.
 func (r *run) sync(ctx context.Context, opts Options) {
-	if r.emp.Locked {
-		r.rep.Skipped = "locked (" + r.emp.LockedReason + "): no sign-in until the credentials change"
-		return
-	}
-	if err := r.prepare(ctx); err != nil {
-		r.signInFailed(ctx, err)
+	if !r.ready(ctx) {
 		return
 	}
 	p, err := r.plan(ctx, opts)
@@ -185,6 +192,20 @@ func (r *run) sync(ctx context.Context, opts Options) {
 	if err := r.finish(ctx, p); err != nil {
 		r.rep.fail(err)
 	}
+}
+
+// ready prepares the employee's part; false (reported) when the employee
+// is locked or the preparation failed.
+func (r *run) ready(ctx context.Context) bool {
+	if r.emp.Locked {
+		r.rep.Skipped = "locked (" + r.emp.LockedReason + "): no sign-in until the credentials change"
+		return false
+	}
+	if err := r.prepare(ctx); err != nil {
+		r.signInFailed(ctx, err)
+		return false
+	}
+	return true
 }
 
 // prepare loads the account's configuration, state and connector.

@@ -27,7 +27,7 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 func (f *syncRuleFlags) define(fs *flag.FlagSet) {
 	*f = syncRuleFlags{}
-	fs.StringVar(&f.table, "table", "contacts", "table to sync: contacts, appointments (BESPRECHUNG, TERMIN) or tasks")
+	fs.StringVar(&f.table, "table", "contacts", "table to sync: contacts, appointments (BESPRECHUNG, TERMIN), tasks or email (mail folders imported over Microsoft Graph)")
 	fs.StringVar(&f.window, "window", "", "appointments: the `FROM:TO` days around each run to sync (default "+groupwaresync.DefaultWindow+")")
 	fs.BoolVar(&f.teams, "teams-links", false, "appointments on Microsoft Graph: meetings created in the CRM get a Teams link")
 	fs.StringVar(&f.scope, "for", "all", "validity: all, user:LOGIN or group:NAME")
@@ -76,8 +76,10 @@ func (f *syncRuleFlags) rule(name string) (*syncstate.Rule, error) {
 func (f *syncRuleFlags) calendarOptions() (string, error) {
 	appointments := f.table == string(groupware.TableAppointments)
 	switch {
-	case f.table != string(groupware.TableContacts) && !groupwaresync.IsCalendarTable(f.table):
-		return "", usagef("--table %q: want contacts, appointments or tasks", f.table)
+	case f.table != string(groupware.TableContacts) && !groupwaresync.IsCalendarTable(f.table) && !groupwaresync.IsEmailTable(f.table):
+		return "", usagef("--table %q: want contacts, appointments, tasks or email", f.table)
+	case groupwaresync.IsEmailTable(f.table) && (f.filter != "" || f.newItems != "" || f.del || f.overwrite != ""):
+		return "", usagef("--filter, --new-items-folder, --delete and --overwrite do not apply to email rules")
 	case f.window != "" && !appointments:
 		return "", usagef("--window applies to appointments rules only")
 	case f.teams && !appointments:
@@ -119,10 +121,13 @@ func init() {
 table, the leading system, the groupware folders, the CRM filter, and what may
 flow in each direction. --delete, --no-create and --no-update apply to both
 directions. The rule is checked as a run would check it (options, filter, folder
-for new items).`,
+for new items). An email rule imports the mail folders of each employee's
+Microsoft 365 mailbox (default Inbox; Sent Items as outgoing mails) and needs
+groupware configurations whose calendar system is graph.`,
 		Example: `wfe sync rule add customers --table contacts --for all --master crm --folder Contacts --conflict ask
 wfe sync rule add calendar --table appointments --for all --folder Calendar --window -30d:+365d
 wfe sync rule add todo --table tasks --for user:anna --folder Tasks
+wfe sync rule add mail --table email --for all --folder Inbox --folder "Sent Items"
 wfe sync rule add sales --for group:sales --master groupware --folder Kunden --subfolders --new-items-folder Kunden/Neu --default-partner "Walk-in"`,
 		Flags: rf.define,
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -133,6 +138,9 @@ wfe sync rule add sales --for group:sales --master groupware --folder Kunden --s
 			r, err := rf.rule(args[0])
 			if err != nil {
 				return err
+			}
+			if err := groupwaresync.CheckEmailRule(ctx, st, r); err != nil {
+				return fmt.Errorf("sync rule %s: %w", r.Name, err)
 			}
 			if err := st.Sync().CreateRule(ctx, r); err != nil {
 				return err
