@@ -569,3 +569,25 @@ func TestSyncCalendarPendingAdopt(t *testing.T) {
 	}
 	checkIdle(t, "run after adopt", c.syncReport("sync", "run", "cal"))
 }
+
+// TestSyncCalendarGraphDeltaGone: when Graph answers 410 for the calendar's
+// delta link, the run lists the window whole and duplicates nothing on
+// either side.
+func TestSyncCalendarGraphDeltaGone(t *testing.T) {
+	c := newGraphCalSync(t)
+	c.addAppointments(5)
+	c.putForeign(t, "foreign", groupwaretest.DaylightSavingEvent())
+	c.ok("sync", "rule", "add", "cal", "--table", "appointments", "--folder", c.calName, "--window", calendarWindow)
+	if rep := c.syncReport("sync", "run", "cal"); rep.ToGroupware.New != 5 || rep.ToCRM.New != 1 {
+		t.Fatalf("first run: %s", rep.Summary())
+	}
+	c.fake.ExpireDeltaTokens()
+	rep := c.syncReport("sync", "run", "cal")
+	if rep.ToGroupware.New+rep.ToCRM.New+rep.ToCRM.Deleted+rep.ToGroupware.Deleted != 0 {
+		t.Fatalf("run after 410: %s", rep.Summary())
+	}
+	if len(c.events()) != 6 || len(c.activities()) != 6 {
+		t.Fatalf("after 410: %d events, %d appointments, want 6 each", len(c.events()), len(c.activities()))
+	}
+	checkIdle(t, "run after 410", c.syncReport("sync", "run", "cal"))
+}
