@@ -2,9 +2,11 @@ package wfecmd
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/wfehq/wfe/actions/groupwaresync"
 	"github.com/wfehq/wfe/groupware/graph"
 	"github.com/wfehq/wfe/groupware/groupwaretest"
 	"github.com/wfehq/wfe/store"
@@ -68,7 +70,7 @@ func addMailSubfolder(t *testing.T, fake *groupwaretest.GraphFake, path string) 
 // Sent Items previews the mails without changing anything, imports each
 // once (incoming mails as EMAILEINGANG, Sent Items as MAILAUS, delegated
 // to the employee, moved to the import folder), records the run, and a
-// rerun adds nothing. The account test finds the rule's folders and
+// rerun adds nothing; the built-in sync timer imports a new mail. The account test finds the rule's folders and
 // names the permission Mail.ReadWrite.
 func TestSyncEmailGraph(t *testing.T) {
 	c, fake := graphSyncCLI(t)
@@ -110,8 +112,22 @@ func TestSyncEmailGraph(t *testing.T) {
 		t.Fatalf("rerun: %s, %d activities", again.Summary(), countActivities(t, c))
 	}
 	fake.AddMessage(emailMailbox, "inbox", crashTestMail(2))
-	if later := c.syncReport("sync", "run", "mail"); later.ToCRM.New != 1 || countActivities(t, c) != 5 {
-		t.Fatalf("run after a new mail: %s, %d activities", later.Summary(), countActivities(t, c))
+	var run runView
+	mustUnmarshal(t, c.ok("timer", "run", builtinGroupwareSync, "--json"), &run)
+	var rec struct {
+		Rules []groupwaresync.Report `json:"rules"`
+	}
+	mustUnmarshal(t, string(run.Record), &rec)
+	if run.Status != "succeeded" || len(rec.Rules) != 1 || rec.Rules[0].Employees[0].ToCRM.New != 1 || countActivities(t, c) != 5 {
+		t.Fatalf("sync timer after a new mail: %+v, record %+v, %d activities", run, rec, countActivities(t, c))
+	}
+}
+
+// mustUnmarshal decodes the JSON s into v or fails the test.
+func mustUnmarshal(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("%v: %s", err, s)
 	}
 }
 
