@@ -70,8 +70,9 @@ func addMailSubfolder(t *testing.T, fake *groupwaretest.GraphFake, path string) 
 // Sent Items previews the mails without changing anything, imports each
 // once (incoming mails as EMAILEINGANG, Sent Items as MAILAUS, delegated
 // to the employee, moved to the import folder), records the run, and a
-// rerun adds nothing; the built-in sync timer imports a new mail. The account test finds the rule's folders and
-// names the permission Mail.ReadWrite.
+// rerun adds nothing; the built-in sync timer imports a new mail. The
+// account test finds the rule's folders and names the permission
+// Mail.ReadWrite.
 func TestSyncEmailGraph(t *testing.T) {
 	c, fake := graphSyncCLI(t)
 	fake.AddMessage(emailMailbox, "inbox", fixtureMail(t, "01-plain-ascii.eml"))
