@@ -52,7 +52,7 @@ func init() {
 		fs.StringVar(&as, "as", "", "only the employee `LOGIN`")
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
 	}
-	g := root.Sub("sync", "synchronise CRM contacts with the groupware (Microsoft Graph, CardDAV)")
+	g := root.Sub("sync", "synchronise CRM contacts, appointments and tasks with the groupware (Microsoft Graph, CardDAV/CalDAV)")
 	g.Add(&Command{
 		Name:  "preview",
 		Args:  "NAME",
