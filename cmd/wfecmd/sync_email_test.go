@@ -191,3 +191,33 @@ func TestSyncEmailRefusedSignIn(t *testing.T) {
 		t.Fatal("a refused sign-in imported or moved mail")
 	}
 }
+
+// TestSyncEmailImportFolderInside: with the import folder below the
+// rule's folder and --subfolders, the import folder is never imported
+// from (a mail put there by hand stays unimported), and the import folder
+// named as a rule's folder is refused at run.
+func TestSyncEmailImportFolderInside(t *testing.T) {
+	c, fake := graphSyncCLI(t)
+	c.ok("mailconfig", "set", "M365", "--import-folder", "Inbox/CRM")
+	fake.AddMessage(emailMailbox, "inbox", fixtureMail(t, "01-plain-ascii.eml"))
+	fake.AddMessage(emailMailbox, addMailSubfolder(t, fake, "Inbox/Projekte"), crashTestMail(1))
+	c.ok("sync", "rule", "add", "mail", "--table", "email", "--subfolders")
+	if first := c.syncReport("sync", "run", "mail"); first.ToCRM.New != 2 {
+		t.Fatalf("first run: %s", first.Summary())
+	}
+	crm := fake.MailFolderByPath(emailMailbox, "Inbox/CRM")
+	if n := len(fake.MessagesIn(emailMailbox, crm)); crm == "" || n != 2 {
+		t.Fatalf("%d mails in Inbox/CRM, want 2", n)
+	}
+	// an unread mail put into the import folder by hand is not the rule's
+	fake.AddMessage(emailMailbox, crm, crashTestMail(3))
+	if again := c.syncReport("sync", "run", "mail"); again.ToCRM.New != 0 || countActivities(t, c) != 2 ||
+		len(fake.MessagesIn(emailMailbox, crm)) != 3 {
+		t.Fatalf("rerun: %s, %d activities", again.Summary(), countActivities(t, c))
+	}
+	c.ok("sync", "rule", "add", "crm", "--table", "email", "--folder", "Inbox/CRM")
+	rep, code := c.syncRun("sync", "run", "crm")
+	if errs := byLogin(t, rep, "anna").Errors; code == 0 || len(errs) != 1 || !strings.Contains(errs[0], "Inbox/CRM is where mail configuration M365 moves") {
+		t.Fatalf("rule over the import folder: exit %d, %+v", code, rep)
+	}
+}
