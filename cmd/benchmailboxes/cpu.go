@@ -24,8 +24,9 @@ func ownCPU() time.Duration {
 }
 
 // dovecotCPU is the CPU time Dovecot has used so far: its master process
-// (the one started with a configuration under dir), the children it has
-// reaped (the IMAP sessions that ended) and the children still running.
+// (the child of this process started with a configuration under dir), the
+// children it has reaped (the IMAP sessions that ended) and the children
+// still running.
 // 0 when /proc cannot be read.
 func dovecotCPU(dir string) time.Duration {
 	entries, err := os.ReadDir("/proc")
@@ -33,7 +34,7 @@ func dovecotCPU(dir string) time.Duration {
 		return 0
 	}
 	stats := map[int][]string{}
-	master := 0
+	master, self := 0, strconv.Itoa(os.Getpid())
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -41,7 +42,7 @@ func dovecotCPU(dir string) time.Duration {
 		}
 		if f := procStat(pid); f != nil {
 			stats[pid] = f
-			if cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); strings.Contains(string(cmd), dir) {
+			if f[1] == self && isDovecotOf(pid, dir) {
 				master = pid
 			}
 		}
@@ -56,6 +57,13 @@ func dovecotCPU(dir string) time.Duration {
 		}
 	}
 	return total
+}
+
+// isDovecotOf tells whether process pid was started with a path under
+// dir on its command line.
+func isDovecotOf(pid int, dir string) bool {
+	cmd, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	return err == nil && strings.Contains(string(cmd), dir)
 }
 
 // procStat returns the fields of /proc/PID/stat after the command name

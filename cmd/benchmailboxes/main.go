@@ -88,19 +88,29 @@ func run(ctx context.Context, o options) error {
 	}
 	fmt.Printf("%d mailboxes of %d mails, Dovecot over %s into SQLite, %d CPUs\n", o.boxes, o.n, o.security, runtime.NumCPU())
 	aloneCPU := &cpuMeter{}
+	turns0 := st.WriteTurns()
 	slowest, sum, err := importAlone(ctx, st, dc, o, dir, aloneCPU)
 	if err != nil {
 		return err
 	}
+	turns1 := st.WriteTurns()
 	together, cpu, err := importTogether(ctx, st, dc, o, dir)
 	if err != nil {
 		return err
 	}
+	turns2 := st.WriteTurns()
 	fmt.Printf("slowest mailbox alone: %s; all alone one after the other: %s\n", slowest.Round(time.Millisecond), sum.Round(time.Millisecond))
 	fmt.Printf("all %d together (--parallel %d, per server %d): %s, %.0f mails/s\n", o.boxes, o.parallel, o.perServer,
 		together.Round(time.Millisecond), float64(o.boxes*o.n)/together.Seconds())
 	fmt.Printf("ratio together/slowest alone: %.2f (goal <= 1.5)\n", together.Seconds()/slowest.Seconds())
 	printCPUBound(aloneCPU, cpu, slowest)
+	fmt.Printf("SQLite writer held alone: %s in %d turns (all mailboxes); together: %s of %s in %d turns, writers waited %s in all\n",
+		(turns1.Held - turns0.Held).Round(time.Millisecond), turns1.Turns-turns0.Turns,
+		(turns2.Held - turns1.Held).Round(time.Millisecond), together.Round(time.Millisecond), turns2.Turns-turns1.Turns,
+		(turns2.Waited - turns1.Waited).Round(time.Millisecond))
+	writer := turns1.Held - turns0.Held
+	fmt.Printf("single-writer lower limit of the time together (the writer's time alone): %s, ratio >= %.2f\n",
+		writer.Round(time.Millisecond), writer.Seconds()/slowest.Seconds())
 	return nil
 }
 

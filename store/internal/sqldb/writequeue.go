@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +19,25 @@ import (
 type writeQueue struct {
 	path string
 	turn chan struct{}
+
+	// got is when the current holder got its turn (written and read by
+	// the holder only); the counters add up every turn.
+	got                 time.Time
+	turns, held, waited atomic.Int64
+}
+
+// WriteTurns sums the write turns of a SQLite file in this process: how
+// many were taken, how long they were held and how long writers waited
+// for them. It shows how busy the file's single writer is.
+type WriteTurns struct {
+	Turns        int64
+	Held, Waited time.Duration
+}
+
+// WriteTurnsOf returns the write turns of the SQLite file path so far.
+func WriteTurnsOf(path string) WriteTurns {
+	q := writeQueueFor(path)
+	return WriteTurns{Turns: q.turns.Load(), Held: time.Duration(q.held.Load()), Waited: time.Duration(q.waited.Load())}
 }
 
 // writeWait bounds the wait for the queue: far above any write
@@ -52,13 +72,16 @@ func writeQueueFor(path string) *writeQueue {
 func (q *writeQueue) acquire(ctx context.Context) error {
 	select {
 	case q.turn <- struct{}{}:
+		q.took(time.Time{})
 		return nil
 	default:
 	}
+	start := time.Now()
 	timer := time.NewTimer(writeWait)
 	defer timer.Stop()
 	select {
 	case q.turn <- struct{}{}:
+		q.took(start)
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("SQLite %s: waiting for this process's write turn: %w", q.path, ctx.Err())
@@ -67,4 +90,17 @@ func (q *writeQueue) acquire(ctx context.Context) error {
 	}
 }
 
-func (q *writeQueue) release() { <-q.turn }
+// took counts a turn taken after waiting since waitStart (zero: taken
+// at once).
+func (q *writeQueue) took(waitStart time.Time) {
+	q.got = time.Now()
+	q.turns.Add(1)
+	if !waitStart.IsZero() {
+		q.waited.Add(int64(q.got.Sub(waitStart)))
+	}
+}
+
+func (q *writeQueue) release() {
+	q.held.Add(int64(time.Since(q.got)))
+	<-q.turn
+}
