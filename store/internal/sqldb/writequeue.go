@@ -19,6 +19,8 @@ import (
 type writeQueue struct {
 	path string
 	turn chan struct{}
+	// written tells a checkpointer that a write turn ended (checkpoint.go)
+	written chan struct{}
 
 	// got is when the current holder got its turn (written and read by
 	// the holder only); the counters add up every turn.
@@ -61,7 +63,7 @@ func writeQueueFor(path string) *writeQueue {
 	defer writeQueuesMu.Unlock()
 	q, ok := writeQueues[path]
 	if !ok {
-		q = &writeQueue{path: path, turn: make(chan struct{}, 1)}
+		q = &writeQueue{path: path, turn: make(chan struct{}, 1), written: make(chan struct{}, 1)}
 		writeQueues[path] = q
 	}
 	return q
@@ -103,4 +105,8 @@ func (q *writeQueue) took(waitStart time.Time) {
 func (q *writeQueue) release() {
 	q.held.Add(int64(time.Since(q.got)))
 	<-q.turn
+	select {
+	case q.written <- struct{}{}:
+	default:
+	}
 }

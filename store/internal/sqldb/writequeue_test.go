@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -88,4 +89,48 @@ func assertEachRowOnce(t *testing.T, d *DB, writers, perWriter int) {
 			}
 		}
 	}
+}
+
+// TestLogCheckpointedInBackground: connections do not checkpoint the
+// write-ahead log in their commits (wal_autocheckpoint is 0), yet what a
+// write transaction logged reaches the database file without any other
+// statement: the handle's checkpointer copies it after the write turn.
+func TestLogCheckpointedInBackground(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ckpt.db")
+	d, err := Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var auto int
+	if err := d.Raw("PRAGMA wal_autocheckpoint").Scan(&auto).Error; err != nil || auto != 0 {
+		t.Fatalf("wal_autocheckpoint %d (%v), want 0", auto, err)
+	}
+	if err := d.AutoMigrate(&queueProbe{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * checkpointPause) // the migration's checkpoint is done
+	before := fileSize(t, path)
+	rows := make([]queueProbe, 2000)
+	for i := range rows {
+		rows[i] = queueProbe{Writer: i, Seq: i}
+	}
+	if err := d.Transaction(func(tx *gorm.DB) error { return tx.CreateInBatches(rows, 100).Error }); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); fileSize(t, path) <= before; {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes 30 s after the write: the log was not checkpointed", before)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }
