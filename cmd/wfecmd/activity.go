@@ -91,8 +91,12 @@ func toActivityJSON(a *store.Activity, contacts []string, docs int, logins login
 	}
 }
 
+// activityGroupShort is the activity group's line in 'wfe --help'; both
+// files that add to the group name it, so the first one to run says it.
+const activityGroupShort = "list, show, add and update CRM activities (mails, appointments, meetings, tasks)"
+
 func init() {
-	root.Sub("activity", "list and show CRM activities").Add(activityListCommand(), activityShowCommand())
+	root.Sub("activity", activityGroupShort).Add(activityListCommand(), activityShowCommand())
 }
 
 // activityListFlags holds the flags of 'wfe activity list'.

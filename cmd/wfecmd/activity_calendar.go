@@ -58,7 +58,7 @@ func calendarTime(t *time.Time, a *store.Activity) string {
 }
 
 func init() {
-	root.Sub("activity", "list and show CRM activities").Add(activityAddCommand(), activityUpdateCommand(), activityOccurrencesCommand())
+	root.Sub("activity", activityGroupShort).Add(activityAddCommand(), activityUpdateCommand(), activityOccurrencesCommand())
 }
 
 // appointmentFlags are the flags add and update share; set records which

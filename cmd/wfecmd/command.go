@@ -83,8 +83,10 @@ func (e silentError) Unwrap() error { return e.err }
 // root is the command tree; command files add to it in init().
 var root = &Command{
 	Name:  "wfe",
-	Short: "wfe runs WorkFlowMapping workflows that file e-mail into the CRM.",
-	Long: `wfe is a workflow-engine runtime for CRM mail automation: timers fire
-WorkFlowMapping workflows whose actions import mail from IMAP mailboxes as CRM
-activities, store attachments as documents, and send mail over SMTP.`,
+	Short: "wfe runs WorkFlowMapping workflows that keep the CRM in step with mail and groupware.",
+	Long: `wfe is a workflow-engine runtime for CRM mail and groupware automation:
+timers fire WorkFlowMapping workflows whose actions import mail from IMAP or
+Microsoft 365 mailboxes as CRM activities, store attachments as documents,
+send mail over SMTP or Microsoft Graph, and synchronise contacts, appointments
+and tasks with Microsoft 365 (Graph) or CardDAV/CalDAV servers both ways.`,
 }

@@ -11,6 +11,10 @@ import (
 )
 
 // syncRunner is the runner the sync commands use.
+// syncGroupShort is the sync group's line in 'wfe --help'; every file
+// that adds to the group names it, so whichever runs first says it.
+const syncGroupShort = "synchronise CRM contacts, appointments and tasks with the groupware (Microsoft Graph, CardDAV/CalDAV) and import Microsoft 365 mail folders"
+
 func syncRunner(st *store.Store) *groupwaresync.Runner { return &groupwaresync.Runner{Store: st} }
 
 // printSyncReport prints a run's or preview's counts per employee.
@@ -52,7 +56,7 @@ func init() {
 		fs.StringVar(&as, "as", "", "only the employee `LOGIN`")
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
 	}
-	g := root.Sub("sync", "synchronise CRM contacts, appointments and tasks with the groupware (Microsoft Graph, CardDAV/CalDAV)")
+	g := root.Sub("sync", syncGroupShort)
 	g.Add(&Command{
 		Name:  "preview",
 		Args:  "NAME",

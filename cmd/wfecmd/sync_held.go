@@ -45,7 +45,7 @@ type conflictRow struct {
 }
 
 func init() {
-	g := root.Sub("sync", "synchronise CRM contacts, appointments and tasks with the groupware (Microsoft Graph, CardDAV/CalDAV)")
+	g := root.Sub("sync", syncGroupShort)
 	g.Add(syncPendingCommand(), syncAdoptCommand(), syncConflictsCommand(), syncResolveCommand())
 }
 

@@ -57,7 +57,7 @@ func init() {
 	var (
 		asJSON, reset bool
 	)
-	g := root.Sub("sync", "synchronise CRM contacts, appointments and tasks with the groupware (Microsoft Graph, CardDAV/CalDAV)").
+	g := root.Sub("sync", syncGroupShort).
 		Sub("mapping", "show or change the contact field mapping (Kontakt-Zuordnung)")
 	g.Add(&Command{
 		Name:    "show",

@@ -111,7 +111,7 @@ func newItemsInside(newItems string, folders []string, subfolders bool) bool {
 func init() {
 	var rf syncRuleFlags
 	var asJSON bool
-	rules := root.Sub("sync", "synchronise CRM contacts, appointments and tasks with the groupware (Microsoft Graph, CardDAV/CalDAV)").
+	rules := root.Sub("sync", syncGroupShort).
 		Sub("rule", "add, list, show and remove sync rules")
 	rules.Add(&Command{
 		Name:  "add",

@@ -69,7 +69,7 @@ func syncFailures(reps []*groupwaresync.Report) error {
 
 func init() {
 	var every time.Duration
-	root.Sub("sync", "synchronise CRM contacts, appointments and tasks with the groupware (Microsoft Graph, CardDAV/CalDAV)").Add(&Command{
+	root.Sub("sync", syncGroupShort).Add(&Command{
 		Name:  "timer",
 		Short: "set the period of the built-in groupware sync timer",
 		Long: `timer sets how often the built-in timer groupware-sync (type GROUPWARE_SYNC,
