@@ -44,28 +44,13 @@ func (r *Runner) runCalendar(ctx context.Context, rule *syncstate.Rule, opts Opt
 	if err != nil {
 		return nil, fmt.Errorf("sync rule %s: %w", rule.Name, err)
 	}
-	emps, err := r.scope(ctx, rule, opts.Employee)
-	if err != nil {
-		return nil, err
-	}
-	started := r.now()
-	rep := &Report{Rule: rule.Name, Preview: opts.Preview, Employees: []EmployeeReport{}}
-	for i := range emps {
-		one := &run{Runner: r, rule: rule, emp: &emps[i], start: r.now(), rep: &EmployeeReport{Login: emps[i].Login}}
-		one.acct = syncstate.Account{RuleID: rule.ID, EmployeeID: emps[i].ID}
+	return r.forEachEmployee(ctx, rule, opts, func(one *run) {
 		c := &calRun{run: one, table: table, filter: filter, items: map[string]*groupware.Event{}, acts: map[string]*store.Activity{}}
 		if table.windowed {
 			c.window = groupware.WindowAround(one.start, win.FromDays, win.ToDays)
 		}
 		c.sync(ctx, opts)
-		rep.Employees = append(rep.Employees, *one.rep)
-	}
-	if !opts.Preview && !opts.NoRecord {
-		if err := r.record(ctx, rep, started); err != nil {
-			return rep, err
-		}
-	}
-	return rep, nil
+	})
 }
 
 // ruleWindow reads an appointments rule's window (the default when it
@@ -83,12 +68,7 @@ func ruleWindow(rule *syncstate.Rule, table calTable) (Window, error) {
 
 // sync is one employee's part: sign in, list both sides, plan, apply.
 func (c *calRun) sync(ctx context.Context, opts Options) {
-	if c.emp.Locked {
-		c.rep.Skipped = "locked (" + c.emp.LockedReason + "): no sign-in until the credentials change"
-		return
-	}
-	if err := c.prepare(ctx); err != nil {
-		c.signInFailed(ctx, err)
+	if !c.ready(ctx) {
 		return
 	}
 	c.src = c.table.source(c.sess.conn, c.window)
