@@ -192,3 +192,40 @@ func TestGraphSeriesBecomesSingle(t *testing.T) {
 		t.Errorf("FindByCRMID of the CRM id the update stored: %+v %v", found, err)
 	}
 }
+
+// TestGraphEventWriteOneRequest: creating and updating an event without
+// moved or cancelled instances costs one request each, and the change
+// key returned is the one the server holds (so the next listing finds
+// nothing to read); a series with a moved instance reads the key after
+// writing the instances, since each of them changes it.
+func TestGraphEventWriteOneRequest(t *testing.T) {
+	fake := newFake(t)
+	c := zonedConnector(t, fake)
+	f := calendarFolder(t, fake, c, groupware.TableAppointments, "Kalender")
+	src := c.Events(groupwaretest.ContractWindow)
+	before := fake.Requests()
+	created := createEvent(t, src, f, "single", &groupware.Event{Series: groupwaretest.DaylightSavingEvent()})
+	if n := fake.Requests() - before; n != 1 {
+		t.Errorf("create of a single event: %d requests, want 1", n)
+	}
+	if want := fake.EventJSON(testMailbox, created.ID)["@odata.etag"]; created.ETag != want {
+		t.Errorf("create returned change key %q, the server holds %v", created.ETag, want)
+	}
+	changed := groupwaretest.DaylightSavingEvent()
+	changed.Master[calendar.FieldSubject] = "Changed"
+	before = fake.Requests()
+	res, err := src.Write(context.Background(), f, []groupware.Write[groupware.Event]{{Op: groupware.OpUpdate, ID: created.ID, ETag: created.ETag, CRMID: "single", Item: &groupware.Event{Series: changed}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("update: %+v %v", res, err)
+	}
+	if n := fake.Requests() - before; n != 1 {
+		t.Errorf("update of a single event: %d requests, want 1", n)
+	}
+	if want := fake.EventJSON(testMailbox, created.ID)["@odata.etag"]; res[0].ETag != want || res[0].ETag == created.ETag {
+		t.Errorf("update returned change key %q (create's %q), the server holds %v", res[0].ETag, created.ETag, want)
+	}
+	series := createEvent(t, src, f, "series", &groupware.Event{Series: groupwaretest.WeeklyMeeting()})
+	if want := fake.EventJSON(testMailbox, series.ID)["@odata.etag"]; series.ETag != want {
+		t.Errorf("series with instances: create returned change key %q, the server holds %v", series.ETag, want)
+	}
+}

@@ -78,7 +78,7 @@ func (s *events) create(ctx context.Context, folder groupware.Folder, w groupwar
 	if err != nil {
 		return groupware.WriteResult{}, err
 	}
-	return s.finish(ctx, created.ID, gs.Instances)
+	return s.finish(ctx, created.ID, created.etag(), gs.Instances)
 }
 
 // update patches the master with If-Match, then writes its differing
@@ -95,14 +95,21 @@ func (s *events) update(ctx context.Context, w groupware.Write[groupware.Event])
 	if err != nil {
 		return groupware.WriteResult{}, err
 	}
-	if err := s.c.sendJSON(ctx, http.MethodPatch, s.c.eventPath(w.ID), body, ifMatch(w.ETag), nil); err != nil {
+	var patched eventJSON
+	if err := s.c.sendJSON(ctx, http.MethodPatch, s.c.eventPath(w.ID), body, ifMatch(w.ETag), &patched); err != nil {
 		return groupware.WriteResult{}, err
 	}
-	return s.finish(ctx, w.ID, gs.Instances)
+	return s.finish(ctx, w.ID, patched.etag(), gs.Instances)
 }
 
-// finish writes the instances and reads the master's final change key.
-func (s *events) finish(ctx context.Context, id string, instances []calendar.GraphEvent) (groupware.WriteResult, error) {
+// finish writes the instances and returns the master's final change key:
+// the one Graph answered the master's write with (etag) when no instance
+// is written after it, else the one read after the instances (each
+// instance's write changes the series' key).
+func (s *events) finish(ctx context.Context, id, etag string, instances []calendar.GraphEvent) (groupware.WriteResult, error) {
+	if len(instances) == 0 && etag != "" {
+		return groupware.WriteResult{ID: id, ETag: etag}, nil
+	}
 	if err := s.writeInstances(ctx, id, instances); err != nil {
 		return groupware.WriteResult{ID: id}, err
 	}
