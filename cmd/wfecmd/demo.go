@@ -56,7 +56,7 @@ func init() {
 	var keep string
 	root.Add(&Command{
 		Name:    "demo",
-		Short:   "import sample mails into a throw-away CRM and show the result",
+		Short:   "import sample mails into a throw-away CRM, sync its contacts and appointments, and show the result",
 		Example: "wfe demo\nwfe demo --keep ./demo",
 		Long: `demo shows wfe at work without any setup or network: it creates a temporary
 SQLite database with a secret key, starts an IMAP server in this process
@@ -66,9 +66,12 @@ with match code "123" (as in the CRM documentation's example) that points at the
 server, and runs the shipped workflow ImportMails as the employee "demo". It
 prints the activities created and where the mails went.
 
-Then it syncs the CRM's contacts with Anna's address book on a CardDAV
-server in this process (rule demo-contacts), changes one contact on each
-side, and shows the preview of the next run and its result.
+Then it syncs the CRM's contacts with Anna's address book on a
+CardDAV/CalDAV server in this process (rule demo-contacts), changes one
+contact on each side, and shows the preview of the next run and its result;
+and it syncs Anna's meetings and appointments with her calendar there (rule
+demo-calendar): a weekly meeting and an all-day appointment go to the
+calendar, an event another client put into it comes back as a TERMIN.
 
 The database is removed at the end unless --keep DIR is given; then it
 stays in DIR (wfe.db, its key file and blobs) for 'wfe --db DIR/wfe.db

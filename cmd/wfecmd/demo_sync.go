@@ -34,7 +34,7 @@ func (d *demo) runSync(ctx context.Context) error {
 	fmt.Fprintf(d.out, "\nGroupware sync: the CRM's contacts and %s's address book on a CardDAV server at %s (in this process)\n", demoSyncLogin, srv.URL)
 	fmt.Fprintf(d.out, "$ wfe sync rule add %s --for user:%s --master crm\n", demoSyncRule, demoSyncLogin)
 	for _, preview := range []bool{true, false} {
-		if err := d.syncStep(ctx, preview); err != nil {
+		if err := d.syncRuleStep(ctx, demoSyncRule, preview); err != nil {
 			return err
 		}
 	}
@@ -42,11 +42,14 @@ func (d *demo) runSync(ctx context.Context) error {
 		return err
 	}
 	for _, preview := range []bool{true, false} {
-		if err := d.syncStep(ctx, preview); err != nil {
+		if err := d.syncRuleStep(ctx, demoSyncRule, preview); err != nil {
 			return err
 		}
 	}
-	return d.printSyncedPair(ctx, srv)
+	if err := d.printSyncedPair(ctx, srv); err != nil {
+		return err
+	}
+	return d.runCalendarSync(ctx, srv)
 }
 
 // setUpSync creates the CardDAV mail configuration, Anna's account on it
@@ -75,14 +78,14 @@ func (d *demo) setUpSync(ctx context.Context, url string) error {
 		GWCreate: true, CRMCreate: true, GWUpdate: true, CRMUpdate: true})
 }
 
-// syncStep previews or runs the rule and prints its counts.
-func (d *demo) syncStep(ctx context.Context, preview bool) error {
+// syncRuleStep previews or runs a rule and prints its counts.
+func (d *demo) syncRuleStep(ctx context.Context, rule string, preview bool) error {
 	cmd := "run"
 	if preview {
 		cmd = "preview"
 	}
-	fmt.Fprintf(d.out, "$ wfe sync %s %s\n", cmd, demoSyncRule)
-	rep, err := (&groupwaresync.Runner{Store: d.st}).Run(ctx, demoSyncRule, groupwaresync.Options{Preview: preview})
+	fmt.Fprintf(d.out, "$ wfe sync %s %s\n", cmd, rule)
+	rep, err := (&groupwaresync.Runner{Store: d.st}).Run(ctx, rule, groupwaresync.Options{Preview: preview})
 	if err != nil {
 		return err
 	}
@@ -93,7 +96,7 @@ func (d *demo) syncStep(ctx context.Context, preview bool) error {
 		}
 	}
 	if rep.Failed() {
-		return fmt.Errorf("the demo sync of rule %s failed", demoSyncRule)
+		return fmt.Errorf("the demo sync of rule %s failed", rule)
 	}
 	return nil
 }

@@ -1,26 +1,23 @@
-// Package demodav is the in-process CardDAV server of `wfe demo`: one
-// user, one address book held in memory, served by go-webdav's CardDAV
-// handler on a loopback port. It honours If-Match and If-None-Match on
-// PUT, so the sync's conditional writes behave as on a real server. It
-// has no authentication and keeps nothing on disk: it is for showing
-// the sync, not for use.
+// Package demodav is the in-process CardDAV/CalDAV server of `wfe demo`:
+// one user with one address book and one calendar held in memory, served
+// by go-webdav's CardDAV and CalDAV handlers on a loopback port. It
+// honours If-Match and If-None-Match on PUT, so the sync's conditional
+// writes behave as on a real server. It has no authentication and keeps
+// nothing on disk: it is for showing the sync, not for use.
 package demodav
 
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-vcard"
 	"github.com/emersion/go-webdav"
+	"github.com/emersion/go-webdav/caldav"
 	"github.com/emersion/go-webdav/carddav"
 )
 
@@ -32,16 +29,17 @@ const (
 	Book      = "/demo/books/contacts/"
 )
 
-// Server is a running in-memory CardDAV server.
+// Server is a running in-memory CardDAV/CalDAV server.
 type Server struct {
 	URL string
 
-	srv     *http.Server
-	backend *backend
+	srv      *http.Server
+	backend  *backend
+	calendar *calBackend
 }
 
-// Start serves an empty address book "Kontakte" on 127.0.0.1 at a free
-// port until Close.
+// Start serves an empty address book "Kontakte" and an empty calendar
+// "Kalender" on 127.0.0.1 at a free port until Close.
 func Start() (*Server, error) { return StartWrapped(nil) }
 
 // StartWrapped is Start with the CardDAV handler passed through wrap (to
@@ -51,55 +49,60 @@ func StartWrapped(wrap func(http.Handler) http.Handler) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{cards: map[string]*entry{}}
-	var h http.Handler = &carddav.Handler{Backend: b}
+	b := newBackend()
+	cb := newCalBackend()
+	var h http.Handler = route(&carddav.Handler{Backend: b}, &caldav.Handler{Backend: cb})
 	if wrap != nil {
 		h = wrap(h)
 	}
-	s := &Server{URL: "http://" + l.Addr().String() + "/", backend: b,
+	s := &Server{URL: "http://" + l.Addr().String() + "/", backend: b, calendar: cb,
 		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { _ = s.srv.Serve(l) }()
 	return s, nil
 }
 
+// route sends the address book's and the calendar's paths to their
+// handlers; every other path (the root, the principal) is the principal,
+// which names both home sets, so one sign-in finds both.
+func route(cards, calendars http.Handler) http.Handler {
+	principal := &webdav.ServePrincipalOptions{CurrentUserPrincipalPath: Principal,
+		HomeSets:     []webdav.BackendSuppliedHomeSet{carddav.NewAddressBookHomeSet(Home), caldav.NewCalendarHomeSet(CalendarHome)},
+		Capabilities: []webdav.Capability{carddav.CapabilityAddressBook, caldav.CapabilityCalendar}}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, Home) || p == "/.well-known/carddav":
+			cards.ServeHTTP(w, r)
+		case strings.HasPrefix(p, CalendarHome) || p == "/.well-known/caldav":
+			calendars.ServeHTTP(w, r)
+		default:
+			webdav.ServePrincipal(w, r, principal)
+		}
+	})
+}
+
 // Close stops the server.
 func (s *Server) Close() error { return s.srv.Close() }
 
-// Cards returns the cards as vCard text, by path, for showing them.
-func (s *Server) Cards() map[string]vcard.Card {
-	s.backend.mu.Lock()
-	defer s.backend.mu.Unlock()
-	out := make(map[string]vcard.Card, len(s.backend.cards))
-	for p, e := range s.backend.cards {
-		out[p] = e.card
-	}
-	return out
-}
+// Cards returns the cards by path, for showing them.
+func (s *Server) Cards() map[string]vcard.Card { return s.backend.cards.snapshot() }
 
 // Edit changes a card as another client would (a new ETag).
 func (s *Server) Edit(path string, edit func(c vcard.Card)) error {
-	b := s.backend
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	e, ok := b.cards[path]
-	if !ok {
-		return fmt.Errorf("no card %s", path)
-	}
-	edit(e.card)
-	b.store(path, e.card)
-	return nil
+	return s.backend.cards.edit(path, func(c vcard.Card) vcard.Card { edit(c); return c })
 }
 
-type entry struct {
-	card vcard.Card
-	etag string
-	mod  time.Time
-	size int64
-}
-
+// backend is the in-memory address book "Kontakte" behind go-webdav's
+// CardDAV handler.
 type backend struct {
-	mu    sync.Mutex
-	cards map[string]*entry
+	cards *objects[vcard.Card]
+}
+
+func newBackend() *backend {
+	return &backend{cards: newObjects("card", func(c vcard.Card) ([]byte, error) {
+		var buf bytes.Buffer
+		err := vcard.NewEncoder(&buf).Encode(c)
+		return buf.Bytes(), err
+	})}
 }
 
 var _ carddav.Backend = (*backend)(nil)
@@ -133,34 +136,24 @@ func (b *backend) DeleteAddressBook(context.Context, string) error {
 	return webdav.NewHTTPError(http.StatusForbidden, fmt.Errorf("the demo server has one address book"))
 }
 
-func (b *backend) object(path string, e *entry) carddav.AddressObject {
-	return carddav.AddressObject{Path: path, ModTime: e.mod, ContentLength: e.size, ETag: e.etag, Card: e.card}
+func cardObject(path string, s stored[vcard.Card]) carddav.AddressObject {
+	return carddav.AddressObject{Path: path, ModTime: s.mod, ContentLength: s.size, ETag: s.etag, Card: s.val}
 }
 
 func (b *backend) GetAddressObject(_ context.Context, path string, _ *carddav.AddressDataRequest) (*carddav.AddressObject, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	e, ok := b.cards[path]
-	if !ok {
-		return nil, webdav.NewHTTPError(http.StatusNotFound, fmt.Errorf("no card %s", path))
+	s, err := b.cards.get(path)
+	if err != nil {
+		return nil, err
 	}
-	ao := b.object(path, e)
+	ao := cardObject(path, s)
 	return &ao, nil
 }
 
 func (b *backend) ListAddressObjects(_ context.Context, path string, _ *carddav.AddressDataRequest) ([]carddav.AddressObject, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	paths := make([]string, 0, len(b.cards))
-	for p := range b.cards {
-		if strings.HasPrefix(p, path) {
-			paths = append(paths, p)
-		}
-	}
-	sort.Strings(paths)
+	paths, list := b.cards.list(path)
 	out := make([]carddav.AddressObject, len(paths))
 	for i, p := range paths {
-		out[i] = b.object(p, b.cards[p])
+		out[i] = cardObject(p, list[i])
 	}
 	return out, nil
 }
@@ -173,40 +166,19 @@ func (b *backend) QueryAddressObjects(ctx context.Context, path string, q *cardd
 	return carddav.Filter(q, all)
 }
 
-// PutAddressObject stores a card, refusing with 412 when If-None-Match: *
-// meets an existing card or If-Match names another version.
+// PutAddressObject stores a card with the client's preconditions.
 func (b *backend) PutAddressObject(_ context.Context, path string, card vcard.Card, opts *carddav.PutAddressObjectOptions) (*carddav.AddressObject, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	e, exists := b.cards[path]
-	if opts != nil && opts.IfNoneMatch.IsWildcard() && exists {
-		return nil, webdav.NewHTTPError(http.StatusPreconditionFailed, fmt.Errorf("card %s exists", path))
+	if opts == nil {
+		opts = &carddav.PutAddressObjectOptions{}
 	}
-	if opts != nil && opts.IfMatch.IsSet() && !opts.IfMatch.IsWildcard() {
-		want, err := opts.IfMatch.ETag()
-		if err != nil || !exists || want != e.etag {
-			return nil, webdav.NewHTTPError(http.StatusPreconditionFailed, fmt.Errorf("card %s changed", path))
-		}
+	s, err := b.cards.put(path, card, opts.IfNoneMatch, opts.IfMatch)
+	if err != nil {
+		return nil, err
 	}
-	b.store(path, card)
-	ao := b.object(path, b.cards[path])
+	ao := cardObject(path, s)
 	return &ao, nil
 }
 
-// store saves a card with a new ETag (the digest of its text).
-func (b *backend) store(path string, card vcard.Card) {
-	var buf bytes.Buffer
-	_ = vcard.NewEncoder(&buf).Encode(card)
-	sum := sha256.Sum256(buf.Bytes())
-	b.cards[path] = &entry{card: card, etag: hex.EncodeToString(sum[:8]), mod: time.Now().UTC(), size: int64(buf.Len())}
-}
-
 func (b *backend) DeleteAddressObject(_ context.Context, path string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if _, ok := b.cards[path]; !ok {
-		return webdav.NewHTTPError(http.StatusNotFound, fmt.Errorf("no card %s", path))
-	}
-	delete(b.cards, path)
-	return nil
+	return b.cards.remove(path)
 }
