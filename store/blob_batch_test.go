@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/wfehq/wfe/store/storetest"
 )
@@ -134,6 +136,44 @@ func TestBlobBatchLarge(t *testing.T) {
 	got, err := io.Copy(io.Discard, rc)
 	if err != nil || got != size {
 		t.Errorf("read back %d bytes (%v), want %d", got, err, size)
+	}
+}
+
+// Blobs around the sizes of the buffers Put reads into (the small one,
+// the pack limit) are stored whole, at the address PutBlob gives them.
+func TestBlobBatchBufferSizes(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	b := st.NewBlobBatch()
+	const small, pack = 32 << 10, 256 << 10
+	want := map[string][]byte{}
+	for i, size := range []int{small - 1, small, small + 1, small + 2, pack - 1, pack, pack + 1, pack + 2} {
+		content := make([]byte, size)
+		for k := range content {
+			content[k] = byte(k*31 + i)
+		}
+		sha, n, err := b.Put(ctx, iotest.HalfReader(bytes.NewReader(content)))
+		if err != nil || n != int64(size) {
+			t.Fatalf("put %d bytes: %v (size %d)", size, err, n)
+		}
+		want[sha] = content
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	for sha, content := range want {
+		if got, _, err := st.PutBlob(ctx, bytes.NewReader(content)); err != nil || got != sha {
+			t.Errorf("PutBlob of %d bytes = %s, batch gave %s (%v)", len(content), got, sha, err)
+		}
+		rc, err := st.OpenBlob(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(data, content) {
+			t.Errorf("blob of %d bytes read back as %d different bytes", len(content), len(data))
+		}
 	}
 }
 

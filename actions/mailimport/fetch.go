@@ -13,6 +13,7 @@ import (
 
 	"github.com/wfehq/wfe/actions/mailparse"
 	"github.com/wfehq/wfe/engine"
+	"github.com/wfehq/wfe/internal/buflist"
 	"github.com/wfehq/wfe/mailbox"
 	"github.com/wfehq/wfe/store"
 )
@@ -84,10 +85,9 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 		// worker hashes, stores and parses it, so this goroutine goes
 		// back to the connection at once. A larger one is streamed into
 		// the blob store here and parsed from there.
-		buf := getRawBuf()
-		n, complete, err := readAtMost(fm.Body, buf)
+		buf, n, complete, err := rawBufs.Read(ctx, fm.Body)
 		if err != nil {
-			putRawBuf(buf)
+			rawBufs.Put(buf)
 			return fmt.Errorf("read UID %d: %w", m.uid, err)
 		}
 		if complete {
@@ -95,7 +95,7 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 			parsers.do(func() {
 				m.parseErr = r.storeAndParse(ctx, b, m)
 				m.raw = nil
-				putRawBuf(buf)
+				rawBufs.Put(buf)
 			})
 			return nil
 		}
@@ -117,7 +117,7 @@ func (r *run) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
 		pw.CloseWithError(err) // nil: the worker reads EOF
 		// the pipe hands over synchronously: the worker has read all of
 		// the buffer once Copy returned
-		putRawBuf(buf)
+		rawBufs.Put(buf)
 		if err != nil {
 			return engine.Retryable(fmt.Errorf("store UID %d: %w", m.uid, err))
 		}
@@ -231,45 +231,17 @@ func (e *storageError) Error() string { return e.err.Error() }
 
 func (e *storageError) Unwrap() error { return e.err }
 
-// rawInMemory is the largest message a fetch hands to its worker in
-// memory (rawBufs); larger ones are streamed into the blob store.
-const rawInMemory = 256 << 10
+// A fetched message of at most rawInMemory bytes is read into memory
+// (most mails fit the small buffers of rawSmall bytes); larger ones are
+// streamed into the blob store.
+const (
+	rawInMemory = 256 << 10
+	rawSmall    = 32 << 10
+)
 
-// rawBufs is a free list of message buffers (a sync.Pool would be
-// emptied by every garbage collection, and most messages would get a
-// newly allocated and cleared buffer of rawInMemory bytes).
-var rawBufs = make(chan []byte, parserCount+2)
-
-func getRawBuf() []byte {
-	select {
-	case b := <-rawBufs:
-		return b
-	default:
-		return make([]byte, rawInMemory+1)
-	}
-}
-
-func putRawBuf(b []byte) {
-	select {
-	case rawBufs <- b:
-	default:
-	}
-}
-
-// readAtMost reads r into buf until r ends (complete) or buf is full.
-func readAtMost(r io.Reader, buf []byte) (n int, complete bool, err error) {
-	for n < len(buf) {
-		k, err := r.Read(buf[n:])
-		n += k
-		if err == io.EOF {
-			return n, true, nil
-		}
-		if err != nil {
-			return n, false, err
-		}
-	}
-	return n, false, nil
-}
+// rawBufs hold the messages read into memory: one per parse job and one
+// for the fetch.
+var rawBufs = buflist.New(rawSmall, rawInMemory, parserCount+2)
 
 // storeAndParse stores m's raw message, held in m.raw, in the blob store
 // and parses it from memory.

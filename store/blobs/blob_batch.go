@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+
+	"github.com/wfehq/wfe/internal/buflist"
 )
 
 // BlobBatch stores many blobs with few files and fsyncs (an importer
@@ -51,27 +53,12 @@ func (s *Repo) NewBlobBatch() *BlobBatch {
 	return &BlobBatch{s: s, packed: map[string]packEntry{}}
 }
 
-// packBufs hold a blob while Put decides whether it fits into the pack.
-// They are kept on a free list of their own rather than in a sync.Pool,
-// which the garbage collector empties: an import would allocate and clear
-// a buffer of packMax bytes for most of its blobs.
-var packBufs = make(chan []byte, 4)
+// A blob is held in memory while Put decides whether it fits into the
+// pack: most blobs (mail attachments) fit the small buffers of packSmall
+// bytes, larger ones are read on into buffers of packMax bytes.
+const packSmall = 32 << 10
 
-func getPackBuf() []byte {
-	select {
-	case b := <-packBufs:
-		return b
-	default:
-		return make([]byte, packMax+1)
-	}
-}
-
-func putPackBuf(b []byte) {
-	select {
-	case packBufs <- b:
-	default:
-	}
-}
+var packBufs = buflist.New(packSmall, packMax, 4)
 
 // Put stores the content of r and returns its SHA-256 (hex) and size.
 // Memory use does not depend on the size of r: up to packMax bytes are
@@ -91,11 +78,10 @@ func (b *BlobBatch) PutFresh(ctx context.Context, r io.Reader) (sha string, size
 }
 
 func (b *BlobBatch) put(ctx context.Context, r io.Reader, lookup bool) (sha string, size int64, err error) {
-	buf := getPackBuf()
-	defer putPackBuf(buf)
-	n, err := readUpTo(ctx, r, buf)
+	buf, n, _, err := packBufs.Read(ctx, r)
+	defer packBufs.Put(buf)
 	if err != nil {
-		return "", 0, err
+		return "", 0, fmt.Errorf("write blob: %w", err)
 	}
 	if n > packMax {
 		return b.putLarge(ctx, io.MultiReader(bytes.NewReader(buf[:n]), r), lookup)
@@ -195,26 +181,6 @@ func (b *BlobBatch) putLarge(ctx context.Context, r io.Reader, lookup bool) (sha
 	p.size = start + size
 	b.register(packEntry{SHA256: sha, Pack: p.name, PackOffset: start, Size: size})
 	return sha, size, nil
-}
-
-// readUpTo fills buf from r until buf is full or r ends and returns how
-// many bytes it read.
-func readUpTo(ctx context.Context, r io.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		if err := ctx.Err(); err != nil {
-			return n, fmt.Errorf("write blob: %w", err)
-		}
-		m, err := r.Read(buf[n:min(len(buf), n+blobBufSize)])
-		n += m
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("write blob: %w", err)
-		}
-	}
-	return n, nil
 }
 
 // known reports whether this batch holds sha already.
