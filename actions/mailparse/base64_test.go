@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // lenientOnly decodes in with the character-by-character path alone: the
@@ -133,4 +134,27 @@ func BenchmarkBase64Reader(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A pooled reader left in the middle of a part (an incomplete line and
+// quantum kept, decoded bytes not read, invalid bytes counted, an error
+// seen) decodes the next part as a new reader would.
+func TestBase64ReaderReused(t *testing.T) {
+	first := newBase64Reader(io.MultiReader(strings.NewReader("aGVs*bG8gd29y\nbGQgZm9vYmFy\naGVsbG8gd"), iotest.ErrReader(io.ErrUnexpectedEOF)))
+	if _, err := io.ReadAll(first); err == nil || first.Invalid == 0 {
+		t.Fatalf("first part: err %v, %d invalid; want an error and invalid bytes", err, first.Invalid)
+	}
+	putBase64Reader(first)
+	half := newBase64Reader(strings.NewReader("aGVsbG8gd29ybGQgZm9vYmFy\naGVsbG8g"))
+	if _, err := half.Read(make([]byte, 2)); err != nil {
+		t.Fatal(err)
+	}
+	putBase64Reader(half)
+	want := []byte("next part, decoded whole")
+	b := newBase64Reader(strings.NewReader(base64.StdEncoding.EncodeToString(want) + "\r\n"))
+	got, err := io.ReadAll(b)
+	if err != nil || !bytes.Equal(got, want) || b.Invalid != 0 {
+		t.Errorf("reused reader: %q, %d invalid (%v); want %q, 0", got, b.Invalid, err, want)
+	}
+	putBase64Reader(b)
 }

@@ -119,12 +119,12 @@ func transferDecoder(cte string, r io.Reader, part string, m *Mail) (io.Reader, 
 	case "", "7bit", "8bit", "binary":
 		return r, nil
 	case "base64":
-		b := &base64Reader{r: r}
+		b := newBase64Reader(r)
 		return b, b
 	case "quoted-printable":
 		return newQPReader(r), nil
 	case "x-gzip64", "gzip64":
-		b := &base64Reader{r: r}
+		b := newBase64Reader(r)
 		return newGunzipReader(b, func(format string, args ...any) {
 			m.problemf(format+" in %s", append(args, partName(part))...)
 		}), b
@@ -141,7 +141,7 @@ func transferDecoder(cte string, r io.Reader, part string, m *Mail) (io.Reader, 
 		return newQPReader(r), nil
 	case "base64", "b64":
 		m.problemf("nonstandard Content-Transfer-Encoding %q in %s (read as base64)", clip(cte, 30), partName(part))
-		b := &base64Reader{r: r}
+		b := newBase64Reader(r)
 		return b, b
 	}
 	m.problemf("unknown Content-Transfer-Encoding %q in %s (read as 7bit)", clip(cte, 30), partName(part))

@@ -14,10 +14,10 @@ package mailparse
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	_ "github.com/emersion/go-message/charset" // registers every charset x/text knows
@@ -226,7 +226,7 @@ func prepareInput(br *bufio.Reader, m *Mail) (*bufio.Reader, error) {
 		return nil, fmt.Errorf("%w: empty input", ErrUnparseable)
 	}
 	bareCR := usesBareCR(peek)
-	if strings.HasPrefix(string(peek), "\xef\xbb\xbf") {
+	if bytes.HasPrefix(peek, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 		m.problemf("byte order mark before the header (removed)")
 	}

@@ -128,6 +128,7 @@ func (p *parser) readText(ctype, cs, cte string, body io.Reader, part string, al
 		}
 	}
 	dec, b64 := transferDecoder(cte, body, part, p.m)
+	defer putBase64Reader(b64)
 	room := limit - sb.Len()
 	if skip || room < 0 {
 		room = 0
@@ -193,6 +194,7 @@ func (p *parser) attachment(h header, ctype, disp, filename, cte string, body io
 	}
 	a.Inline = disp == "inline" || (disp == "" && a.ContentID != "")
 	dec, b64 := transferDecoder(cte, body, part, p.m)
+	defer putBase64Reader(b64)
 	var content io.Reader = dec
 	a.Name = cleanFilename(filename)
 	if a.Name == "" && (ctype == "message/rfc822" || ctype == "message/global") {
