@@ -37,9 +37,10 @@
 // order, through the ledger checks, the Mapper and the commit (steps 2, 4
 // and 5), while the batch committed before is moved by a goroutine of its
 // own; once that move is done, the caller's goroutine accounts the batch
-// and runs its follow-ups. One batch may wait between fetch and commit, so
-// at most four are held: being fetched, waiting, being committed and being
-// moved (a committed batch keeps only what its move and follow-ups need).
+// and runs its follow-ups. The fetch stage is at most one batch ahead of
+// the commit, so at most three are held: being fetched (or waiting to be
+// handed on), being committed and being moved (a committed batch keeps
+// only what its move and follow-ups need).
 // The moves go over a second connection, opened at the first move (a dry
 // run, or a run that moves nothing, logs in once), so that a MOVE does not
 // wait for the FETCH of the next batch; it must see the folder with the

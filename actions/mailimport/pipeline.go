@@ -47,8 +47,8 @@ const (
 
 // DefaultBatchSize is the number of UIDs committed and moved together.
 // Each batch costs a FETCH, a commit and a MOVE whatever its size (the
-// MOVE alone some 20-50 ms on Dovecot); four batches are in memory at a
-// time (fetched, waiting, committed, moving).
+// MOVE alone some 20-50 ms on Dovecot); three batches are in memory at a
+// time (fetched, committed, moving).
 const DefaultBatchSize = 200
 
 // Deps are what the importers need from their surroundings.

@@ -215,3 +215,44 @@ func TestMovesShareTheFetchConnectionWhenASecondIsRefused(t *testing.T) {
 		t.Errorf("the refused second login locked the configuration: %+v", cfg)
 	}
 }
+
+// The fetch stage runs at most one batch ahead of the commit: while the
+// Mapper sees batch k, at most batches 1 to k+1 were fetched, even when
+// the commit is slow, so at most three batches of parsed mails are in
+// memory (fetched, committed, moved).
+func TestFetchAtMostOneBatchAhead(t *testing.T) {
+	st := storetest.Open(t)
+	e := newEnv(t, st, mailtest.IMAPOptions{})
+	raws := numberedMails(6)
+	e.appendRaw(raws...)
+	var mu sync.Mutex
+	fetched := 0
+	mapper := mailimport.MapperFunc(func(ctx context.Context, in *mailimport.Input) (mailimport.Decision, error) {
+		time.Sleep(50 * time.Millisecond) // a slow commit stage: the fetch would run ahead
+		mu.Lock()
+		n := fetched
+		mu.Unlock()
+		if batch := int(in.UID); n > batch+1 {
+			return mailimport.Decision{}, fmt.Errorf("batch %d mapped with %d batches fetched", batch, n)
+		}
+		return mailimport.IncomingMapper{}.Map(ctx, in)
+	})
+	deps := e.deps()
+	deps.Fault = func(point string) error {
+		if point == mailimport.FaultFetched {
+			mu.Lock()
+			fetched++
+			mu.Unlock()
+		}
+		return nil
+	}
+	p := &mailimport.Pipeline{Deps: deps, Mapper: mapper}
+	res, err := p.Run(e.ctx, mailimport.Request{Config: e.cfg, RunAs: e.emp, BatchSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 6 || fetched != 6 {
+		t.Fatalf("%s; %d batches fetched", res.Summary(), fetched)
+	}
+	checkExactlyOnce(t, e, raws)
+}
