@@ -20,7 +20,12 @@ const demoCalendarRule = "demo-calendar"
 // calendar on the same server; an event another client puts into the
 // calendar comes back as a CRM appointment.
 func (d *demo) runCalendarSync(ctx context.Context, srv *demodav.Server) error {
-	if err := d.addDemoAppointments(ctx); err != nil {
+	anna, err := d.st.EmployeeByLogin(ctx, demoSyncLogin)
+	if err != nil {
+		return err
+	}
+	week := demoWeekStart(time.Now())
+	if err := d.addDemoAppointments(ctx, anna, week); err != nil {
 		return err
 	}
 	if err := d.st.Sync().CreateRule(ctx, &syncstate.Rule{Name: demoCalendarRule, Table: "appointments", Scope: syncstate.ScopeUser,
@@ -37,27 +42,25 @@ func (d *demo) runCalendarSync(ctx context.Context, srv *demodav.Server) error {
 			return err
 		}
 	}
-	if err := srv.PutEvent("kundentermin.ics", demoForeignEvent(d.demoWeekStart())); err != nil {
+	if err := srv.PutEvent("kundentermin.ics", demoForeignEvent(week)); err != nil {
 		return err
 	}
 	fmt.Fprintf(d.out, "\nadded         in the calendar by another client: 'Kundentermin Meier' (no attendees)\n")
 	if err := d.syncRuleStep(ctx, demoCalendarRule, false); err != nil {
 		return err
 	}
-	if err := d.printCalendarEvents(srv); err != nil {
-		return err
-	}
-	return d.printCRMAppointments(ctx)
+	d.printCalendarEvents(srv)
+	return d.printCRMAppointments(ctx, anna)
 }
 
-// demoWeekStart is next Monday, 10:00 in Berlin: inside the rule's
-// default window whenever the demo runs.
-func (d *demo) demoWeekStart() time.Time {
+// demoWeekStart is the Monday after now, 10:00 in Berlin: inside the
+// rule's default window whenever the demo runs.
+func demoWeekStart(now time.Time) time.Time {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		berlin = time.UTC
 	}
-	now := time.Now().In(berlin)
+	now = now.In(berlin)
 	days := (8 - int(now.Weekday())) % 7
 	if days == 0 {
 		days = 7
@@ -68,12 +71,7 @@ func (d *demo) demoWeekStart() time.Time {
 
 // addDemoAppointments creates Anna's weekly meeting (with a customer as
 // attendee) and an all-day appointment, as `wfe activity add` would.
-func (d *demo) addDemoAppointments(ctx context.Context) error {
-	anna, err := d.st.EmployeeByLogin(ctx, demoSyncLogin)
-	if err != nil {
-		return err
-	}
-	start := d.demoWeekStart()
+func (d *demo) addDemoAppointments(ctx context.Context, anna *store.Employee, start time.Time) error {
 	end := start.Add(time.Hour)
 	fair := time.Date(start.Year(), start.Month(), start.Day()+2, 0, 0, 0, 0, time.UTC)
 	fairEnd := fair.AddDate(0, 0, 2)
@@ -104,12 +102,16 @@ func demoForeignEvent(week time.Time) string {
 
 // printCalendarEvents lists the calendar's events: summary, start and
 // recurrence rule.
-func (d *demo) printCalendarEvents(srv *demodav.Server) error {
+func (d *demo) printCalendarEvents(srv *demodav.Server) {
 	type line struct{ summary, start, rule string }
 	var lines []line
 	for _, cal := range srv.Events() {
 		for _, ev := range cal.Events() {
-			l := line{summary: propText(ev.Props.Get(ical.PropSummary)), rule: propText(ev.Props.Get(ical.PropRecurrenceRule))}
+			var l line
+			l.summary, _ = ev.Props.Text(ical.PropSummary)
+			if p := ev.Props.Get(ical.PropRecurrenceRule); p != nil {
+				l.rule = p.Value // a RECUR value, which Props.Text refuses
+			}
 			if p := ev.Props.Get(ical.PropDateTimeStart); p != nil {
 				l.start = p.Value
 				if tz := p.Params.Get(ical.ParamTimezoneID); tz != "" {
@@ -124,22 +126,14 @@ func (d *demo) printCalendarEvents(srv *demodav.Server) error {
 	for _, l := range lines {
 		fmt.Fprintf(d.out, "    %-22s DTSTART %-30s RRULE %s\n", l.summary, l.start, l.rule)
 	}
-	return nil
-}
-
-func propText(p *ical.Prop) string {
-	if p == nil {
-		return ""
-	}
-	return p.Value
 }
 
 // printCRMAppointments lists Anna's meetings and appointments in the CRM
 // with the write protection a meeting from the calendar carries.
-func (d *demo) printCRMAppointments(ctx context.Context) error {
+func (d *demo) printCRMAppointments(ctx context.Context, anna *store.Employee) error {
 	fmt.Fprintln(d.out, "  CRM:")
 	for _, typ := range []string{store.TypeMeeting, store.TypeAppointment} {
-		list, err := d.st.ListActivities(ctx, store.ActivityFilter{Type: typ})
+		list, err := d.st.ListActivities(ctx, store.ActivityFilter{Type: typ, DelegatedTo: anna.ID})
 		if err != nil {
 			return err
 		}
