@@ -201,7 +201,11 @@ func (c *Connector) sendJSON(ctx context.Context, method, rawURL string, body an
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	err = json.NewDecoder(resp.Body).Decode(out)
+	if errors.Is(err, io.EOF) {
+		return nil // a 2xx without a body: the request was done, out stays as it is
+	}
+	if err != nil {
 		return fmt.Errorf("graph: reading %s answer of %s: %w", method, redactURL(rawURL), err)
 	}
 	return nil
