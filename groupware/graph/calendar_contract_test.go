@@ -14,12 +14,19 @@ import (
 // zonedConnector is appConnector with the mailbox's zone set.
 func zonedConnector(t testing.TB, fake *groupwaretest.GraphFake) *graph.Connector {
 	t.Helper()
+	return zonedConnectorAt(t, fake, fake.BaseURL)
+}
+
+// zonedConnectorAt is zonedConnector with the Graph requests sent to
+// baseURL (a proxy in front of the fake); the token comes from the fake.
+func zonedConnectorAt(t testing.TB, fake *groupwaretest.GraphFake, baseURL string) *graph.Connector {
+	t.Helper()
 	var waits atomic.Int64
 	ts, err := graph.AppSignIn{ClientID: "app", ClientSecret: "s3cret", TokenURL: fake.TokenURL}.TokenSource(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := graph.New(graph.Config{BaseURL: fake.BaseURL, Mailbox: testMailbox, TokenSource: ts, Pacer: noSleepPacer(&waits), TimeZone: "Europe/Berlin"})
+	c, err := graph.New(graph.Config{BaseURL: baseURL, Mailbox: testMailbox, TokenSource: ts, Pacer: noSleepPacer(&waits), TimeZone: "Europe/Berlin"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,10 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/wfehq/wfe/groupware"
 	"github.com/wfehq/wfe/groupware/calendar"
-	"github.com/wfehq/wfe/groupware/graph"
 	"github.com/wfehq/wfe/groupware/groupwaretest"
 )
 
@@ -37,15 +35,7 @@ func TestGraphEventUpdateEmptyAnswer(t *testing.T) {
 	}
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
-	var waits atomic.Int64
-	ts, err := graph.AppSignIn{ClientID: "app", ClientSecret: "s3cret", TokenURL: fake.TokenURL}.TokenSource(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := graph.New(graph.Config{BaseURL: srv.URL + target.Path, Mailbox: testMailbox, TokenSource: ts, Pacer: noSleepPacer(&waits), TimeZone: "Europe/Berlin"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := zonedConnectorAt(t, fake, srv.URL+target.Path)
 	f := calendarFolder(t, fake, c, groupware.TableAppointments, "Kalender")
 	src := c.Events(groupwaretest.ContractWindow)
 	created := createEvent(t, src, f, "single", &groupware.Event{Series: groupwaretest.DaylightSavingEvent()})
