@@ -93,7 +93,7 @@ func toActivityJSON(a *store.Activity, contacts []string, docs int, logins login
 
 // activityGroupShort is the activity group's line in 'wfe --help'; both
 // files that add to the group name it, so the first one to run says it.
-const activityGroupShort = "list, show, add and update CRM activities (mails, appointments, meetings, tasks)"
+const activityGroupShort = "list, show, add and update CRM activities (mails, meetings, appointments, tasks)"
 
 func init() {
 	root.Sub("activity", activityGroupShort).Add(activityListCommand(), activityShowCommand())

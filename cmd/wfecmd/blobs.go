@@ -12,7 +12,7 @@ import (
 
 func init() {
 	var asJSON bool
-	root.Sub("blobs", "check the document contents in the blob directory and collect what nothing refers to").Add(&Command{
+	root.Sub("blobs", "check the documents in the blob directory and collect what nothing refers to").Add(&Command{
 		Name: "check",
 		Short: "read back every document and raw mail and compare it with its SHA-256; " +
 			"list pack files nothing refers to (exit 1 on a damaged or missing blob)",

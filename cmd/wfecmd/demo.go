@@ -56,7 +56,7 @@ func init() {
 	var keep string
 	root.Add(&Command{
 		Name:    "demo",
-		Short:   "import sample mails into a throw-away CRM, sync its contacts and appointments, and show the result",
+		Short:   "import sample mails into a throw-away CRM, sync contacts and appointments, show it",
 		Example: "wfe demo\nwfe demo --keep ./demo",
 		Long: `demo shows wfe at work without any setup or network: it creates a temporary
 SQLite database with a secret key, starts an IMAP server in this process

@@ -13,7 +13,7 @@ import (
 // syncRunner is the runner the sync commands use.
 // syncGroupShort is the sync group's line in 'wfe --help'; every file
 // that adds to the group names it, so whichever runs first says it.
-const syncGroupShort = "synchronise CRM contacts, appointments and tasks with the groupware (Microsoft Graph, CardDAV/CalDAV) and import Microsoft 365 mail folders"
+const syncGroupShort = "sync contacts, appointments, tasks and Microsoft 365 mail with the groupware"
 
 func syncRunner(st *store.Store) *groupwaresync.Runner { return &groupwaresync.Runner{Store: st} }
 
