@@ -12,6 +12,8 @@
 #   WFE_BENCH_CPUPROFILE=/tmp/cpu.prof scripts/bench-import.sh 2000   # profile wfe
 #   WFE_BENCH_MEMPROFILE=/tmp/mem.prof scripts/bench-import.sh 2000   # wfe's heap after the import
 #   scripts/profile-import.sh                                         # both, at 10000 and 50000
+#   scripts/bench-import.sh 10000 -rounds 3 -compare /tmp/other/wfe   # A/B: this build against another,
+#                                          # in alternating order on the same loaded mailbox
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}

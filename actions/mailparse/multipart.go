@@ -103,20 +103,94 @@ type partReader struct {
 	done    bool
 }
 
+// Read returns as many whole lines as b holds and the buffer has already
+// read (at least one), so that a decoder over it works on chunks of lines
+// rather than on a line per call.
 func (p *partReader) Read(b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		if len(p.pending) == 0 {
+			if k := p.bulk(b[n:]); k > 0 {
+				n += k
+				continue
+			}
+			if n > 0 && !p.lineBuffered() {
+				break
+			}
+			if err := p.nextLine(); err != nil {
+				if n > 0 && err == io.EOF {
+					break
+				}
+				return n, err
+			}
+		}
+		c := copy(b[n:], p.pending)
+		p.pending = p.pending[c:]
+		n += c
+	}
+	return n, nil
+}
+
+// bulk copies the whole lines at the start of the buffer that cannot be
+// a delimiter (none starts with '-') into b, at most as many as fit, and
+// returns how many bytes it wrote: 0 when the next line needs a look of
+// its own (nextLine). As there, each line end is held back until the
+// line after it is known not to be a delimiter.
+func (p *partReader) bulk(b []byte) int {
+	if !p.atStart || p.done {
+		return 0
+	}
+	buf, _ := p.mr.br.Peek(p.mr.br.Buffered())
+	room := len(b) - len(p.eol)
+	if len(buf) == 0 || buf[0] == '-' || room <= 0 {
+		return 0
+	}
+	buf = buf[:min(len(buf), room)]
+	if k := bytes.Index(buf, []byte("\n-")); k >= 0 {
+		buf = buf[:k+1]
+	}
+	end := bytes.LastIndexByte(buf, '\n') + 1
+	if end == 0 {
+		return 0
+	}
+	eol := 1
+	if end >= 2 && buf[end-2] == '\r' {
+		eol = 2
+	}
+	n := copy(b, p.eol)
+	n += copy(b[n:], buf[:end-eol])
+	p.eol = append(p.eol[:0], buf[end-eol:end]...)
+	p.mr.br.Discard(end)
+	return n
+}
+
+// lineBuffered tells whether the buffer holds a whole next line, which
+// reading costs no wait for the source.
+func (p *partReader) lineBuffered() bool {
+	if p.done {
+		return false
+	}
+	buf, _ := p.mr.br.Peek(p.mr.br.Buffered())
+	return bytes.IndexByte(buf, '\n') >= 0
+}
+
+// nextLine reads the next line of the part into pending (the line end
+// before it, its content; its own line end is held back, as it belongs
+// to a delimiter that may follow); io.EOF at the part's end.
+func (p *partReader) nextLine() error {
 	for len(p.pending) == 0 {
 		if p.done {
-			return 0, io.EOF
+			return io.EOF
 		}
 		line, err := p.mr.br.ReadSlice('\n')
 		if err != nil && err != bufio.ErrBufferFull && err != io.EOF {
-			return 0, err
+			return err
 		}
 		if p.atStart && err != bufio.ErrBufferFull {
 			if ok, closing := p.mr.delim(line); ok {
 				p.done = true
 				p.mr.closed = closing
-				return 0, io.EOF
+				return io.EOF
 			}
 		}
 		p.buf = append(p.buf[:0], p.eol...)
@@ -140,7 +214,5 @@ func (p *partReader) Read(b []byte) (int, error) {
 		}
 		p.pending = p.buf
 	}
-	n := copy(b, p.pending)
-	p.pending = p.pending[n:]
-	return n, nil
+	return nil
 }

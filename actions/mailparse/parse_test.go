@@ -346,3 +346,25 @@ func TestNameFromBrokenContentType(t *testing.T) {
 		t.Errorf("attachments = %+v", m.Attachments)
 	}
 }
+
+// BenchmarkParseLargeAttachment parses a mail with a 4 MiB base64
+// attachment, stored through StoreAttachment (read to its end and
+// discarded here).
+func BenchmarkParseLargeAttachment(b *testing.B) {
+	var buf bytes.Buffer
+	if err := GenerateLargeMail(&buf, 4<<20); err != nil {
+		b.Fatal(err)
+	}
+	raw := buf.Bytes()
+	opts := Options{SkipContentHash: true, StoreAttachment: func(_ *Attachment, content io.Reader) (string, int64, error) {
+		n, err := io.Copy(io.Discard, content)
+		return "x", n, err
+	}}
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(bytes.NewReader(raw), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

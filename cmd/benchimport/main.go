@@ -42,6 +42,8 @@ type options struct {
 	postgres    string
 	largeMiB    int
 	wfe         string
+	compare     string // a second wfe binary, measured against wfe in turn
+	rounds      int
 	security    string
 	largeEvery  int
 	batch       int
@@ -61,6 +63,8 @@ func main() {
 	flag.StringVar(&pgSizes, "postgres-n", "10000", "number of mails of the PostgreSQL measurements (comma-separated list)")
 	flag.IntVar(&o.largeMiB, "large-mib", 0, "size of the large attachments in MiB (0: 1-5 MiB)")
 	flag.StringVar(&o.wfe, "wfe", "wfe", "path of the wfe binary to measure")
+	flag.StringVar(&o.compare, "compare", "", "a second wfe binary: each round imports the same mails with both, in alternating order (A/B)")
+	flag.IntVar(&o.rounds, "rounds", 1, "measurements of each size on the same loaded mailbox (the mails are moved back between them)")
 	flag.StringVar(&o.security, "security", "starttls", "IMAP security for both measurements: none, starttls or tls")
 	flag.IntVar(&o.largeEvery, "large-every", 100, "every Nth mail carries a 1-5 MiB attachment (0: none)")
 	flag.IntVar(&o.batch, "batch", 0, "wfe import-mail --batch (0: wfe's default)")
@@ -69,6 +73,10 @@ func main() {
 	flag.BoolVar(&o.wfeProgress, "progress", false, "show wfe's progress on stderr")
 	flag.Parse()
 	var err error
+	if o.rounds < 1 {
+		fmt.Fprintln(os.Stderr, "benchimport: -rounds must be at least 1")
+		os.Exit(2)
+	}
 	if o.sizes, err = parseSizes("-n", sizes); err == nil && o.postgres != "" {
 		o.pgSizes, err = parseSizes("-postgres-n", pgSizes)
 	}
@@ -149,22 +157,58 @@ func measure(ctx context.Context, o options, c benchCase, dc *mailtest.Dovecot, 
 		c.n, float64(st.bytes)/mib, float64(st.bytes)/float64(c.n)/1024, st.large, float64(st.largest)/mib,
 		time.Since(start).Round(time.Millisecond))
 
-	raw, err := rawLoop(ctx, ep, c.user)
-	if err != nil {
-		return "", fmt.Errorf("raw IMAP loop: %w", err)
+	var sums []string
+	for round := 1; round <= o.rounds; round++ {
+		raw, err := rawLoop(ctx, ep, c.user)
+		if err != nil {
+			return "", fmt.Errorf("raw IMAP loop: %w", err)
+		}
+		if raw.n != c.n {
+			return "", fmt.Errorf("raw IMAP loop fetched %d of %d mails", raw.n, c.n)
+		}
+		rawRate := float64(raw.n) / raw.d.Seconds()
+		fmt.Printf("raw IMAP fetch   %6d mails in %8s  %8.0f mails/s  (%.0f MiB/s, CPU %.2f s)\n", raw.n, raw.d.Round(time.Millisecond), rawRate,
+			float64(raw.bytes)/mib/raw.d.Seconds(), raw.cpu.Seconds())
+		bins := []string{o.wfe}
+		if o.compare != "" {
+			bins = append(bins, o.compare)
+			if round%2 == 0 {
+				bins[0], bins[1] = bins[1], bins[0]
+			}
+		}
+		for i, bin := range bins {
+			if i > 0 {
+				if err := dc.MoveBack(c.user, importFolder); err != nil {
+					return "", err
+				}
+			}
+			sum, err := measureWFE(ctx, o, bin, c, dc, dir, ep, rawRate, raw.cpu)
+			if err != nil {
+				return "", err
+			}
+			sums = append(sums, sum)
+		}
+		if round < o.rounds {
+			if err := dc.MoveBack(c.user, importFolder); err != nil {
+				return "", err
+			}
+		}
 	}
-	if raw.n != c.n {
-		return "", fmt.Errorf("raw IMAP loop fetched %d of %d mails", raw.n, c.n)
-	}
-	rawRate := float64(raw.n) / raw.d.Seconds()
-	fmt.Printf("raw IMAP fetch   %6d mails in %8s  %8.0f mails/s  (%.0f MiB/s, CPU %.2f s)\n", raw.n, raw.d.Round(time.Millisecond), rawRate,
-		float64(raw.bytes)/mib/raw.d.Seconds(), raw.cpu.Seconds())
+	return strings.Join(sums, "\n  "), nil
+}
 
-	imp, err := wfeImport(ctx, o, c, dir, ep)
+// importFolder is where wfe's default import moves the mails to.
+const importFolder = "CRM/Aktivitäten"
+
+// measureWFE times bin's import of c's mails and prints its rate, the
+// ratio to the raw loop's rate and its peak RSS.
+func measureWFE(ctx context.Context, o options, bin string, c benchCase, dc *mailtest.Dovecot, dir string, ep mailbox.Endpoint,
+	rawRate float64, rawCPU time.Duration) (string, error) {
+	imp, err := wfeImport(ctx, o, bin, c, dir, ep)
 	if err != nil {
 		return "", err
 	}
-	moved, err := dc.Count(c.user, "CRM/Aktivitäten")
+	moved, err := dc.Count(c.user, importFolder)
 	if err != nil {
 		return "", fmt.Errorf("count the import folder: %w", err)
 	}
@@ -175,7 +219,11 @@ func measure(ctx context.Context, o options, c benchCase, dc *mailtest.Dovecot, 
 	wfeRate := float64(c.n) / imp.d.Seconds()
 	ratio := wfeRate / rawRate
 	rss := float64(imp.maxRSS) / mib
-	fmt.Printf("wfe import-mail  %6d mails in %8s  %8.0f mails/s  (peak RSS %.1f MiB, CPU %.2f s)\n", c.n, imp.d.Round(time.Millisecond), wfeRate, rss,
+	name := "wfe import-mail"
+	if o.compare != "" {
+		name = bin
+	}
+	fmt.Printf("%s  %6d mails in %8s  %8.0f mails/s  (peak RSS %.1f MiB, CPU %.2f s)\n", name, c.n, imp.d.Round(time.Millisecond), wfeRate, rss,
 		imp.cpu.Seconds())
 	fmt.Printf("import folder %d mails, INBOX %d left\n", moved, left)
 	fmt.Printf("ratio wfe/raw    %.2f  (target >= %.2f: %s)\n", ratio, c.ratioGoal, verdict(ratio >= c.ratioGoal))
@@ -183,8 +231,12 @@ func measure(ctx context.Context, o options, c benchCase, dc *mailtest.Dovecot, 
 	if int(moved) != c.n || left != 0 {
 		return "", fmt.Errorf("wfe import-mail moved %d of %d mails, %d left in INBOX", moved, c.n, left)
 	}
+	label := c.label()
+	if o.compare != "" {
+		label += " " + filepath.Base(filepath.Dir(bin)) + "/" + filepath.Base(bin)
+	}
 	return fmt.Sprintf("%-28s raw %6.0f mails/s  wfe %6.0f mails/s  ratio %.2f  peak RSS %5.1f MiB  CPU raw %.1f s, wfe %.1f s",
-		c.label(), rawRate, wfeRate, ratio, rss, raw.cpu.Seconds(), imp.cpu.Seconds()), nil
+		label, rawRate, wfeRate, ratio, rss, rawCPU.Seconds(), imp.cpu.Seconds()), nil
 }
 
 // rssGoalMiB is the peak RSS wfe's import must stay within, whatever the
@@ -396,7 +448,7 @@ type importResult struct {
 
 // wfeImport configures a fresh database with `wfe mailconfig set` and
 // times `wfe import-mail` as a child process.
-func wfeImport(ctx context.Context, o options, c benchCase, dir string, ep mailbox.Endpoint) (importResult, error) {
+func wfeImport(ctx context.Context, o options, bin string, c benchCase, dir string, ep mailbox.Endpoint) (importResult, error) {
 	var r importResult
 	db, err := newDatabase(ctx, o, c, dir)
 	if err != nil {
@@ -406,7 +458,7 @@ func wfeImport(ctx context.Context, o options, c benchCase, dir string, ep mailb
 	env := append(os.Environ(), "BENCH_IMAP_PASSWORD="+benchPassword, "WFE_BLOB_DIR="+db.blobDir, "WFE_SECRET_KEY="+benchSecretKey)
 	for _, args := range [][]string{{"init"}, {"mailconfig", "set", "BENCH", "--user", c.user,
 		"--password-env", "BENCH_IMAP_PASSWORD", "--imap", ep.Addr, "--imap-security", string(ep.Security), "--ca-file", ep.CAFile}} {
-		cmd := exec.CommandContext(ctx, o.wfe, append([]string{"--db", db.dsn}, args...)...)
+		cmd := exec.CommandContext(ctx, bin, append([]string{"--db", db.dsn}, args...)...)
 		cmd.Env = env
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return r, fmt.Errorf("wfe %s: %w\n%s", args[0], err, out)
@@ -417,7 +469,7 @@ func wfeImport(ctx context.Context, o options, c benchCase, dir string, ep mailb
 		return r, err
 	}
 	rssFile := filepath.Join(dir, "wfe-maxrss")
-	args := []string{measureRSSArg, rssFile, o.wfe, "--db", db.dsn, "import-mail", "BENCH"}
+	args := []string{measureRSSArg, rssFile, bin, "--db", db.dsn, "import-mail", "BENCH"}
 	if o.batch > 0 {
 		args = append(args, "--batch", fmt.Sprint(o.batch))
 	}

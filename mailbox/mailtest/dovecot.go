@@ -523,3 +523,25 @@ func (d *Dovecot) Count(user, folder string) (uint32, error) {
 	}
 	return *st.NumMessages, nil
 }
+
+// MoveBack moves every message of folder of user back into INBOX, unseen:
+// a benchmark imports the same mails again without loading them anew.
+func (d *Dovecot) MoveBack(user, folder string) error {
+	c, err := d.client(user)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Select(folder, nil).Wait(); err != nil {
+		return fmt.Errorf("select %q: %w", folder, err)
+	}
+	all := imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}} // 1:*
+	store := &imap.StoreFlags{Op: imap.StoreFlagsDel, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
+	if err := c.Store(all, store, nil).Close(); err != nil {
+		return fmt.Errorf("unmark %q: %w", folder, err)
+	}
+	if _, err := c.Move(all, "INBOX").Wait(); err != nil {
+		return fmt.Errorf("move %q back to INBOX: %w", folder, err)
+	}
+	return c.Logout().Wait()
+}
