@@ -52,11 +52,14 @@ func (r *run) commitBatch(ctx context.Context, b *batch) (move bool, err error) 
 		}
 		return false, nil
 	}
-	if err := b.blobs.Sync(); err != nil {
-		return false, engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
-	}
-	if len(items) > 0 {
-		results, err := r.st.CommitImport(ctx, items)
+	if len(items) == 0 {
+		if err := b.blobs.Sync(); err != nil {
+			return false, engine.Retryable(fmt.Errorf("mail configuration %s: %w", cfg.MatchCode, err))
+		}
+	} else {
+		// the batch's blobs are recorded in the commit's transaction, which
+		// commits once they are on disk
+		results, err := r.st.CommitImportBlobs(ctx, b.blobs, items)
 		if err != nil {
 			return false, engine.Retryable(fmt.Errorf("mail configuration %s: commit of %d message(s): %w", cfg.MatchCode, len(items), err))
 		}

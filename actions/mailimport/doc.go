@@ -15,7 +15,8 @@
 //     so memory stays bounded whatever the size of the mail. The worker
 //     computes its SHA-256 and stores it in the batch's blob pack (a dry
 //     run: a temporary file); the batch's blobs are fsynced while it waits
-//     for its commit and recorded just before it.
+//     for its commit and recorded in the commit's transaction, which
+//     commits once they are on disk.
 //  2. A UID already in the import ledger (a crash came between commit and
 //     move) is only moved; an identical message (same content hash) already
 //     imported from the configuration gets a "duplicate" ledger row and is

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"gorm.io/gorm"
 	"io"
 	"os"
 	"path/filepath"
@@ -316,12 +317,52 @@ func (b *BlobBatch) sync() error {
 	if err := b.s.indexPacked(context.Background(), b.toIndex); err != nil {
 		return fmt.Errorf("record packed blobs in %s: %w", filepath.Join(b.s.blobs.dir, packDirName), err)
 	}
+	b.recordedLocked()
+	return nil
+}
+
+// recordedLocked notes that the blobs to index are recorded (b.mu held).
+func (b *BlobBatch) recordedLocked() {
 	for _, p := range b.packs() {
 		p.recorded = p.size
 		p.indexed = p.indexed || p.size > 0
 	}
 	b.toIndex = nil
+}
+
+// RecordIn and SyncContent are Sync within tx, the transaction that
+// commits the rows which refer to the batch's blobs. RecordIn records the
+// blobs Put so far in tx (first, so that tx finds them); SyncContent,
+// called last in tx, waits until their content is durable (the fsync
+// StartSync began, or one of its own). So tx's commit makes nothing
+// findable that is not on disk, and the disk writes the content out while
+// tx inserts its rows. No Put may come between RecordIn and Synced, which
+// is called once tx committed; if tx rolls back, discard the batch.
+func (b *BlobBatch) RecordIn(tx *gorm.DB) error {
+	b.mu.Lock()
+	entries := b.toIndex
+	b.mu.Unlock()
+	if err := insertPackEntries(tx, entries); err != nil {
+		return fmt.Errorf("record packed blobs in %s: %w", filepath.Join(b.s.blobs.dir, packDirName), err)
+	}
 	return nil
+}
+
+// SyncContent waits until the content of every blob Put so far is on
+// disk (see RecordIn).
+func (b *BlobBatch) SyncContent() error {
+	if err := b.waitBackground(); err != nil {
+		return err
+	}
+	return b.syncContent()
+}
+
+// Synced tells the batch that the transaction RecordIn recorded its
+// blobs in has committed.
+func (b *BlobBatch) Synced() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.recordedLocked()
 }
 
 // Discard ends the batch: it closes the packs (a pack none of whose blobs

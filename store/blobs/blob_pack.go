@@ -209,14 +209,17 @@ func (s *Repo) indexPacked(ctx context.Context, entries []packEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		rows := sqldb.RowsPerInsert(tx, &packEntry{}, sqldb.InsertChunk)
-		for start := 0; start < len(entries); start += rows {
-			chunk := entries[start:min(start+rows, len(entries))]
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&chunk).Error; err != nil {
-				return err
-			}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return insertPackEntries(tx, entries) })
+}
+
+// insertPackEntries records packed blobs in tx.
+func insertPackEntries(tx *gorm.DB, entries []packEntry) error {
+	rows := sqldb.RowsPerInsert(tx, &packEntry{}, sqldb.InsertChunk)
+	for start := 0; start < len(entries); start += rows {
+		chunk := entries[start:min(start+rows, len(entries))]
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&chunk).Error; err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }

@@ -174,6 +174,16 @@ type ImportItemResult struct {
 // error rolls the whole batch back: then no message of it may leave the
 // inbox. Results are in item order.
 func (s *Repo) CommitImport(ctx context.Context, items []ImportItem) ([]ImportItemResult, error) {
+	return s.CommitImportBlobs(ctx, nil, items)
+}
+
+// CommitImportBlobs is CommitImport in the transaction that also records
+// the blobs of bb, the blob batch holding the items' raw messages and
+// documents (nil: they are recorded already): the blobs are recorded
+// first, and the transaction commits once their content is on disk, so
+// the disk writes it out while the rows are inserted. After an error,
+// discard bb.
+func (s *Repo) CommitImportBlobs(ctx context.Context, bb *blobs.BlobBatch, items []ImportItem) ([]ImportItemResult, error) {
 	for i, it := range items {
 		if it.Activity == nil && it.QuarantineError == "" {
 			return nil, fmt.Errorf("import batch item %d (%s): neither an activity nor a quarantine error: %w", i, it.Key, sqldb.ErrInvalid)
@@ -184,29 +194,48 @@ func (s *Repo) CommitImport(ctx context.Context, items []ImportItem) ([]ImportIt
 	}
 	var results []ImportItemResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.blobs.RequireStored(tx, batchBlobs(items)); err != nil {
-			return fmt.Errorf("import batch: %w", err)
-		}
-		b, err := s.prefetchBatch(tx, items)
-		if err != nil {
-			return err
-		}
-		if r, ok, err := s.commitBulk(tx, b, items); err != nil || ok {
-			results = r
-			return err
-		}
-		results = make([]ImportItemResult, 0, len(items))
-		for _, it := range items {
-			r, err := s.commitItem(tx, b, it)
-			if err != nil {
-				return fmt.Errorf("import %s: %w", it.Key, err)
+		if bb != nil {
+			if err := bb.RecordIn(tx); err != nil {
+				return err
 			}
-			results = append(results, r)
+		}
+		var err error
+		if results, err = s.commitIn(tx, items); err != nil {
+			return err
+		}
+		if bb != nil {
+			return bb.SyncContent()
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if bb != nil {
+		bb.Synced()
+	}
+	return results, nil
+}
+
+// commitIn is CommitImport's work in tx.
+func (s *Repo) commitIn(tx *gorm.DB, items []ImportItem) ([]ImportItemResult, error) {
+	if err := s.blobs.RequireStored(tx, batchBlobs(items)); err != nil {
+		return nil, fmt.Errorf("import batch: %w", err)
+	}
+	b, err := s.prefetchBatch(tx, items)
+	if err != nil {
+		return nil, err
+	}
+	if r, ok, err := s.commitBulk(tx, b, items); err != nil || ok {
+		return r, err
+	}
+	results := make([]ImportItemResult, 0, len(items))
+	for _, it := range items {
+		r, err := s.commitItem(tx, b, it)
+		if err != nil {
+			return nil, fmt.Errorf("import %s: %w", it.Key, err)
+		}
+		results = append(results, r)
 	}
 	return results, nil
 }
