@@ -45,6 +45,10 @@ Configurations are imported concurrently: at most --parallel at a time
 (default twice the CPUs, at least 4) and at most 4 per IMAP server; a
 slow or unreachable mailbox holds only its own slot.
 
+Memory: the Go runtime gets a soft limit of 14 MiB plus 8 MiB per
+configuration imported at once (the garbage collector then runs earlier
+instead of letting the heap double); GOMEMLIMIT replaces it.
+
 It prints one summary per configuration (unseen, imported, duplicates,
 quarantined, moved). --dry-run lists what would be imported and changes
 nothing. Progress (done/total, mails per second) goes to stderr when stderr
@@ -93,6 +97,11 @@ is a terminal, or always with --progress.`,
 				pr = &progressPrinter{w: env.Stderr, terminal: isTerminal(env.Stderr), start: time.Now()}
 				deps.Progress = pr.update
 			}
+			atOnce := parallel
+			if opts.MatchCode != "" {
+				atOnce = 1
+			}
+			limitImportMemory(atOnce)
 			stopProfile, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
 				return err

@@ -77,7 +77,7 @@ func (c *queuedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver
 	if opts.ReadOnly {
 		return c.sqliteConn.BeginTx(ctx, opts)
 	}
-	if err := c.queue.acquire(ctx); err != nil {
+	if err := c.acquire(ctx); err != nil {
 		return nil, err
 	}
 	tx, err := c.sqliteConn.BeginTx(ctx, opts)
@@ -95,10 +95,22 @@ func (c *queuedConn) turn(ctx context.Context, query string, exec bool) (done fu
 	if c.inTx || (!exec && readsOnly(query)) {
 		return func() {}, nil
 	}
-	if err := c.queue.acquire(ctx); err != nil {
+	if err := c.acquire(ctx); err != nil {
 		return nil, err
 	}
 	return c.queue.release, nil
+}
+
+// acquire waits for the write turn; a long write-ahead log is
+// checkpointed first (checkpoint.go).
+func (c *queuedConn) acquire(ctx context.Context) error {
+	if err := c.queue.acquire(ctx); err != nil {
+		return err
+	}
+	if c.queue.restartWanted.CompareAndSwap(true, false) {
+		checkpointInTurn(ctx, c.sqliteConn)
+	}
+	return nil
 }
 
 func (c *queuedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {

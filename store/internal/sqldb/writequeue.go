@@ -21,6 +21,9 @@ type writeQueue struct {
 	turn chan struct{}
 	// written tells a checkpointer that a write turn ended (checkpoint.go)
 	written chan struct{}
+	// restartWanted asks the next writer to checkpoint in its turn first,
+	// so that the long log starts over (checkpoint.go)
+	restartWanted atomic.Bool
 
 	// got is when the current holder got its turn (written and read by
 	// the holder only); the counters add up every turn.
