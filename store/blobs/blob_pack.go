@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/wfehq/wfe/store/internal/sqldb"
 )
@@ -212,14 +211,9 @@ func (s *Repo) indexPacked(ctx context.Context, entries []packEntry) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return insertPackEntries(tx, entries) })
 }
 
-// insertPackEntries records packed blobs in tx.
+// insertPackEntries records packed blobs in tx (one already recorded
+// stays as it is).
 func insertPackEntries(tx *gorm.DB, entries []packEntry) error {
-	rows := sqldb.RowsPerInsert(tx, &packEntry{}, sqldb.InsertChunk)
-	for start := 0; start < len(entries); start += rows {
-		chunk := entries[start:min(start+rows, len(entries))]
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&chunk).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := sqldb.InsertRows(tx, entries, true)
+	return err
 }
