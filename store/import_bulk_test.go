@@ -74,52 +74,95 @@ func TestCommitImportBatchOutcomes(t *testing.T) {
 	})
 }
 
+// recordKey records key in the ledger through tx, as quarantined with
+// reason.
+func recordKey(t *testing.T, tx *gorm.DB, key store.LedgerKey, reason string) {
+	e := store.LedgerEntry{MailConfigID: key.MailConfigID, Mailbox: key.Mailbox, UIDValidity: int64(key.UIDValidity),
+		UID: int64(key.UID), Outcome: store.OutcomeQuarantined, Error: reason}
+	if err := tx.Omit("id").Create(&e).Error; err != nil {
+		t.Errorf("recording the key: %v", err)
+	}
+}
+
+// commitRaced commits a batch of n mails whose second one's key is
+// raced (set before the commit).
+func commitRaced(t *testing.T, s *store.Store, raced *store.LedgerKey, n int) ([]store.ImportItem, []store.ImportItemResult) {
+	f := crmFixture(t, s)
+	var items []store.ImportItem
+	for i := 1; i <= n; i++ {
+		items = append(items, mailItem(t, s, f, uint32(i), fmt.Sprintf("<%d@x>", i), fmt.Sprintf("mail %d", i)))
+	}
+	*raced = items[1].Key
+	res, err := s.CommitImport(ctx, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items, res
+}
+
 // A key another writer records after the prefetch: the batch commits item
 // by item, that item is a duplicate without an activity of its own, the
-// others are imported once.
+// others are imported once. Only on PostgreSQL can another writer come in
+// between; a SQLite transaction holds the file's write lock from BEGIN.
 func TestCommitImportKeyRecordedAfterPrefetch(t *testing.T) {
 	var raced store.LedgerKey // the key the hook records, set before each commit
 	recordRaced := store.WithBeforeBulkInsert(func(tx *gorm.DB) {
 		if raced == (store.LedgerKey{}) {
 			return
 		}
-		e := store.LedgerEntry{MailConfigID: raced.MailConfigID, Mailbox: raced.Mailbox, UIDValidity: int64(raced.UIDValidity),
-			UID: int64(raced.UID), Outcome: store.OutcomeQuarantined, Error: "recorded by another writer"}
-		if err := tx.Omit("id").Create(&e).Error; err != nil {
-			t.Errorf("recording the key: %v", err)
-		}
+		recordKey(t, tx, raced, "recorded by another writer")
 	})
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		f := crmFixture(t, s)
-		items := []store.ImportItem{
-			mailItem(t, s, f, 1, "<1@x>", "mail 1"),
-			mailItem(t, s, f, 2, "<2@x>", "mail 2"),
-			mailItem(t, s, f, 3, "<3@x>", "mail 3"),
+	s := storetest.OpenPostgres(t, recordRaced)
+	items, res := commitRaced(t, s, &raced, 3)
+	if res[0].Outcome != store.OutcomeImported || res[2].Outcome != store.OutcomeImported ||
+		res[1].Outcome != store.OutcomeDuplicate || res[1].DuplicateReason != "ledger key" || res[1].ActivityID != 0 {
+		t.Fatalf("results %+v", res)
+	}
+	list, err := s.ListActivities(ctx, store.ActivityFilter{})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("%d activities, want 2 (%v)", len(list), err)
+	}
+	for _, it := range []store.ImportItem{items[0], items[2]} {
+		row, err := s.LedgerByKey(ctx, it.Key)
+		if err != nil || row.Outcome != store.OutcomeImported || row.ActivityID == nil {
+			t.Fatalf("ledger row %s: %+v %v", it.Key, row, err)
 		}
-		raced = items[1].Key
-		res, err := s.CommitImport(ctx, items)
-		if err != nil {
-			t.Fatal(err)
+	}
+	row, err := s.LedgerByKey(ctx, raced)
+	if err != nil || row.Error != "recorded by another writer" {
+		t.Fatalf("raced ledger row: %+v %v", row, err)
+	}
+}
+
+// On SQLite the multi-row inserts go without a savepoint: when they fail
+// (here: a row the hook writes into the transaction makes a ledger insert
+// come short), the transaction is rolled back, the hook's row with it,
+// and the batch is committed again item by item, each mail once.
+func TestCommitImportBulkFailureRetriedItemByItem(t *testing.T) {
+	var raced store.LedgerKey
+	hooked := 0
+	spoil := store.WithBeforeBulkInsert(func(tx *gorm.DB) {
+		hooked++
+		recordKey(t, tx, raced, "written inside the transaction")
+	})
+	s := storetest.Open(t, spoil)
+	_, res := commitRaced(t, s, &raced, 2)
+	if hooked != 1 {
+		t.Fatalf("the multi-row path ran %d times, want 1", hooked)
+	}
+	for i, r := range res {
+		if r.Outcome != store.OutcomeImported || r.ActivityID == 0 {
+			t.Fatalf("item %d: %+v, want imported", i, r)
 		}
-		if res[0].Outcome != store.OutcomeImported || res[2].Outcome != store.OutcomeImported ||
-			res[1].Outcome != store.OutcomeDuplicate || res[1].DuplicateReason != "ledger key" || res[1].ActivityID != 0 {
-			t.Fatalf("results %+v", res)
-		}
-		list, err := s.ListActivities(ctx, store.ActivityFilter{})
-		if err != nil || len(list) != 2 {
-			t.Fatalf("%d activities, want 2 (%v)", len(list), err)
-		}
-		for _, it := range []store.ImportItem{items[0], items[2]} {
-			row, err := s.LedgerByKey(ctx, it.Key)
-			if err != nil || row.Outcome != store.OutcomeImported || row.ActivityID == nil {
-				t.Fatalf("ledger row %s: %+v %v", it.Key, row, err)
-			}
-		}
-		row, err := s.LedgerByKey(ctx, raced)
-		if err != nil || row.Error != "recorded by another writer" {
-			t.Fatalf("raced ledger row: %+v %v", row, err)
-		}
-	}, recordRaced)
+	}
+	list, err := s.ListActivities(ctx, store.ActivityFilter{})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("%d activities, want 2 (%v)", len(list), err)
+	}
+	row, err := s.LedgerByKey(ctx, raced)
+	if err != nil || row.Outcome != store.OutcomeImported || row.Error != "" {
+		t.Fatalf("ledger row of the second mail: %+v %v (the rolled-back row must be gone)", row, err)
+	}
 }
 
 // A batch larger than one INSERT statement takes (SQLite splits the rows

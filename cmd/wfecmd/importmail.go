@@ -45,7 +45,7 @@ Configurations are imported concurrently: at most --parallel at a time
 (default twice the CPUs, at least 4) and at most 4 per IMAP server; a
 slow or unreachable mailbox holds only its own slot.
 
-Memory: the Go runtime gets a soft limit of 14 MiB plus 8 MiB per
+Memory: the Go runtime gets a soft limit of 12 MiB plus 8 MiB per
 configuration imported at once (the garbage collector then runs earlier
 instead of letting the heap double); GOMEMLIMIT replaces it.
 

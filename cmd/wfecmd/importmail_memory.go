@@ -8,11 +8,13 @@ import (
 // Go's heap grows to twice what is live before it collects (GOGC=100): an
 // import holds 6-7 MiB live, so its heap peaked at 13-14 MiB, garbage
 // included. A soft limit on the Go runtime's memory makes the collector
-// run earlier only while the heap nears it, which kept the peak RSS of a
-// 10,000-mail import 3-4 MiB lower for 2-6% more CPU (GOGC=60 saved as
-// much for 3-10%).
+// run earlier only while the heap nears it, and the runtime return freed
+// pages sooner: with 20 MiB for one mailbox the peak RSS of a 10,000-mail
+// import was 45.5-45.7 MiB instead of 48.3-48.6 (22 MiB: 46.8-48.0), 47.3
+// MiB at 50,000 mails, for no CPU time we could tell from the noise
+// (GOGC=60 saved 3-4 MiB for 3-10% more CPU).
 const (
-	importMemoryBase       = 14 << 20 // runtime, buffers, one pipeline's share
+	importMemoryBase       = 12 << 20 // runtime, buffers, one pipeline's share
 	importMemoryPerMailbox = 8 << 20  // each configuration imported at once
 )
 

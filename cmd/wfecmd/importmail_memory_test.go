@@ -12,7 +12,7 @@ func TestLimitImportMemory(t *testing.T) {
 	for _, c := range []struct {
 		mailboxes int
 		want      int64
-	}{{1, 22 << 20}, {4, 46 << 20}} {
+	}{{1, 20 << 20}, {4, 44 << 20}} {
 		if got := limitImportMemory(c.mailboxes); got != c.want || debug.SetMemoryLimit(-1) != c.want {
 			t.Errorf("%d mailbox(es): limit %d (runtime %d), want %d", c.mailboxes, got, debug.SetMemoryLimit(-1), c.want)
 		}

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -192,22 +193,11 @@ func (s *Repo) CommitImportBlobs(ctx context.Context, bb *blobs.BlobBatch, items
 			return nil, fmt.Errorf("import batch item %d (%s): quarantine needs the raw message blob: %w", i, it.Key, sqldb.ErrInvalid)
 		}
 	}
-	var results []ImportItemResult
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if bb != nil {
-			if err := bb.RecordIn(tx); err != nil {
-				return err
-			}
-		}
-		var err error
-		if results, err = s.commitIn(tx, items); err != nil {
-			return err
-		}
-		if bb != nil {
-			return bb.SyncContent()
-		}
-		return nil
-	})
+	results, err := s.commitTx(ctx, bb, items, false)
+	if errors.Is(err, errBulkRetry) {
+		// rolled back: the same batch item by item, in a new transaction
+		results, err = s.commitTx(ctx, bb, items, true)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -217,8 +207,31 @@ func (s *Repo) CommitImportBlobs(ctx context.Context, bb *blobs.BlobBatch, items
 	return results, nil
 }
 
-// commitIn is CommitImport's work in tx.
-func (s *Repo) commitIn(tx *gorm.DB, items []ImportItem) ([]ImportItemResult, error) {
+// commitTx runs CommitImportBlobs's transaction, with the multi-row
+// inserts unless perItem.
+func (s *Repo) commitTx(ctx context.Context, bb *blobs.BlobBatch, items []ImportItem, perItem bool) ([]ImportItemResult, error) {
+	var results []ImportItemResult
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if bb != nil {
+			if err := bb.RecordIn(tx); err != nil {
+				return err
+			}
+		}
+		var err error
+		if results, err = s.commitIn(tx, items, perItem); err != nil {
+			return err
+		}
+		if bb != nil {
+			return bb.SyncContent()
+		}
+		return nil
+	})
+	return results, err
+}
+
+// commitIn is CommitImport's work in tx: multi-row inserts where they
+// give the same outcomes (commitBulk), else (or perItem) item by item.
+func (s *Repo) commitIn(tx *gorm.DB, items []ImportItem, perItem bool) ([]ImportItemResult, error) {
 	if err := s.blobs.RequireStored(tx, batchBlobs(items)); err != nil {
 		return nil, fmt.Errorf("import batch: %w", err)
 	}
@@ -226,8 +239,10 @@ func (s *Repo) commitIn(tx *gorm.DB, items []ImportItem) ([]ImportItemResult, er
 	if err != nil {
 		return nil, err
 	}
-	if r, ok, err := s.commitBulk(tx, b, items); err != nil || ok {
-		return r, err
+	if !perItem {
+		if r, ok, err := s.commitBulk(tx, b, items); err != nil || ok {
+			return r, err
+		}
 	}
 	results := make([]ImportItemResult, 0, len(items))
 	for _, it := range items {
