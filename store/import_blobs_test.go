@@ -31,6 +31,7 @@ func batchItem(t *testing.T, s *store.Store, b *store.BlobBatch, f fixture, uid 
 func TestCommitImportBlobsOneTransaction(t *testing.T) {
 	var s *store.Store
 	var seenDuring []error
+	var probeSHAs []string // the blobs the probe looks for
 	probe := store.WithBeforeBulkInsert(func(tx *gorm.DB) {
 		// inside the transaction, after the blobs were recorded in it: a
 		// reader outside does not see them yet
@@ -85,5 +86,3 @@ func TestCommitImportBlobsOneTransaction(t *testing.T) {
 		}
 	}, probe)
 }
-
-var probeSHAs []string
